@@ -1,0 +1,597 @@
+/**
+ * ZkClient: a promise API over node-zookeeper-client with Curator's connection-state model.
+ *
+ * This is the only module that touches the wire library. It closes that library's gaps:
+ * - a silent or frozen server is detected (nothing heard for 2/3 of the session timeout);
+ * - every request has its own deadline (the wire library queues forever while disconnected);
+ * - after session expiry, or a client-side LOST, the dead handle is replaced by a new session;
+ * - wire callbacks only settle promises; user code never runs on the socket handler.
+ */
+import { EventEmitter } from 'node:events';
+import { ConnectionState, type ErrorPolicy, isConnectedState } from './connection-state.js';
+import {
+  ClientClosedError,
+  ClientNotStartedError,
+  ConnectionLossError,
+  errorFromZkCode,
+  InvalidArgumentError,
+  NodeExistsError,
+  NoNodeError,
+  OperationTimeoutError,
+  SessionExpiredError,
+  ZkRecipesError,
+} from './errors.js';
+import { parentOf, validatePath } from './paths.js';
+import { type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
+import {
+  type Acl,
+  type CreateOptions,
+  OPEN_ACL_UNSAFE,
+  type OperationOptions,
+  type Stat,
+  type TransactionOp,
+  type TransactionResult,
+  type Watched,
+  type WatchEvent,
+  type WatchEventType,
+} from './types.js';
+import { type WatchKind, WatchRegistry } from './watch-registry.js';
+import { SessionHandle } from './session-handle.js';
+
+/** Options of {@link ZkClient}. */
+export interface ZkClientOptions {
+  /** `host:port[,host:port...]`. Use `namespace` for a chroot, not a `/path` suffix. */
+  readonly connectString: string;
+  /** Requested session timeout; the server negotiates it into [2, 20] ticks. @default 30000 */
+  readonly sessionTimeoutMs?: number;
+  /** How long an operation waits for a connection before failing with CONNECTION_LOSS. @default 15000 */
+  readonly connectionTimeoutMs?: number;
+  /** Deadline of one request attempt. @default 10000 */
+  readonly operationTimeoutMs?: number;
+  /** A chroot prepended to every path, e.g. `/my-app`; created on first use. */
+  readonly namespace?: string;
+  /** Retry policy for transient errors. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** When held locks and leadership count as lost. @default 'standard' */
+  readonly errorPolicy?: ErrorPolicy;
+}
+
+/** Events a {@link ZkClient} emits. */
+export interface ZkClientEvents {
+  /** Every connection-state change. */
+  state: [state: ConnectionState];
+}
+
+type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry'>> & { namespace: string; retry: RetryPolicy };
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** Validates an optional per-call timeout. */
+export function validateTimeout(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || !Number.isInteger(value)) {
+    throw new InvalidArgumentError(`${name} must be a non-negative integer number of milliseconds, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function resolveOptions(options: ZkClientOptions): Resolved {
+  if (!options || typeof options.connectString !== 'string' || options.connectString.trim() === '') {
+    throw new InvalidArgumentError('connectString must be a non-empty "host:port[,host:port]" string.');
+  }
+  if (options.connectString.includes('/')) {
+    throw new InvalidArgumentError(
+      `connectString ${JSON.stringify(options.connectString)} has a chroot; pass it as the namespace option instead.`,
+    );
+  }
+  const errorPolicy = options.errorPolicy ?? 'standard';
+  if (errorPolicy !== 'standard' && errorPolicy !== 'session') {
+    throw new InvalidArgumentError(`errorPolicy must be 'standard' or 'session', got ${String(errorPolicy)}.`);
+  }
+  const namespace = options.namespace === undefined || options.namespace === '/' ? '' : validatePath(options.namespace);
+  return {
+    connectString: options.connectString,
+    sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 30_000),
+    connectionTimeoutMs: positive('connectionTimeoutMs', options.connectionTimeoutMs, 15_000),
+    operationTimeoutMs: positive('operationTimeoutMs', options.operationTimeoutMs, 10_000),
+    namespace,
+    retry: resolveRetryPolicy(options.retry),
+    errorPolicy,
+  };
+}
+
+/** Rejects with the signal's reason, or a timeout error, whichever comes first; cleans up either way. */
+function settleWithin<T>(
+  start: (resolve: (v: T) => void, reject: (e: unknown) => void) => (() => void) | undefined,
+  timeoutMs: number,
+  onTimeout: () => unknown,
+  signal?: AbortSignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let cleanupStart: (() => void) | undefined;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      cleanupStart?.();
+      fn();
+    };
+    const onAbort = () => finish(() => reject(signal?.reason));
+    const timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs);
+    if (signal?.aborted) return finish(() => reject(signal.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    cleanupStart = start(
+      (v) => finish(() => resolve(v)),
+      (e) => finish(() => reject(e)),
+    );
+    if (done) cleanupStart?.();
+  });
+}
+
+/**
+ * A ZooKeeper client with promises, retries, namespaces, typed errors and Curator's connection
+ * states. Create it, `await start()`, use it, `await close()`.
+ */
+export class ZkClient {
+  readonly #options: Resolved;
+  readonly #events = new EventEmitter<ZkClientEvents>();
+  #handle: SessionHandle | undefined;
+  #state: ConnectionState | 'LATENT' = 'LATENT';
+  #everConnected = false;
+  #watches = new WatchRegistry();
+  #lostTimer: NodeJS.Timeout | undefined;
+  #namespaceReady: Promise<void> | undefined;
+  readonly #inflight = new Set<(error: ZkRecipesError) => void>();
+
+  constructor(options: ZkClientOptions) {
+    this.#options = resolveOptions(options);
+  }
+
+  /** The current connection state ('LATENT' before `start()`). */
+  get state(): ConnectionState | 'LATENT' {
+    return this.#state;
+  }
+
+  /** The error policy recipes apply to this client's connection states. */
+  get errorPolicy(): ErrorPolicy {
+    return this.#options.errorPolicy;
+  }
+
+  /** The namespace (chroot) of this client, '' when none. */
+  get namespace(): string {
+    return this.#options.namespace;
+  }
+
+  /** The current session id as 16 hex digits, or undefined before the first connection. */
+  get sessionId(): string | undefined {
+    return this.#handle?.sessionIdHex;
+  }
+
+  /** The negotiated session timeout of the current session (the requested one before connecting). */
+  get sessionTimeoutMs(): number {
+    return this.#handle?.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs;
+  }
+
+  /** The connect string this client uses. */
+  get connectString(): string {
+    return this.#options.connectString;
+  }
+
+  /** The session's id and password, for tools that must act on the session itself (e.g. a real expiry in tests). */
+  sessionCredentials(): { sessionId: Buffer; password: Buffer } | undefined {
+    return this.#handle?.credentials();
+  }
+
+  /** Number of live one-shot watch listeners held by this client (0 when nothing is waiting). */
+  get pendingWatchCount(): number {
+    return this.#watches.size;
+  }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on<K extends keyof ZkClientEvents>(event: K, listener: (...args: ZkClientEvents[K]) => void): () => void {
+    // biome-ignore lint/suspicious/noExplicitAny: node's EventEmitter generic needs this cast
+    this.#events.on(event, listener as any);
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    return () => this.#events.off(event, listener as any);
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off<K extends keyof ZkClientEvents>(event: K, listener: (...args: ZkClientEvents[K]) => void): void {
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    this.#events.off(event, listener as any);
+  }
+
+  /**
+   * Connects. Resolves once connected; rejects with ConnectionLossError after
+   * connectionTimeoutMs (the client keeps trying in the background until `close()`).
+   */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state === ConnectionState.CLOSED) throw new ClientClosedError('start()');
+    if (this.#state === 'LATENT') {
+      this.#state = ConnectionState.SUSPENDED;
+      this.#openSession();
+    }
+    await this.blockUntilConnected({ timeoutMs: this.#options.connectionTimeoutMs, signal: options.signal });
+  }
+
+  /** Waits until the client is connected. Rejects with ConnectionLossError on timeout, the signal's reason on abort. */
+  async blockUntilConnected(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.connectionTimeoutMs;
+    this.#assertUsable();
+    if (isConnectedState(this.#state as ConnectionState)) return;
+    await settleWithin<void>(
+      (resolve, reject) => {
+        const off = this.on('state', (s) => {
+          if (isConnectedState(s)) resolve();
+          else if (s === ConnectionState.CLOSED) reject(new ClientClosedError('blockUntilConnected()'));
+        });
+        return off;
+      },
+      timeoutMs,
+      () =>
+        new ConnectionLossError(
+          `Could not connect to ZooKeeper at ${this.#options.connectString} within ${timeoutMs} ms. Is the server running? The client keeps trying until close().`,
+        ),
+      options.signal,
+    );
+  }
+
+  /** Closes the session (its ephemeral nodes go at once) and releases every timer and socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === ConnectionState.CLOSED) return;
+    const wasStarted = this.#state !== 'LATENT';
+    this.#setState(ConnectionState.CLOSED);
+    clearTimeout(this.#lostTimer);
+    for (const fail of [...this.#inflight]) fail(new ClientClosedError());
+    this.#watches.settleAll('CLIENT_CLOSED', (p) => this.#toUserPath(p));
+    const handle = this.#handle;
+    if (wasStarted && handle) await handle.close();
+    this.#events.removeAllListeners();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- operations -------------------------------------------------------------------------
+
+  /** Creates a node; resolves to its path (with the sequence suffix for sequential modes). */
+  async create(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<string> {
+    const mode = options.mode ?? 0;
+    if (![0, 1, 2, 3].includes(mode)) throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
+    validatePath(path);
+    const acl = this.#validateAcl(options.acl);
+    this.#validateData(data);
+    return this.#op('create', path, options, async (handle, full, deadline) => {
+      try {
+        return this.#toUserPath(
+          await this.#call('create', full, deadline, options.signal, (cb) => handle.create(full, data, acl, mode, cb)),
+        );
+      } catch (error) {
+        if (!(error instanceof NoNodeError) || !options.createParents) throw error;
+        await this.#mkdirpWire(handle, parentOf(full), deadline, options.signal);
+        return this.#toUserPath(
+          await this.#call('create', full, deadline, options.signal, (cb) => handle.create(full, data, acl, mode, cb)),
+        );
+      }
+    });
+  }
+
+  /** Creates `path` and any missing ancestors as empty persistent nodes; existing nodes are fine. */
+  async mkdirp(path: string, options: OperationOptions = {}): Promise<void> {
+    validatePath(path);
+    await this.#op('mkdirp', path, options, (handle, full, deadline) => this.#mkdirpWire(handle, full, deadline, options.signal));
+  }
+
+  /** Reads a node's data and stat. */
+  async getData(path: string, options: OperationOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
+    validatePath(path);
+    return this.#op('getData', path, options, (handle, full, deadline) =>
+      this.#call('getData', full, deadline, options.signal, (cb) => handle.getData(full, undefined, cb)),
+    );
+  }
+
+  /** Reads a node's data and sets a one-shot watch (data change or deletion). NO_NODE if missing. */
+  async watchData(path: string, options: OperationOptions = {}): Promise<Watched<{ data: Buffer; stat: Stat }>> {
+    validatePath(path);
+    return this.#watchOp('getData', 'node', path, options, (handle, full, deadline, watcher) =>
+      this.#call('getData', full, deadline, options.signal, (cb) => handle.getData(full, watcher, cb)),
+    );
+  }
+
+  /** The node's stat, or null if it does not exist. */
+  async exists(path: string, options: OperationOptions = {}): Promise<Stat | null> {
+    validatePath(path);
+    return this.#op('exists', path, options, (handle, full, deadline) =>
+      this.#call('exists', full, deadline, options.signal, (cb) => handle.exists(full, undefined, cb)),
+    );
+  }
+
+  /** Like {@link exists}, and sets a one-shot watch (creation, change or deletion). */
+  async watchExists(path: string, options: OperationOptions = {}): Promise<Watched<Stat | null>> {
+    validatePath(path);
+    return this.#watchOp('exists', 'node', path, options, (handle, full, deadline, watcher) =>
+      this.#call('exists', full, deadline, options.signal, (cb) => handle.exists(full, watcher, cb)),
+    );
+  }
+
+  /** Lists a node's children (names, unsorted) with its stat. */
+  async getChildren(path: string, options: OperationOptions = {}): Promise<{ children: string[]; stat: Stat }> {
+    validatePath(path);
+    return this.#op('getChildren', path, options, (handle, full, deadline) =>
+      this.#call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, undefined, cb)),
+    );
+  }
+
+  /** Like {@link getChildren}, and sets a one-shot watch on the child list (or the node's deletion). */
+  async watchChildren(path: string, options: OperationOptions = {}): Promise<Watched<{ children: string[]; stat: Stat }>> {
+    validatePath(path);
+    return this.#watchOp('getChildren', 'children', path, options, (handle, full, deadline, watcher) =>
+      this.#call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, watcher, cb)),
+    );
+  }
+
+  /** Writes data; with `version`, only if the node is still at that version (else BAD_VERSION). */
+  async setData(path: string, data: Buffer | null, options: OperationOptions & { version?: number } = {}): Promise<Stat> {
+    validatePath(path);
+    this.#validateData(data);
+    const version = this.#validateVersion(options.version);
+    return this.#op('setData', path, options, (handle, full, deadline) =>
+      this.#call('setData', full, deadline, options.signal, (cb) => handle.setData(full, data, version, cb)),
+    );
+  }
+
+  /** Deletes a node; with `version`, only if it is still at that version. */
+  async delete(path: string, options: OperationOptions & { version?: number } = {}): Promise<void> {
+    validatePath(path);
+    const version = this.#validateVersion(options.version);
+    await this.#op('delete', path, options, (handle, full, deadline) =>
+      this.#call('delete', full, deadline, options.signal, (cb) => handle.remove(full, version, cb)),
+    );
+  }
+
+  /** Runs operations atomically: all apply or none. Rejects with the first failing operation's error. */
+  async transaction(ops: readonly TransactionOp[], options: OperationOptions = {}): Promise<TransactionResult[]> {
+    if (!Array.isArray(ops) || ops.length === 0) throw new InvalidArgumentError('transaction() needs a non-empty array of operations.');
+    for (const op of ops) {
+      validatePath(op?.path);
+      if (op.type === 'create') this.#validateAcl(op.acl);
+      else if (op.type === 'setData' || op.type === 'delete' || op.type === 'check') this.#validateVersion(op.version);
+      else throw new InvalidArgumentError(`Unknown transaction operation type ${JSON.stringify((op as { type: unknown }).type)}.`);
+    }
+    return this.#op('transaction', ops[0]?.path ?? '/', options, (handle, _full, deadline) => {
+      const wireOps = ops.map((op) => ({ ...op, path: this.#toWirePath(op.path) }));
+      return this.#call<TransactionResult[]>('transaction', wireOps[0]?.path ?? '/', deadline, options.signal, (cb) =>
+        handle.transaction(wireOps, cb),
+      ).then((results) => results.map((r) => (r.type === 'create' ? { type: 'create', path: this.#toUserPath(r.path) } : r)));
+    });
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  #assertUsable(): void {
+    if (this.#state === ConnectionState.CLOSED) throw new ClientClosedError();
+    if (this.#state === 'LATENT') throw new ClientNotStartedError();
+  }
+
+  #validateAcl(acl: readonly Acl[] | undefined): readonly Acl[] {
+    const list = acl ?? OPEN_ACL_UNSAFE;
+    if (!Array.isArray(list) || list.length === 0)
+      throw new InvalidArgumentError('acl must be a non-empty array of { permissions, scheme, id }.');
+    return list;
+  }
+
+  #validateData(data: unknown): void {
+    if (data !== undefined && data !== null && !Buffer.isBuffer(data)) {
+      throw new InvalidArgumentError('data must be a Buffer, null or undefined.');
+    }
+    if (Buffer.isBuffer(data) && data.length > 1_048_576) {
+      throw new InvalidArgumentError(`data is ${data.length} bytes; ZooKeeper's limit is 1 MiB (jute.maxbuffer).`);
+    }
+  }
+
+  #validateVersion(version: unknown): number {
+    if (version === undefined) return -1;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < -1) {
+      throw new InvalidArgumentError(`version must be an integer >= -1, got ${String(version)}.`);
+    }
+    return version;
+  }
+
+  #toWirePath(path: string): string {
+    const ns = this.#options.namespace;
+    if (!ns) return path;
+    return path === '/' ? ns : `${ns}${path}`;
+  }
+
+  #toUserPath(wirePath: string): string {
+    const ns = this.#options.namespace;
+    if (!ns) return wirePath;
+    if (wirePath === ns) return '/';
+    return wirePath.startsWith(`${ns}/`) ? wirePath.slice(ns.length) : wirePath;
+  }
+
+  /** Runs one operation with retries; each attempt first waits for a connection (Curator's RetryLoop). */
+  async #op<T>(
+    name: string,
+    path: string,
+    options: OperationOptions,
+    attempt: (handle: SessionHandle, wirePath: string, deadlineMs: number) => Promise<T>,
+  ): Promise<T> {
+    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.operationTimeoutMs;
+    this.#assertUsable();
+    options.signal?.throwIfAborted();
+    const full = this.#toWirePath(path);
+    return withRetry(
+      async () => {
+        await this.blockUntilConnected({ signal: options.signal });
+        const handle = this.#handle;
+        if (!handle) throw new ConnectionLossError();
+        await this.#ensureNamespace(handle, timeoutMs, options.signal);
+        return attempt(handle, full, timeoutMs);
+      },
+      this.#options.retry,
+      options.signal,
+    ).catch((error: unknown) => {
+      if (error instanceof ZkRecipesError || options.signal?.aborted) throw error;
+      throw new ZkRecipesError('UNEXPECTED', `${name} ${path} failed unexpectedly: ${String(error)}`, { cause: error });
+    });
+  }
+
+  async #watchOp<T>(
+    name: string,
+    kind: WatchKind,
+    path: string,
+    options: OperationOptions,
+    read: (handle: SessionHandle, wirePath: string, deadlineMs: number, watcher: (t: WatchEventType, p: string) => void) => Promise<T>,
+  ): Promise<Watched<T>> {
+    let settle!: (event: WatchEvent) => void;
+    let fail!: (error: unknown) => void;
+    const changed = new Promise<WatchEvent>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    changed.catch(() => {}); // an abort nobody awaits must not become an unhandled rejection
+    let remove: (() => void) | undefined;
+    const onAbort = () => {
+      remove?.();
+      fail(options.signal?.reason);
+    };
+    const deliver = (event: WatchEvent) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      // Watch events arrive on the socket handler: hand them to user code on a later tick.
+      setImmediate(() => settle({ type: event.type, path: this.#toUserPath(event.path) }));
+    };
+    const value = await this.#op(name, path, options, async (handle, full, deadline) => {
+      // Listen before the request: its response and the event can arrive in one socket read.
+      // An older watch on the same path may wake us early; callers always re-read, so that is safe.
+      remove?.();
+      remove = this.#watches.add(kind, full, deliver);
+      try {
+        return await read(handle, full, deadline, this.#watches.dispatcherFor(kind, full));
+      } catch (error) {
+        remove();
+        remove = undefined;
+        throw error;
+      }
+    });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    return { value, changed };
+  }
+
+  /** Issues one wire request with its own deadline; wire errors become typed errors. */
+  #call<T>(
+    name: string,
+    wirePath: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    issue: (cb: (error: unknown, result?: T) => void) => void,
+  ): Promise<T> {
+    return settleWithin<T>(
+      (resolve, reject) => {
+        const failInflight = (error: ZkRecipesError) => reject(error);
+        this.#inflight.add(failInflight);
+        try {
+          issue((error, result) => {
+            if (error) {
+              const code = (error as { code?: unknown }).code;
+              reject(typeof code === 'number' ? errorFromZkCode(code, this.#toUserPath(wirePath)) : error);
+            } else resolve(result as T);
+          });
+        } catch (error) {
+          reject(new ZkRecipesError('UNEXPECTED', `${name} ${wirePath}: the wire client threw: ${String(error)}`, { cause: error }));
+        }
+        return () => this.#inflight.delete(failInflight);
+      },
+      timeoutMs,
+      () => new OperationTimeoutError(name, this.#toUserPath(wirePath), timeoutMs),
+      signal,
+    );
+  }
+
+  async #mkdirpWire(handle: SessionHandle, wirePath: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (wirePath === '/') return;
+    const segments = wirePath.slice(1).split('/');
+    let current = '';
+    for (const segment of segments) {
+      current += `/${segment}`;
+      const here = current;
+      try {
+        await this.#call('create', here, timeoutMs, signal, (cb) => handle.create(here, null, OPEN_ACL_UNSAFE, 0, cb));
+      } catch (error) {
+        if (!(error instanceof NodeExistsError)) throw error;
+      }
+    }
+  }
+
+  #ensureNamespace(handle: SessionHandle, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const ns = this.#options.namespace;
+    if (!ns) return Promise.resolve();
+    if (!this.#namespaceReady) {
+      this.#namespaceReady = this.#mkdirpWire(handle, ns, timeoutMs, signal).catch((error: unknown) => {
+        this.#namespaceReady = undefined;
+        throw error;
+      });
+    }
+    return this.#namespaceReady;
+  }
+
+  // ---- connection state machine --------------------------------------------------------------
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#events.emit('state', state);
+  }
+
+  #openSession(): void {
+    const handle = new SessionHandle(this.#options.connectString, this.#options.sessionTimeoutMs, {
+      connected: () => this.#onConnected(handle),
+      disconnected: () => this.#onDisconnected(handle),
+      expired: () => this.#onSessionGone(handle),
+    });
+    this.#handle = handle;
+    handle.connect();
+  }
+
+  #onConnected(handle: SessionHandle): void {
+    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
+    clearTimeout(this.#lostTimer);
+    this.#lostTimer = undefined;
+    const first = !this.#everConnected;
+    this.#everConnected = true;
+    this.#setState(first ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
+  }
+
+  #onDisconnected(handle: SessionHandle): void {
+    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
+    if (this.#state === ConnectionState.LOST || this.#state === ConnectionState.SUSPENDED) return;
+    this.#setState(ConnectionState.SUSPENDED);
+    // Suspended for a whole session timeout: the server has surely expired us by now, even if
+    // we cannot hear it say so until the network heals (Curator's simulated expiry).
+    clearTimeout(this.#lostTimer);
+    this.#lostTimer = setTimeout(() => this.#onSessionGone(handle), handle.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs);
+  }
+
+  #onSessionGone(handle: SessionHandle): void {
+    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
+    clearTimeout(this.#lostTimer);
+    this.#lostTimer = undefined;
+    handle.retire();
+    this.#namespaceReady = undefined;
+    for (const fail of [...this.#inflight]) fail(new SessionExpiredError());
+    this.#watches.settleAll('SESSION_LOST', (p) => this.#toUserPath(p));
+    this.#watches = new WatchRegistry();
+    this.#setState(ConnectionState.LOST);
+    if (this.#state === ConnectionState.LOST) this.#openSession();
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Typed errors. Every error thrown by zk-recipes is a {@link ZkRecipesError} with a stable
+ * `code` and a message that says what to do about it.
+ */
+
+/** Base class of every error zk-recipes throws. */
+export class ZkRecipesError extends Error {
+  /** A stable machine-readable code, e.g. `LOCK_TIMEOUT` or `NO_NODE`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A path broke ZooKeeper's path rules; nothing was sent to the server. */
+export class InvalidPathError extends ZkRecipesError {
+  readonly path: unknown;
+  constructor(path: unknown, rule: string) {
+    super('INVALID_PATH', `Invalid ZooKeeper path ${JSON.stringify(path)}: ${rule}.`);
+    this.path = path;
+  }
+}
+
+/** An argument or option had a bad value; nothing was sent to the server. */
+export class InvalidArgumentError extends ZkRecipesError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** The client was closed; create a new ZkClient to go on. */
+export class ClientClosedError extends ZkRecipesError {
+  constructor(what = 'This operation') {
+    super('CLIENT_CLOSED', `${what} cannot run: the ZkClient is closed. Create and start a new client.`);
+  }
+}
+
+/** The client has not been started. */
+export class ClientNotStartedError extends ZkRecipesError {
+  constructor() {
+    super('CLIENT_NOT_STARTED', 'The ZkClient is not started: call `await client.start()` first.');
+  }
+}
+
+/** A wait for a lock, lease or leadership ran out of time. No node was left behind. */
+export class LockTimeoutError extends ZkRecipesError {
+  readonly path: string;
+  readonly timeoutMs: number;
+  constructor(path: string, timeoutMs: number) {
+    super(
+      'LOCK_TIMEOUT',
+      `Timed out after ${timeoutMs} ms waiting for ${path}; our queue node was removed. Retry later or raise timeoutMs.`,
+    );
+    this.path = path;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** One ZooKeeper request got no answer within its deadline (the server may be slow or gone). */
+export class OperationTimeoutError extends ZkRecipesError {
+  constructor(operation: string, path: string, timeoutMs: number) {
+    super(
+      'OPERATION_TIMEOUT',
+      `${operation} ${path} got no answer from ZooKeeper within ${timeoutMs} ms. Check the ensemble's health; the call is retried by the retry policy.`,
+    );
+  }
+}
+
+/** The connection to ZooKeeper is down (the session may still be alive). Retryable. */
+export class ConnectionLossError extends ZkRecipesError {
+  constructor(
+    message = 'Lost the connection to ZooKeeper; the operation may or may not have been applied.',
+    options?: { cause?: unknown },
+  ) {
+    super('CONNECTION_LOSS', message, options);
+  }
+}
+
+/** The ZooKeeper session expired (or was declared lost): every ephemeral node of it is gone. */
+export class SessionExpiredError extends ZkRecipesError {
+  constructor(message = 'The ZooKeeper session expired: its ephemeral nodes (locks, leases, latches) are gone.') {
+    super('SESSION_EXPIRED', message);
+  }
+}
+
+/** The caller does not own what it tried to release. */
+export class NotOwnerError extends ZkRecipesError {
+  constructor(message: string) {
+    super('NOT_OWNER', message);
+  }
+}
+
+/** The lease or handle was already released. */
+export class AlreadyReleasedError extends ZkRecipesError {
+  constructor(what: string) {
+    super('ALREADY_RELEASED', `${what} was already released; release each acquisition exactly once.`);
+  }
+}
+
+/** Ownership can no longer be guaranteed (connection suspended or session lost). Used as a lease signal's reason. */
+export class OwnershipLostError extends ZkRecipesError {
+  readonly state: string;
+  constructor(path: string, state: string) {
+    super('OWNERSHIP_LOST', `Ownership of ${path} can no longer be guaranteed (connection ${state}). Stop work that relies on it.`);
+    this.state = state;
+  }
+}
+
+/** Our own queue node disappeared while we waited (typically the session expired). */
+export class NodeVanishedError extends ZkRecipesError {
+  constructor(path: string) {
+    super('NODE_VANISHED', `Our node ${path} disappeared while waiting (session expired or someone deleted it).`);
+  }
+}
+
+/** A request that could never succeed, e.g. a reader asking for the write lock. */
+export class IllegalStateError extends ZkRecipesError {
+  constructor(message: string) {
+    super('ILLEGAL_STATE', message);
+  }
+}
+
+/** No ZooKeeper could be found or started (testing kit). */
+export class ZooKeeperNotFoundError extends ZkRecipesError {
+  constructor(message: string) {
+    super('ZOOKEEPER_NOT_FOUND', message);
+  }
+}
+
+/** ZooKeeper error codes surfaced as typed errors. */
+export const ZK_ERROR_CODES = {
+  [-1]: 'SYSTEM_ERROR',
+  [-2]: 'RUNTIME_INCONSISTENCY',
+  [-3]: 'DATA_INCONSISTENCY',
+  [-4]: 'CONNECTION_LOSS',
+  [-5]: 'MARSHALLING_ERROR',
+  [-6]: 'UNIMPLEMENTED',
+  [-7]: 'OPERATION_TIMEOUT',
+  [-8]: 'BAD_ARGUMENTS',
+  [-100]: 'API_ERROR',
+  [-101]: 'NO_NODE',
+  [-102]: 'NO_AUTH',
+  [-103]: 'BAD_VERSION',
+  [-108]: 'NO_CHILDREN_FOR_EPHEMERALS',
+  [-110]: 'NODE_EXISTS',
+  [-111]: 'NOT_EMPTY',
+  [-112]: 'SESSION_EXPIRED',
+  [-113]: 'INVALID_CALLBACK',
+  [-114]: 'INVALID_ACL',
+  [-115]: 'AUTH_FAILED',
+  [-118]: 'SESSION_MOVED',
+} as const;
+
+/** An error answered by the ZooKeeper server for one request. */
+export class ZooKeeperError extends ZkRecipesError {
+  /** ZooKeeper's numeric error code (e.g. -101 for NO_NODE). */
+  readonly zkCode: number;
+  /** The path the request was about. */
+  readonly path: string;
+  constructor(code: string, zkCode: number, path: string, hint: string) {
+    super(code, `ZooKeeper answered ${code} for ${path}${hint ? `: ${hint}` : ''}.`);
+    this.zkCode = zkCode;
+    this.path = path;
+  }
+}
+
+/** The node does not exist. */
+export class NoNodeError extends ZooKeeperError {
+  constructor(path: string) {
+    super('NO_NODE', -101, path, 'the node (or its parent) does not exist');
+  }
+}
+/** The node already exists. */
+export class NodeExistsError extends ZooKeeperError {
+  constructor(path: string) {
+    super('NODE_EXISTS', -110, path, 'the node already exists');
+  }
+}
+/** The expected version did not match: someone changed the node first. */
+export class BadVersionError extends ZooKeeperError {
+  constructor(path: string) {
+    super('BAD_VERSION', -103, path, 'the node changed since you read it; read it again and retry');
+  }
+}
+/** The node has children and cannot be deleted. */
+export class NotEmptyError extends ZooKeeperError {
+  constructor(path: string) {
+    super('NOT_EMPTY', -111, path, 'the node has children; delete them first');
+  }
+}
+
+/** Maps a ZooKeeper numeric error code to our typed error. */
+export function errorFromZkCode(zkCode: number, path: string): ZkRecipesError {
+  switch (zkCode) {
+    case -101:
+      return new NoNodeError(path);
+    case -110:
+      return new NodeExistsError(path);
+    case -103:
+      return new BadVersionError(path);
+    case -111:
+      return new NotEmptyError(path);
+    case -4:
+      return new ConnectionLossError(`Lost the connection to ZooKeeper during a request on ${path}.`);
+    case -112:
+      return new SessionExpiredError();
+    default: {
+      const name = (ZK_ERROR_CODES as Record<number, string>)[zkCode] ?? `ZK_${zkCode}`;
+      return new ZooKeeperError(name, zkCode, path, '');
+    }
+  }
+}

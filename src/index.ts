@@ -1,0 +1,35 @@
+/**
+ * The core: client, connection states, retries, errors, paths and the shared primitives that
+ * recipes build on. Knows nothing of recipes.
+ */
+export { ZkClient, type ZkClientOptions, type ZkClientEvents } from './client.js';
+export { ConnectionState, type ErrorPolicy, isErrorState, isConnectedState } from './connection-state.js';
+export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
+export * from './errors.js';
+export {
+  validatePath,
+  joinPath,
+  parentOf,
+  nodeNameOf,
+  newProtectedPrefix,
+  protectedName,
+  protectedUuidOf,
+  parseSequence,
+  sequenceKey,
+  sortBySequence,
+  PROTECTED_PREFIX,
+} from './paths.js';
+export {
+  CreateMode,
+  Permission,
+  OPEN_ACL_UNSAFE,
+  type Acl,
+  type Stat,
+  type WatchEvent,
+  type WatchEventType,
+  type Watched,
+  type OperationOptions,
+  type CreateOptions,
+  type TransactionOp,
+  type TransactionResult,
+} from './types.js';

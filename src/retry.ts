@@ -1,0 +1,66 @@
+/**
+ * Retry policies (Curator's bounded exponential backoff) on p-retry. Only transient errors are
+ * retried: connection loss, operation timeout and session moved. Everything else surfaces at once.
+ */
+import pRetry from 'p-retry';
+import { InvalidArgumentError, ZkRecipesError } from './errors.js';
+
+/** How a failed ZooKeeper operation is retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. @default 5 */
+  readonly maxRetries: number;
+  /** First backoff sleep in ms; doubles each retry, with jitter. @default 100 */
+  readonly baseSleepMs: number;
+  /** Upper bound of one sleep in ms. @default 2000 */
+  readonly maxSleepMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxRetries: 5, baseSleepMs: 100, maxSleepMs: 2000 });
+
+/** Error codes that are safe to retry: the request may simply not have reached the server. */
+const RETRYABLE_CODES = new Set(['CONNECTION_LOSS', 'OPERATION_TIMEOUT', 'SESSION_MOVED']);
+
+/** True for transient ZooKeeper errors that a retry can cure. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof ZkRecipesError && RETRYABLE_CODES.has(error.code);
+}
+
+/** Validates a partial policy and fills in defaults. */
+export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const p = { ...DEFAULT_RETRY_POLICY, ...policy };
+  if (!Number.isInteger(p.maxRetries) || p.maxRetries < 0 || p.maxRetries > 29) {
+    throw new InvalidArgumentError(`retry.maxRetries must be an integer from 0 to 29, got ${String(p.maxRetries)}.`);
+  }
+  for (const key of ['baseSleepMs', 'maxSleepMs'] as const) {
+    if (!Number.isFinite(p[key]) || p[key] < 0) {
+      throw new InvalidArgumentError(`retry.${key} must be a finite number >= 0, got ${String(p[key])}.`);
+    }
+  }
+  if (p.maxSleepMs < p.baseSleepMs) {
+    throw new InvalidArgumentError(`retry.maxSleepMs (${p.maxSleepMs}) must be >= retry.baseSleepMs (${p.baseSleepMs}).`);
+  }
+  return Object.freeze(p);
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with a non-retryable error, the policy is exhausted,
+ * or `signal` aborts (then rejects with the signal's reason).
+ */
+export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
+  try {
+    return await pRetry(attempt, {
+      retries: policy.maxRetries,
+      factor: 2,
+      minTimeout: policy.baseSleepMs,
+      maxTimeout: policy.maxSleepMs,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => isRetryable(error),
+    });
+  } catch (error) {
+    // p-retry wraps the abort; callers expect the signal's own reason.
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+}

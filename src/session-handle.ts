@@ -1,0 +1,269 @@
+/**
+ * One node-zookeeper-client handle (one ZooKeeper session), with the gaps of that library
+ * closed. Used only by client.ts; together they are the wire boundary of the core.
+ *
+ * Internal API used here (pinned: node-zookeeper-client 1.1.3, covered by integration tests):
+ * `connectionManager.socket`, `onSocketData`, `onSocketConnected` and `state`.
+ */
+import type { Socket } from 'node:net';
+import zookeeper from 'node-zookeeper-client';
+import { type Acl, OPEN_ACL_UNSAFE, type Stat, type TransactionOp, type TransactionResult, type WatchEventType } from './types.js';
+
+type Callback<T> = (error: unknown, result?: T) => void;
+type Watcher = (type: WatchEventType, path: string) => void;
+
+interface WireStat {
+  czxid: Buffer;
+  mzxid: Buffer;
+  pzxid: Buffer;
+  ctime: Buffer;
+  mtime: Buffer;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ephemeralOwner: Buffer;
+  dataLength: number;
+  numChildren: number;
+}
+
+interface ConnectionManagerInternals {
+  socket?: Socket;
+  state: number;
+  sessionTimeout: number;
+  onSocketData: (buffer: Buffer) => void;
+  onSocketConnected: () => void;
+  on(event: 'state', listener: (state: number) => void): void;
+}
+
+const WIRE_CONNECTED = 2;
+const WIRE_CLOSED = -2;
+const EVENT_TYPES: Record<number, WatchEventType> = {
+  1: 'NODE_CREATED',
+  2: 'NODE_DELETED',
+  3: 'NODE_DATA_CHANGED',
+  4: 'NODE_CHILDREN_CHANGED',
+};
+
+/** Converts the wire library's Stat (8-byte buffers for longs) to ours. */
+export function statFromWire(stat: WireStat): Stat {
+  return {
+    czxid: stat.czxid.readBigInt64BE(0),
+    mzxid: stat.mzxid.readBigInt64BE(0),
+    pzxid: stat.pzxid.readBigInt64BE(0),
+    ctime: Number(stat.ctime.readBigInt64BE(0)),
+    mtime: Number(stat.mtime.readBigInt64BE(0)),
+    version: stat.version,
+    cversion: stat.cversion,
+    aversion: stat.aversion,
+    ephemeralOwner: stat.ephemeralOwner.readBigUInt64BE(0).toString(16),
+    dataLength: stat.dataLength,
+    numChildren: stat.numChildren,
+  };
+}
+
+function toWireAcl(acl: readonly Acl[]): unknown[] {
+  return acl.map((a) => new zookeeper.ACL(a.permissions, new zookeeper.Id(a.scheme, a.id)));
+}
+
+function wireWatcher(watcher: Watcher | undefined): ((event: { type: number; path: string }) => void) | undefined {
+  if (!watcher) return undefined;
+  // Cached on the watcher so the wire library's de-duplication (by function identity) works.
+  const cached = (watcher as { wire?: (event: { type: number; path: string }) => void }).wire;
+  if (cached) return cached;
+  const wire = (event: { type: number; path: string }) => watcher(EVENT_TYPES[event.type] ?? 'NODE_DATA_CHANGED', event.path);
+  (watcher as { wire?: typeof wire }).wire = wire;
+  return wire;
+}
+
+export interface SessionHandleEvents {
+  connected(): void;
+  disconnected(): void;
+  expired(): void;
+}
+
+export class SessionHandle {
+  readonly #client: zookeeper.Client;
+  readonly #cm: ConnectionManagerInternals;
+  readonly #requestedTimeoutMs: number;
+  #lastHeard = Date.now();
+  #watchdog: NodeJS.Timeout | undefined;
+  #retired = false;
+  #connectedOnce = false;
+
+  constructor(connectString: string, sessionTimeoutMs: number, events: SessionHandleEvents) {
+    this.#requestedTimeoutMs = sessionTimeoutMs;
+    // retries: 0 — the wire library's own retry would re-send sequential creates blindly.
+    this.#client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 100, retries: 0 });
+    this.#cm = (this.#client as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
+    this.#installHooks();
+    this.#client.on('state', (state: { name: string }) => {
+      if (this.#retired) return;
+      if (state.name === 'SYNC_CONNECTED') {
+        this.#connectedOnce = true;
+        this.#lastHeard = Date.now();
+        events.connected();
+      } else if (state.name === 'DISCONNECTED') events.disconnected();
+      else if (state.name === 'EXPIRED') events.expired();
+    });
+  }
+
+  /** Records every byte heard and guards the socket handler; retired handles never reconnect. */
+  #installHooks(): void {
+    const cm = this.#cm;
+    const onData = cm.onSocketData;
+    const onConnected = cm.onSocketConnected;
+    cm.onSocketData = (buffer: Buffer) => {
+      this.#lastHeard = Date.now();
+      try {
+        onData.call(cm, buffer);
+      } catch {
+        // e.g. an error code the wire library does not know: drop the connection, do not crash.
+        cm.socket?.destroy();
+      }
+    };
+    cm.onSocketConnected = () => {
+      if (this.#retired) {
+        cm.socket?.destroy();
+        return;
+      }
+      this.#lastHeard = Date.now();
+      onConnected.call(cm);
+    };
+  }
+
+  /** The negotiated session timeout once connected. */
+  get negotiatedTimeoutMs(): number | undefined {
+    return this.#connectedOnce ? this.#cm.sessionTimeout : undefined;
+  }
+
+  get sessionIdHex(): string | undefined {
+    if (!this.#connectedOnce) return undefined;
+    return this.#client.getSessionId().toString('hex');
+  }
+
+  credentials(): { sessionId: Buffer; password: Buffer } | undefined {
+    if (!this.#connectedOnce) return undefined;
+    return { sessionId: this.#client.getSessionId(), password: this.#client.getSessionPassword() };
+  }
+
+  connect(): void {
+    this.#client.connect();
+    // The wire library never notices a silent server (no read timeout): check it ourselves.
+    const tick = Math.max(25, Math.floor(this.#requestedTimeoutMs / 12));
+    this.#watchdog = setInterval(() => this.#checkHeard(), tick);
+  }
+
+  #checkHeard(): void {
+    const socket = this.#cm.socket;
+    if (!socket || socket.destroyed || socket.connecting) return;
+    // The Java client's read timeout: 2/3 of the session timeout. The wire library pings at 1/3.
+    const readTimeout = ((this.negotiatedTimeoutMs ?? this.#requestedTimeoutMs) * 2) / 3;
+    if (Date.now() - this.#lastHeard > readTimeout) {
+      this.#lastHeard = Date.now();
+      socket.destroy();
+    }
+  }
+
+  /** Stops this handle for good without waiting for the server (the session is gone or given up). */
+  retire(): void {
+    if (this.#retired) return;
+    this.#retired = true;
+    clearInterval(this.#watchdog);
+    if (this.#cm.state !== WIRE_CLOSED) {
+      // close() moves the wire state to CLOSING so the socket's close event does not reconnect.
+      this.#client.close();
+      this.#cm.socket?.destroy();
+    }
+    this.#client.removeAllListeners();
+  }
+
+  /** Ends the session on the server (closeSession) when connected, then stops the handle. */
+  async close(): Promise<void> {
+    if (this.#retired) return;
+    if (this.#cm.state === WIRE_CONNECTED) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        this.#cm.on('state', (state) => {
+          if (state === WIRE_CLOSED) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        this.#client.close();
+      });
+    }
+    this.retire();
+  }
+
+  create(path: string, data: Buffer | null | undefined, acl: readonly Acl[], mode: number, cb: Callback<string>): void {
+    const done = (error: unknown, created?: string) => cb(error, created);
+    if (data) this.#client.create(path, data, toWireAcl(acl) as zookeeper.ACL[], mode, done as never);
+    else this.#client.create(path, toWireAcl(acl) as zookeeper.ACL[], mode, done as never);
+  }
+
+  getData(path: string, watcher: Watcher | undefined, cb: Callback<{ data: Buffer; stat: Stat }>): void {
+    const done = (error: unknown, data?: Buffer, stat?: WireStat) =>
+      error ? cb(error) : cb(null, { data: data ?? Buffer.alloc(0), stat: statFromWire(stat as WireStat) });
+    const w = wireWatcher(watcher);
+    if (w) this.#client.getData(path, w as never, done as never);
+    else this.#client.getData(path, done as never);
+  }
+
+  exists(path: string, watcher: Watcher | undefined, cb: Callback<Stat | null>): void {
+    const done = (error: unknown, stat?: WireStat | null) => (error ? cb(error) : cb(null, stat ? statFromWire(stat) : null));
+    const w = wireWatcher(watcher);
+    if (w) this.#client.exists(path, w as never, done as never);
+    else this.#client.exists(path, done as never);
+  }
+
+  getChildren(path: string, watcher: Watcher | undefined, cb: Callback<{ children: string[]; stat: Stat }>): void {
+    const done = (error: unknown, children?: string[], stat?: WireStat) =>
+      error ? cb(error) : cb(null, { children: children ?? [], stat: statFromWire(stat as WireStat) });
+    const w = wireWatcher(watcher);
+    if (w) this.#client.getChildren(path, w as never, done as never);
+    else this.#client.getChildren(path, done as never);
+  }
+
+  setData(path: string, data: Buffer | null, version: number, cb: Callback<Stat>): void {
+    this.#client.setData(path, data, version, ((error: unknown, stat?: WireStat) =>
+      error ? cb(error) : cb(null, statFromWire(stat as WireStat))) as never);
+  }
+
+  remove(path: string, version: number, cb: Callback<void>): void {
+    this.#client.remove(path, version, ((error: unknown) => cb(error)) as never);
+  }
+
+  transaction(ops: readonly TransactionOp[], cb: Callback<TransactionResult[]>): void {
+    const tx = this.#client.transaction() as unknown as {
+      ops: { version?: number }[];
+      create(path: string, data: Buffer | undefined, acls: unknown[], mode: number): void;
+      setData(path: string, data: Buffer | null, version: number): void;
+      remove(path: string, version: number): void;
+      check(path: string, version: number): void;
+      commit(cb: (error: unknown, results?: { type: number; path?: string; stat?: WireStat }[]) => void): void;
+    };
+    for (const op of ops) {
+      if (op.type === 'create') tx.create(op.path, op.data, toWireAcl(op.acl ?? OPEN_ACL_UNSAFE), op.mode ?? 0);
+      else {
+        if (op.type === 'setData') tx.setData(op.path, op.data, -1);
+        else if (op.type === 'delete') tx.remove(op.path, -1);
+        else tx.check(op.path, -1);
+        // The wire library turns version 0 into -1 (`version || -1`): set it ourselves.
+        const last = tx.ops[tx.ops.length - 1];
+        if (last) last.version = op.version ?? -1;
+      }
+    }
+    tx.commit((error, results) => {
+      if (error) return cb(error);
+      cb(
+        null,
+        (results ?? []).map((r, i): TransactionResult => {
+          const type = ops[i]?.type;
+          if (type === 'create') return { type, path: r.path ?? '' };
+          if (type === 'setData') return { type, stat: statFromWire(r.stat as WireStat) };
+          return { type: type === 'delete' ? 'delete' : 'check' };
+        }),
+      );
+    });
+  }
+}

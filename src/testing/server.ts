@@ -1,0 +1,159 @@
+/**
+ * TestingServer: one real ZooKeeper server for tests, on a free loopback port with a temp data
+ * dir, started from a local install (or Docker when that is all there is).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, ZooKeeperNotFoundError } from '../errors.js';
+import { locateZooKeeper } from './locate.js';
+import { Member } from './member.js';
+import { freePort } from './ports.js';
+
+/** Options of {@link TestingServer.start}. */
+export interface TestingServerOptions {
+  /** ZooKeeper's tick; sessions may last 2 to 20 ticks. Small ticks make expiry tests fast. @default 200 */
+  readonly tickTimeMs?: number;
+  /** @default 2 ticks */
+  readonly minSessionTimeoutMs?: number;
+  /** @default 20 ticks */
+  readonly maxSessionTimeoutMs?: number;
+  /** A fixed client port. @default a free port */
+  readonly port?: number;
+}
+
+interface DockerContainer {
+  getMappedPort(port: number): number;
+  getHost(): string;
+  stop(): Promise<unknown>;
+}
+
+/** One ZooKeeper server (a child process, or a container). Always `stop()` it. */
+export class TestingServer {
+  readonly #member: Member | undefined;
+  readonly #container: DockerContainer | undefined;
+  readonly #dataDir: string | undefined;
+  readonly #host: string;
+  readonly #port: number;
+  #stopped = false;
+
+  private constructor(parts: { member?: Member; container?: DockerContainer; dataDir?: string; host: string; port: number }) {
+    this.#member = parts.member;
+    this.#container = parts.container;
+    this.#dataDir = parts.dataDir;
+    this.#host = parts.host;
+    this.#port = parts.port;
+  }
+
+  /** Starts a server and resolves once it answers requests. */
+  static async start(options: TestingServerOptions = {}): Promise<TestingServer> {
+    const tickTimeMs = options.tickTimeMs ?? 200;
+    if (!Number.isInteger(tickTimeMs) || tickTimeMs <= 0) {
+      throw new InvalidArgumentError(`tickTimeMs must be a positive integer, got ${String(tickTimeMs)}.`);
+    }
+    const source = locateZooKeeper({ allowExternal: false });
+    if (source.kind === 'docker') return TestingServer.#startDocker(source.image, tickTimeMs);
+    if (source.kind !== 'local') throw new ZooKeeperNotFoundError('unreachable');
+    const dataDir = mkdtempSync(join(tmpdir(), 'zk-recipes-server-'));
+    const port = options.port ?? (await freePort());
+    const member = new Member({
+      java: source.java,
+      classpath: source.classpath,
+      dataDir,
+      clientPort: port,
+      tickTimeMs,
+      minSessionTimeoutMs: options.minSessionTimeoutMs,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+    });
+    try {
+      await member.start();
+    } catch (error) {
+      await member.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+    return new TestingServer({ member, dataDir, host: '127.0.0.1', port });
+  }
+
+  static async #startDocker(image: string, tickTimeMs: number): Promise<TestingServer> {
+    let tc: { GenericContainer: new (image: string) => { withExposedPorts(p: number): unknown } };
+    try {
+      tc = (await import('testcontainers')) as unknown as typeof tc;
+    } catch {
+      throw new ZooKeeperNotFoundError('A Docker engine answers but `testcontainers` is not installed: npm install -D testcontainers.');
+    }
+    const builder = new tc.GenericContainer(image) as unknown as {
+      withExposedPorts(p: number): typeof builder;
+      withEnvironment(e: Record<string, string>): typeof builder;
+      start(): Promise<DockerContainer>;
+    };
+    const container = await builder
+      .withExposedPorts(2181)
+      .withEnvironment({ ZOO_TICK_TIME: String(tickTimeMs), ZOO_4LW_COMMANDS_WHITELIST: '*' })
+      .start();
+    return new TestingServer({ container, host: container.getHost(), port: container.getMappedPort(2181) });
+  }
+
+  /** `host:port` for a ZkClient. */
+  get connectString(): string {
+    return `${this.#host}:${this.#port}`;
+  }
+
+  get host(): string {
+    return this.#host;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The server's process id (undefined for a container or a stopped server). */
+  get pid(): number | undefined {
+    return this.#member?.pid;
+  }
+
+  /** True when fault injection (kill, restart, freeze) is possible: a local child process. */
+  get supportsFaults(): boolean {
+    return this.#member !== undefined;
+  }
+
+  #local(what: string): Member {
+    if (!this.#member) throw new InvalidArgumentError(`${what} needs a locally started server, not a container.`);
+    return this.#member;
+  }
+
+  /** SIGKILLs the server; its data stays for {@link restart}. */
+  async kill(): Promise<void> {
+    await this.#local('kill()').kill();
+  }
+
+  /** Starts the server again on the same port and data (sessions survive if within their timeout). */
+  async restart(): Promise<void> {
+    const member = this.#local('restart()');
+    await member.kill();
+    await member.start();
+  }
+
+  /** SIGSTOPs the server: connections stay open but nothing answers (a GC pause or a hung host). */
+  freeze(): void {
+    this.#local('freeze()').freeze();
+  }
+
+  /** SIGCONTs a frozen server. */
+  thaw(): void {
+    this.#local('thaw()').thaw();
+  }
+
+  /** Stops the server and removes its data. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#member) await this.#member.kill();
+    if (this.#container) await this.#container.stop();
+    if (this.#dataDir) rmSync(this.#dataDir, { recursive: true, force: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Starts one shared ZooKeeper for the whole test run (or uses ZK_CONNECT_STRING).
+ */
+import type { TestProject } from 'vitest/node';
+import { TestingServer } from '../../src/testing/index.js';
+
+let server: TestingServer | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const external = process.env.ZK_CONNECT_STRING;
+  if (external) {
+    project.provide('zkConnectString', external);
+    return;
+  }
+  server = await TestingServer.start({ tickTimeMs: 200 });
+  project.provide('zkConnectString', server.connectString);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    zkConnectString: string;
+  }
+}
