@@ -145,7 +145,7 @@ export class ZkClient {
   readonly #events = new EventEmitter<ZkClientEvents>();
   #handle: SessionHandle | undefined;
   #state: ConnectionState | 'LATENT' = 'LATENT';
-  #everConnected = false;
+  #started = false;
   #watches = new WatchRegistry();
   #lostTimer: NodeJS.Timeout | undefined;
   #namespaceReady: Promise<void> | undefined;
@@ -155,7 +155,7 @@ export class ZkClient {
     this.#options = resolveOptions(options);
   }
 
-  /** The current connection state ('LATENT' before `start()`). */
+  /** The current connection state ('LATENT' until the first connection). */
   get state(): ConnectionState | 'LATENT' {
     return this.#state;
   }
@@ -215,8 +215,8 @@ export class ZkClient {
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#state === ConnectionState.CLOSED) throw new ClientClosedError('start()');
-    if (this.#state === 'LATENT') {
-      this.#state = ConnectionState.SUSPENDED;
+    if (!this.#started) {
+      this.#started = true;
       this.#openSession();
     }
     await this.blockUntilConnected({ timeoutMs: this.#options.connectionTimeoutMs, signal: options.signal });
@@ -247,7 +247,7 @@ export class ZkClient {
   /** Closes the session (its ephemeral nodes go at once) and releases every timer and socket. Idempotent. */
   async close(): Promise<void> {
     if (this.#state === ConnectionState.CLOSED) return;
-    const wasStarted = this.#state !== 'LATENT';
+    const wasStarted = this.#started;
     this.#setState(ConnectionState.CLOSED);
     clearTimeout(this.#lostTimer);
     for (const fail of [...this.#inflight]) fail(new ClientClosedError());
@@ -379,7 +379,7 @@ export class ZkClient {
 
   #assertUsable(): void {
     if (this.#state === ConnectionState.CLOSED) throw new ClientClosedError();
-    if (this.#state === 'LATENT') throw new ClientNotStartedError();
+    if (!this.#started) throw new ClientNotStartedError();
   }
 
   #validateAcl(acl: readonly Acl[] | undefined): readonly Acl[] {
@@ -567,14 +567,13 @@ export class ZkClient {
     if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
     clearTimeout(this.#lostTimer);
     this.#lostTimer = undefined;
-    const first = !this.#everConnected;
-    this.#everConnected = true;
-    this.#setState(first ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
+    this.#setState(this.#state === 'LATENT' ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
   }
 
   #onDisconnected(handle: SessionHandle): void {
     if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
-    if (this.#state === ConnectionState.LOST || this.#state === ConnectionState.SUSPENDED) return;
+    // Before the first connection there is nothing to suspend (Curator's model, too).
+    if (this.#state === 'LATENT' || this.#state === ConnectionState.LOST || this.#state === ConnectionState.SUSPENDED) return;
     this.#setState(ConnectionState.SUSPENDED);
     // Suspended for a whole session timeout: the server has surely expired us by now, even if
     // we cannot hear it say so until the network heals (Curator's simulated expiry).
