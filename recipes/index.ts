@@ -2,3 +2,7 @@
  * The package entry: the core plus every recipe.
  */
 export * from '../src/index.js';
+export { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
+export { InterProcessReadWriteLock, READ_NODE_NAME, WRITE_NODE_NAME, readPredicate } from './read-write-lock.js';
+export { QueueLock, type AcquireOptions, type LockOptions, type RevocationListener } from './queue-lock.js';
+export { revoke, REVOKE_MESSAGE } from './revocation.js';

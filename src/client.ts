@@ -165,6 +165,11 @@ export class ZkClient {
     return this.#options.errorPolicy;
   }
 
+  /** The retry policy of this client's operations. */
+  get retryPolicy(): RetryPolicy {
+    return this.#options.retry;
+  }
+
   /** The namespace (chroot) of this client, '' when none. */
   get namespace(): string {
     return this.#options.namespace;
@@ -270,7 +275,10 @@ export class ZkClient {
     validatePath(path);
     const acl = this.#validateAcl(options.acl);
     this.#validateData(data);
-    return this.#op('create', path, options, async (handle, full, deadline) => {
+    // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
+    // those with protected names instead, so sequential creates are attempted once here.
+    const sequential = mode === 2 || mode === 3;
+    return this.#op('create', path, { ...options, noRetry: sequential }, async (handle, full, deadline) => {
       try {
         return this.#toUserPath(
           await this.#call('create', full, deadline, options.signal, (cb) => handle.create(full, data, acl, mode, cb)),
@@ -423,7 +431,7 @@ export class ZkClient {
   async #op<T>(
     name: string,
     path: string,
-    options: OperationOptions,
+    options: OperationOptions & { noRetry?: boolean },
     attempt: (handle: SessionHandle, wirePath: string, deadlineMs: number) => Promise<T>,
   ): Promise<T> {
     const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.operationTimeoutMs;
@@ -438,7 +446,7 @@ export class ZkClient {
         await this.#ensureNamespace(handle, timeoutMs, options.signal);
         return attempt(handle, full, timeoutMs);
       },
-      this.#options.retry,
+      options.noRetry ? { ...this.#options.retry, maxRetries: 0 } : this.#options.retry,
       options.signal,
     ).catch((error: unknown) => {
       if (error instanceof ZkRecipesError || options.signal?.aborted) throw error;

@@ -33,3 +33,14 @@ export {
   type TransactionOp,
   type TransactionResult,
 } from './types.js';
+export {
+  SequentialQueue,
+  leasePredicate,
+  type QueueNode,
+  type TurnDecision,
+  type TurnPredicate,
+  type SequentialQueueOptions,
+  type WaitOptions,
+} from './sequential-queue.js';
+export { Lease, type LeaseInit } from './lease.js';
+export { localAddressBytes } from './node-data.js';

@@ -16,6 +16,7 @@ export class FaultProxy {
   readonly #target: { host: string; port: number };
   readonly #pairs = new Set<Pair>();
   #paused = false;
+  #dropNextReply = false;
   #port = 0;
 
   private constructor(target: string) {
@@ -64,7 +65,14 @@ export class FaultProxy {
     upstream.on('error', () => this.#drop(pair));
     upstream.on('close', () => this.#drop(pair));
     pair.downstream.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => pair.downstream.write(d));
+    upstream.on('data', (d) => {
+      if (this.#dropNextReply) {
+        this.#dropNextReply = false;
+        this.cut();
+        return;
+      }
+      pair.downstream.write(d);
+    });
     if (this.#paused) upstream.pause();
   }
 
@@ -91,6 +99,14 @@ export class FaultProxy {
       pair.downstream.resume();
       pair.upstream?.resume();
     }
+  }
+
+  /**
+   * Drops the next bytes the server sends and resets the connection: the request they answer
+   * was applied on the server, but the client never hears so (a lost reply).
+   */
+  dropNextReply(): void {
+    this.#dropNextReply = true;
   }
 
   /** Resets every current connection (the client sees a connection loss at once). */

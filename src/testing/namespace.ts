@@ -18,6 +18,11 @@ export class TestNamespace {
     this.namespace = namespace;
   }
 
+  /** Clients made here and not yet cleaned up. */
+  get clients(): readonly ZkClient[] {
+    return [...this.#clients];
+  }
+
   /** A started client in this namespace (closed by {@link cleanup}). */
   async client(options: Partial<ZkClientOptions> = {}): Promise<ZkClient> {
     const client = this.unstartedClient(options);

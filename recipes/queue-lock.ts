@@ -1,0 +1,209 @@
+/**
+ * The re-entrant lock behind InterProcessMutex and both halves of InterProcessReadWriteLock:
+ * a SequentialQueue, a predicate, leases, and ownership keyed by the async call tree
+ * (AsyncLocalStorage — the Node analogue of Curator's per-thread ownership).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  AlreadyReleasedError,
+  ClientClosedError,
+  InvalidArgumentError,
+  joinPath,
+  Lease,
+  LockTimeoutError,
+  localAddressBytes,
+  NotOwnerError,
+  type QueueNode,
+  SequentialQueue,
+  type TurnPredicate,
+  validatePath,
+  type ZkClient,
+} from '../src/index.js';
+import { RevocationWatch } from './revocation.js';
+
+/** Options of every wait for a lock. */
+export interface AcquireOptions {
+  /** Give up waiting after this many ms with {@link LockTimeoutError}; our node is removed. @default wait forever */
+  readonly timeoutMs?: number;
+  /** Abort the wait; rejects with the signal's reason and removes our node. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options shared by the lock recipes. */
+export interface LockOptions {
+  /** Data of our lock nodes. @default this host's IP as text (Curator's default); empty when revocable */
+  readonly data?: Buffer;
+  /** Delete the lock's parent node when the last contender leaves (see SequentialQueue). @default true */
+  readonly removeEmptyParent?: boolean;
+}
+
+/** Called (on a later tick) when another process asks the holder to give the lock up. */
+export type RevocationListener = (lease: Lease) => void;
+
+export interface QueueLockSpec {
+  /** Node name after the protected prefix, e.g. `lock-`, `__READ__`. */
+  readonly nodeName: string;
+  /** Names whose suffix orders the queue. */
+  readonly sortNames: readonly string[];
+  /** Picks the predicate at acquire time, in the caller's async context. */
+  readonly predicate: () => TurnPredicate;
+  /** Throws when this acquire can never succeed (e.g. a reader asking for the write lock). */
+  readonly beforeJoin?: () => void;
+  /** Which children count as participants (all by default). */
+  readonly isParticipant?: (nodeName: string) => boolean;
+}
+
+interface Hold {
+  readonly node: QueueNode;
+  count: number;
+  readonly leases: Lease[];
+  revocation?: RevocationWatch;
+}
+
+/** Validates the options of acquire() and friends, before any network call. */
+export function validateAcquireOptions(options: AcquireOptions | undefined): AcquireOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options must be an object like { timeoutMs, signal }.');
+  const { timeoutMs, signal } = options;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0)) {
+    throw new InvalidArgumentError(`timeoutMs must be a non-negative integer number of milliseconds, got ${String(timeoutMs)}.`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal.');
+  return options;
+}
+
+export class QueueLock {
+  readonly client: ZkClient;
+  readonly path: string;
+  readonly #spec: QueueLockSpec;
+  readonly #queue: SequentialQueue;
+  readonly #data: Buffer | undefined;
+  readonly #scope = new AsyncLocalStorage<Hold>();
+  readonly #holds = new Set<Hold>();
+  #revocationListener: RevocationListener | undefined;
+
+  constructor(client: ZkClient, path: string, spec: QueueLockSpec, options: LockOptions = {}) {
+    if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
+    this.client = client;
+    this.path = validatePath(path);
+    if (options.data !== undefined && !Buffer.isBuffer(options.data)) throw new InvalidArgumentError('data must be a Buffer.');
+    this.#spec = spec;
+    this.#data = options.data;
+    this.#queue = new SequentialQueue(client, this.path, { sortNames: spec.sortNames, removeEmptyParent: options.removeEmptyParent });
+  }
+
+  /** Makes future holds revocable: nodes get empty data and `listener` runs on a revoke request. */
+  makeRevocable(listener: RevocationListener): void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('makeRevocable() needs a listener function.');
+    this.#revocationListener = listener;
+  }
+
+  /** True when the current async call tree holds this lock. */
+  isOwnedByCurrentScope(): boolean {
+    const hold = this.#scope.getStore();
+    return hold !== undefined && hold.count > 0;
+  }
+
+  /** True when any flow of this process holds this lock object. */
+  isAcquiredInThisProcess(): boolean {
+    return this.#holds.size > 0;
+  }
+
+  async acquire(options?: AcquireOptions): Promise<Lease> {
+    const { timeoutMs, signal } = validateAcquireOptions(options);
+    if (this.client.state === 'CLOSED') throw new ClientClosedError('acquire()');
+    signal?.throwIfAborted();
+    const current = this.#scope.getStore();
+    if (current && current.count > 0) {
+      current.count++; // re-entry: no round trip
+      return this.#newLease(current);
+    }
+    this.#spec.beforeJoin?.();
+    const predicate = this.#spec.predicate();
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());
+    const node = await this.#queue.join(this.#spec.nodeName, data, { signal });
+    try {
+      await this.#queue.waitTurn(node, predicate, {
+        signal,
+        deadline,
+        onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+      });
+    } catch (error) {
+      await this.#queue.leave(node).catch(() => undefined);
+      throw error;
+    }
+    const hold: Hold = { node, count: 1, leases: [] };
+    this.#holds.add(hold);
+    const lease = this.#newLease(hold);
+    const listener = this.#revocationListener;
+    if (listener) hold.revocation = new RevocationWatch(this.client, node.path, () => listener(lease));
+    return lease;
+  }
+
+  async tryAcquire(): Promise<Lease | null> {
+    try {
+      return await this.acquire({ timeoutMs: 0 });
+    } catch (error) {
+      if (error instanceof LockTimeoutError) return null;
+      throw error;
+    }
+  }
+
+  async using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('using() needs a function to run while holding the lock.');
+    const lease = await this.acquire(options);
+    try {
+      return await lease.run(fn);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** Releases one hold of the current scope (Curator's `release()`). */
+  async release(): Promise<void> {
+    const hold = this.#scope.getStore();
+    const lease = hold?.leases.findLast((l) => !l.released);
+    if (!hold || !lease) {
+      throw new NotOwnerError(
+        `You do not own the lock ${this.path} in this async call tree. Release from inside using()/lease.run(), or call lease.release().`,
+      );
+    }
+    await lease.release();
+  }
+
+  async getParticipantNodes(): Promise<string[]> {
+    const sorted = await this.#queue.sortedChildren();
+    const keep = this.#spec.isParticipant ?? (() => true);
+    return sorted.filter(keep).map((name) => joinPath(this.path, name));
+  }
+
+  #newLease(hold: Hold): Lease {
+    const lease: Lease = new Lease({
+      client: this.client,
+      lockPath: this.path,
+      nodePath: hold.node.path,
+      sessionId: hold.node.sessionId,
+      runInScope: (fn) => this.#scope.run(hold, fn),
+      assertMayRelease: () => {
+        const scope = this.#scope.getStore();
+        if (scope && scope !== hold && scope.count > 0) {
+          throw new NotOwnerError(
+            `This lease on ${this.path} belongs to another owner scope; only its owner (or code outside any owner scope) may release it.`,
+          );
+        }
+      },
+      release: async () => {
+        if (hold.count <= 0) throw new AlreadyReleasedError(`The lock ${this.path}`);
+        hold.count--;
+        if (hold.count > 0) return;
+        this.#holds.delete(hold);
+        hold.revocation?.stop();
+        await this.#queue.leave(hold.node);
+      },
+    });
+    hold.leases.push(lease);
+    return lease;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Lease: the handle a caller holds while it owns a lock (design §5). Release it exactly once;
+ * watch `signal` to stop work when ownership can no longer be guaranteed; pass the fencing token
+ * to the guarded resource so it can reject a stale holder.
+ */
+import type { ZkClient } from './client.js';
+import { ConnectionState, isConnectedState, isErrorState } from './connection-state.js';
+import { AlreadyReleasedError, NodeVanishedError, NoNodeError, OwnershipLostError } from './errors.js';
+
+/** What a lock gives a {@link Lease} at construction. */
+export interface LeaseInit {
+  readonly client: ZkClient;
+  /** The recipe's path (for messages). */
+  readonly lockPath: string;
+  /** Our lock node. */
+  readonly nodePath: string;
+  /** The session that owns the node. */
+  readonly sessionId: string;
+  /** Gives up ownership; called exactly once. */
+  readonly release: () => Promise<void>;
+  /** Throws when the current caller may not release this lease (e.g. another owner's scope). */
+  readonly assertMayRelease?: () => void;
+  /** Runs `fn` inside this lease's owner scope (re-entrancy). */
+  readonly runInScope?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** A held lock (or lease, or re-entrant hold). `await using lease = await mutex.acquire()` releases it. */
+export class Lease implements AsyncDisposable {
+  readonly #init: LeaseInit;
+  readonly #controller = new AbortController();
+  readonly #offState: () => void;
+  #released = false;
+  #token: bigint | undefined;
+
+  constructor(init: LeaseInit) {
+    this.#init = init;
+    const policy = init.client.errorPolicy;
+    this.#offState = init.client.on('state', (state) => {
+      if (isErrorState(policy, state)) this.#abort(new OwnershipLostError(init.lockPath, state));
+    });
+    const now = init.client.state;
+    if (init.client.sessionId !== init.sessionId) this.#abort(new OwnershipLostError(init.lockPath, ConnectionState.LOST));
+    else if (now !== 'LATENT' && !isConnectedState(now) && isErrorState(policy, now))
+      this.#abort(new OwnershipLostError(init.lockPath, now));
+  }
+
+  /** Our lock node's path (relative to the client's namespace). */
+  get nodePath(): string {
+    return this.#init.nodePath;
+  }
+
+  /** The recipe's path. */
+  get lockPath(): string {
+    return this.#init.lockPath;
+  }
+
+  /** True once released. */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /**
+   * Aborts when ownership can no longer be guaranteed — SUSPENDED (policy `standard`) or LOST —
+   * with an {@link OwnershipLostError}, and on release. Pass it to the work done under the lock.
+   */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  #abort(reason: Error): void {
+    this.#offState();
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  /**
+   * The lock node's creation zxid: strictly increasing across every holder of every lock on the
+   * ensemble. Hand it to the guarded resource, which rejects writes carrying a lower token than
+   * one it has seen: that keeps a paused or partitioned former holder from doing damage.
+   */
+  async fencingToken(): Promise<bigint> {
+    if (this.#token !== undefined) return this.#token;
+    try {
+      const stat = await this.#init.client.exists(this.#init.nodePath);
+      if (!stat) throw new NodeVanishedError(this.#init.nodePath);
+      this.#token = stat.czxid;
+      return stat.czxid;
+    } catch (error) {
+      if (error instanceof NoNodeError) throw new NodeVanishedError(this.#init.nodePath);
+      throw error;
+    }
+  }
+
+  /** Runs `fn` inside this lease's owner scope: nested acquires of the same lock re-enter. */
+  async run<T>(fn: (lease: Lease) => Promise<T> | T): Promise<T> {
+    if (this.#released) throw new AlreadyReleasedError(`The lease on ${this.#init.lockPath}`);
+    const run = this.#init.runInScope ?? ((f: () => Promise<T>) => f());
+    return run(async () => fn(this));
+  }
+
+  /** Gives up this hold. A second call rejects with {@link AlreadyReleasedError}. */
+  async release(): Promise<void> {
+    if (this.#released) throw new AlreadyReleasedError(`The lease on ${this.#init.lockPath}`);
+    this.#init.assertMayRelease?.();
+    this.#released = true;
+    this.#abort(new OwnershipLostError(this.#init.lockPath, 'RELEASED'));
+    await this.#init.release();
+  }
+
+  /** Releases unless already released (so `await using` after an explicit release is fine). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#released) await this.release();
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * THE shared primitive of every lock-like recipe (design §3): join with a protected
+ * EPHEMERAL_SEQUENTIAL node, wait for a turn decided by a predicate while watching exactly one
+ * other node, leave. Recipes differ only in their predicate.
+ */
+import type { ZkClient } from './client.js';
+import { ConnectionState } from './connection-state.js';
+import { NodeVanishedError, NoNodeError, NotEmptyError, SessionExpiredError, ZkRecipesError } from './errors.js';
+import { joinPath, newProtectedPrefix, nodeNameOf, sortBySequence, validatePath } from './paths.js';
+import { isRetryable, withRetry } from './retry.js';
+import { CreateMode } from './types.js';
+
+/** What a predicate decides for our node, given every contender sorted by sequence. */
+export type TurnDecision = { readonly acquired: true } | { readonly acquired: false; readonly watch: string };
+
+/** `(sorted node names, our node name) => decision`. Pure, so it is unit-testable. */
+export type TurnPredicate = (sorted: readonly string[], ours: string) => TurnDecision;
+
+/** Our node in a queue. */
+export interface QueueNode {
+  /** Full path (relative to the client's namespace). */
+  readonly path: string;
+  /** The node name (last segment). */
+  readonly name: string;
+  /** The session (hex) that owns the node. */
+  readonly sessionId: string;
+}
+
+/** Options of a {@link SequentialQueue}. */
+export interface SequentialQueueOptions {
+  /** Names whose numeric suffix orders the queue, e.g. `['lock-']` or `['__READ__', '__WRIT__']`. */
+  readonly sortNames: readonly string[];
+  /**
+   * Delete the parent node when the last contender leaves. Our wire client cannot create
+   * CONTAINER nodes, so without this, parents of short-lived lock paths pile up. A creator racing
+   * with the delete simply re-creates the parent. @default true
+   */
+  readonly removeEmptyParent?: boolean;
+}
+
+/** Options of one wait. */
+export interface WaitOptions {
+  readonly signal?: AbortSignal;
+  /** Epoch ms after which waiting (not evaluating) stops with `onTimeout()`. */
+  readonly deadline?: number;
+  readonly onTimeout?: () => Error;
+}
+
+function sameSession(a: string | undefined, b: string): boolean {
+  return a !== undefined && BigInt(`0x${a}`) === BigInt(`0x${b}`);
+}
+
+/** A queue of contenders under one parent path. */
+export class SequentialQueue {
+  readonly client: ZkClient;
+  readonly parentPath: string;
+  readonly #sortNames: readonly string[];
+  readonly #removeEmptyParent: boolean;
+
+  constructor(client: ZkClient, parentPath: string, options: SequentialQueueOptions) {
+    this.client = client;
+    this.parentPath = validatePath(parentPath);
+    this.#sortNames = options.sortNames;
+    this.#removeEmptyParent = options.removeEmptyParent ?? true;
+  }
+
+  /** Every contender's node name, sorted by sequence (Curator's order). */
+  async sortedChildren(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    try {
+      const { children } = await this.client.getChildren(this.parentPath, options);
+      return sortBySequence(children, this.#sortNames);
+    } catch (error) {
+      if (error instanceof NoNodeError) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * Creates our protected EPHEMERAL_SEQUENTIAL node `_c_<uuid>-<name><seq>`. After a connection
+   * loss during the create, it first looks for a node with our uuid (the create may have
+   * succeeded while its reply was lost) and deletes one left by an earlier session.
+   */
+  async join(name: string, data: Buffer | null, options: { signal?: AbortSignal; mode?: CreateMode } = {}): Promise<QueueNode> {
+    const prefix = newProtectedPrefix();
+    const mode = options.mode ?? CreateMode.EPHEMERAL_SEQUENTIAL;
+    const path = joinPath(this.parentPath, `${prefix}${name}`);
+    let attempted = false;
+    const created = withRetry(
+      async () => {
+        if (attempted) {
+          const found = await this.#findOwn(prefix, options.signal);
+          if (found) return found;
+        }
+        attempted = true;
+        // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
+        for (let tries = 0; ; tries++) {
+          const sessionId = this.client.sessionId;
+          try {
+            const created = await this.client.create(path, data, { mode, createParents: true, signal: options.signal });
+            return { path: created, name: nodeNameOf(created), sessionId: sessionId ?? '' };
+          } catch (error) {
+            if (!(error instanceof NoNodeError) || tries >= 10) throw error;
+          }
+        }
+      },
+      this.client.retryPolicy,
+      options.signal,
+    );
+    return created.catch((error: unknown) => {
+      // The create may have reached the server although we gave up (abort, timeout): find and
+      // delete that node in the background, as Curator does, so nothing is left behind.
+      if (attempted) void this.#deleteProtected(prefix);
+      throw error;
+    });
+  }
+
+  async #deleteProtected(prefix: string): Promise<void> {
+    const sessionId = this.client.sessionId;
+    for (let tries = 0; tries < 20 && this.client.sessionId === sessionId && this.client.state !== ConnectionState.CLOSED; tries++) {
+      try {
+        const { children } = await this.client.getChildren(this.parentPath);
+        const name = children.find((c) => c.startsWith(prefix));
+        if (name) await this.client.delete(joinPath(this.parentPath, name));
+        return;
+      } catch (error) {
+        if (error instanceof NoNodeError) return;
+        if (!isRetryable(error)) return;
+      }
+    }
+  }
+
+  async #findOwn(prefix: string, signal?: AbortSignal): Promise<QueueNode | undefined> {
+    const { children } = await this.client.getChildren(this.parentPath, { signal }).catch((error: unknown) => {
+      if (error instanceof NoNodeError) return { children: [] as string[] };
+      throw error;
+    });
+    const name = children.find((c) => c.startsWith(prefix));
+    if (!name) return undefined;
+    const path = joinPath(this.parentPath, name);
+    const stat = await this.client.exists(path, { signal });
+    if (!stat) return undefined;
+    if (sameSession(this.client.sessionId, stat.ephemeralOwner) || stat.ephemeralOwner === '0') {
+      return { path, name, sessionId: this.client.sessionId ?? '' };
+    }
+    // Made by an earlier session that is gone (or going): never let it stand in our queue.
+    await this.client.delete(path, { signal }).catch((error: unknown) => {
+      if (!(error instanceof NoNodeError)) throw error;
+    });
+    return undefined;
+  }
+
+  /**
+   * Waits until `predicate` says our node has its turn. Watches exactly the one node the
+   * predicate names; re-lists after its event or a reconnect; a missing watched node means
+   * re-evaluate at once; our own node missing throws NodeVanishedError.
+   * Returns the sorted contenders at the moment the turn came.
+   */
+  async waitTurn(node: QueueNode, predicate: TurnPredicate, options: WaitOptions = {}): Promise<readonly string[]> {
+    const { signal } = options;
+    for (;;) {
+      signal?.throwIfAborted();
+      this.#assertSession(node);
+      const sorted = await this.sortedChildren({ signal });
+      if (!sorted.includes(node.name)) throw new NodeVanishedError(node.path);
+      const decision = predicate(sorted, node.name);
+      if (decision.acquired) return sorted;
+      const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
+      if (remaining !== undefined && remaining <= 0) throw options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out');
+      await this.#waitForChange(joinPath(this.parentPath, decision.watch), remaining, options);
+    }
+  }
+
+  /** One watch on `path`; settles on its event, a reconnect/loss, the deadline, or abort. */
+  async #waitForChange(path: string, remainingMs: number | undefined, options: WaitOptions): Promise<void> {
+    const iteration = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, iteration.signal]) : iteration.signal;
+    let timer: NodeJS.Timeout | undefined;
+    let offState: (() => void) | undefined;
+    try {
+      let watched: Awaited<ReturnType<ZkClient['watchData']>>;
+      try {
+        // getData, not exists: exists on a missing node would leave a watch behind (Curator does the same).
+        watched = await this.client.watchData(path, { signal });
+      } catch (error) {
+        if (error instanceof NoNodeError) return; // predecessor already gone: re-evaluate now
+        throw error;
+      }
+      const wakers: Promise<unknown>[] = [watched.changed];
+      wakers.push(
+        new Promise<void>((resolve) => {
+          offState = this.client.on('state', (state) => {
+            if (state === ConnectionState.RECONNECTED || state === ConnectionState.LOST) resolve();
+          });
+        }),
+      );
+      if (remainingMs !== undefined) {
+        wakers.push(
+          new Promise<void>((_, reject) => {
+            timer = setTimeout(() => reject(options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out')), remainingMs);
+          }),
+        );
+      }
+      await Promise.race(wakers);
+    } finally {
+      clearTimeout(timer);
+      offState?.();
+      iteration.abort(); // removes the watch listener if something else woke us
+    }
+  }
+
+  #assertSession(node: QueueNode): void {
+    if (this.client.sessionId !== node.sessionId) throw new NodeVanishedError(node.path);
+  }
+
+  /**
+   * Deletes our node. Uses its own deadlines (never the caller's, which may have aborted);
+   * connection loss is retried until the delete succeeds or the node's session is gone.
+   */
+  async leave(node: QueueNode): Promise<void> {
+    for (;;) {
+      if (this.client.state === ConnectionState.CLOSED) return; // close() ended the session
+      if (this.client.sessionId !== node.sessionId) return; // the session died with its node
+      try {
+        await this.client.delete(node.path);
+        break;
+      } catch (error) {
+        if (error instanceof NoNodeError || error instanceof SessionExpiredError) break;
+        if ((error as ZkRecipesError).code === 'CLIENT_CLOSED') return;
+        if (!isRetryable(error)) throw error;
+      }
+    }
+    await this.removeParentIfEmpty();
+  }
+
+  /** Deletes the parent when nobody is queued any more (option `removeEmptyParent`). */
+  async removeParentIfEmpty(): Promise<void> {
+    if (!this.#removeEmptyParent) return;
+    try {
+      await this.client.delete(this.parentPath);
+    } catch (error) {
+      // Someone queued meanwhile, or it is gone already: both fine. Other errors are not worth failing a release for.
+      if (error instanceof NotEmptyError || error instanceof NoNodeError) return;
+    }
+  }
+}
+
+/** Predicate of a mutex-like queue with `maxLeases` holders: index < maxLeases; else watch index - maxLeases. */
+export function leasePredicate(maxLeases: number): TurnPredicate {
+  return (sorted, ours) => {
+    const index = sorted.indexOf(ours);
+    if (index < maxLeases) return { acquired: true };
+    return { acquired: false, watch: sorted[index - maxLeases] as string };
+  };
+}
