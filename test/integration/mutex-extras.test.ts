@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InterProcessMutex, localAddressBytes, revoke } from '../../recipes/index.js';
+import { eventually, expectNothingLeft } from '../support/locks.js';
+import { useTestNamespace } from '../support/zk.js';
+
+describe('InterProcessMutex specifics (real server)', () => {
+  const ns = useTestNamespace();
+  afterEach(async () => {
+    await expectNothingLeft(ns());
+  });
+
+  it("creates Curator's node: _c_<uuid>-lock-<10 digits>, data = this host's address", async () => {
+    const client = await ns().client();
+    await new InterProcessMutex(client, '/m').using(async (lease) => {
+      expect(lease.nodePath).toMatch(/^\/m\/_c_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}-lock-\d{10}$/);
+      const { data, stat } = await client.getData(lease.nodePath);
+      expect(data.equals(localAddressBytes())).toBe(true);
+      expect(BigInt(`0x${stat.ephemeralOwner}`)).toBe(BigInt(`0x${client.sessionId}`));
+    });
+  });
+
+  it('custom node data is written as given', async () => {
+    const client = await ns().client();
+    await new InterProcessMutex(client, '/m', { data: Buffer.from('worker-7') }).using(async (lease) => {
+      expect((await client.getData(lease.nodePath)).data.toString()).toBe('worker-7');
+    });
+  });
+
+  it('removeEmptyParent: false keeps the parent after the last contender leaves', async () => {
+    const client = await ns().client();
+    await new InterProcessMutex(client, '/kept', { removeEmptyParent: false }).using(() => undefined);
+    expect(await client.exists('/kept')).not.toBeNull();
+    await client.delete('/kept');
+  });
+
+  it('lists participants in queue order; the first holds the lock', async () => {
+    const [a, b] = await Promise.all([ns().client(), ns().client()]);
+    const ma = new InterProcessMutex(a, '/m');
+    const held = await ma.acquire();
+    const waiting = new InterProcessMutex(b, '/m').acquire();
+    await eventually(async () => (await ma.getParticipantNodes()).length === 2);
+    const nodes = await ma.getParticipantNodes();
+    expect(nodes[0]).toBe(held.nodePath);
+    await held.release();
+    const next = await waiting;
+    expect(next.nodePath).toBe(nodes[1]);
+    await next.release();
+  });
+
+  it('revocation: revoke() reaches the holder’s listener (nodes are created with empty data)', async () => {
+    const [a, b] = await Promise.all([ns().client(), ns().client()]);
+    const mutex = new InterProcessMutex(a, '/m');
+    let revoked: Promise<void> | undefined;
+    mutex.makeRevocable((lease) => {
+      revoked = lease.release();
+    });
+    const lease = await mutex.acquire();
+    expect((await a.getData(lease.nodePath)).data.length).toBe(0);
+    const rival = new InterProcessMutex(b, '/m');
+    const waiting = rival.acquire({ timeoutMs: 10_000 });
+    await revoke(b, lease.nodePath);
+    const next = await waiting;
+    await revoked;
+    expect(lease.released).toBe(true);
+    await next.release();
+    await revoke(b, lease.nodePath); // a vanished node is fine
+  });
+
+  it('a holder that never made its lock revocable ignores revoke()', async () => {
+    const [a, b] = await Promise.all([ns().client(), ns().client()]);
+    const lease = await new InterProcessMutex(a, '/m').acquire();
+    await revoke(b, lease.nodePath);
+    expect(await new InterProcessMutex(b, '/m').tryAcquire()).toBeNull();
+    await lease.release();
+  });
+});
