@@ -9,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more parallel JVMs and sessions only add noise to timing-based fault tests.
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // Under CI, also write a JSON summary so .ci/run can print a plain 'N passed, N failed' line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: process.env.CI ? { json: 'test-results.json' } : undefined,
   },
 });
