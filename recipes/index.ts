@@ -6,3 +6,14 @@ export { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
 export { InterProcessReadWriteLock, READ_NODE_NAME, WRITE_NODE_NAME, readPredicate } from './read-write-lock.js';
 export { QueueLock, type AcquireOptions, type LockOptions, type RevocationListener } from './queue-lock.js';
 export { revoke, REVOKE_MESSAGE } from './revocation.js';
+export {
+  InterProcessSemaphoreV2,
+  LEASE_NODE_NAME,
+  LEASE_PARENT,
+  LOCK_PARENT,
+  type SemaphoreAcquireOptions,
+  type SemaphoreLimit,
+  type SemaphoreOptions,
+  type SharedCountReader,
+} from './semaphore.js';
+export { InterProcessSemaphoreMutex } from './semaphore-mutex.js';

@@ -170,6 +170,50 @@ export class SequentialQueue {
     }
   }
 
+  /**
+   * Waits until `admit(sorted, ours)` holds, re-checking on every change of the child list (one
+   * children watch, set atomically with the listing) and whenever `subscribe` signals a change
+   * of the rule itself (e.g. a semaphore's maxLeases). For count-based admission (semaphores),
+   * where one waiter at a time may look (it holds a mutex meanwhile), so there is no herd.
+   */
+  async waitUntil(
+    node: QueueNode,
+    admit: (sorted: readonly string[], ours: string) => boolean,
+    options: WaitOptions & { subscribe?: (wake: () => void) => () => void } = {},
+  ): Promise<readonly string[]> {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      this.#assertSession(node);
+      const iteration = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, iteration.signal]) : iteration.signal;
+      let timer: NodeJS.Timeout | undefined;
+      let offState: (() => void) | undefined;
+      let offWake: (() => void) | undefined;
+      try {
+        const watched = await this.client.watchChildren(this.parentPath, { signal });
+        const sorted = sortBySequence(watched.value.children, this.#sortNames);
+        if (!sorted.includes(node.name)) throw new NodeVanishedError(node.path);
+        if (admit(sorted, node.name)) return sorted;
+        const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
+        if (remaining !== undefined && remaining <= 0) throw options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out');
+        await new Promise<void>((resolve, reject) => {
+          watched.changed.then(() => resolve(), reject);
+          offState = this.client.on('state', (state) => {
+            if (state === ConnectionState.RECONNECTED || state === ConnectionState.LOST) resolve();
+          });
+          offWake = options.subscribe?.(resolve);
+          if (remaining !== undefined)
+            timer = setTimeout(() => reject(options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out')), remaining);
+        });
+      } finally {
+        clearTimeout(timer);
+        offState?.();
+        offWake?.();
+        iteration.abort(); // drops our listener of the children watch
+      }
+    }
+  }
+
   /** One watch on `path`; settles on its event, a reconnect/loss, the deadline, or abort. */
   async #waitForChange(path: string, remainingMs: number | undefined, options: WaitOptions): Promise<void> {
     const iteration = new AbortController();

@@ -7,6 +7,7 @@ import {
   AlreadyReleasedError,
   InterProcessMutex,
   InterProcessReadWriteLock,
+  InterProcessSemaphoreMutex,
   InvalidArgumentError,
   InvalidPathError,
   type Lease,
@@ -26,12 +27,48 @@ interface ExclusiveLock {
   getParticipantNodes(): Promise<string[]>;
 }
 
-const flavours: { name: string; make: (client: ZkClient, path: string) => ExclusiveLock }[] = [
-  { name: 'InterProcessMutex', make: (client, path) => new InterProcessMutex(client, path) },
-  { name: 'InterProcessReadWriteLock.writeLock', make: (client, path) => new InterProcessReadWriteLock(client, path).writeLock() },
+interface Flavour {
+  name: string;
+  make: (client: ZkClient, path: string) => ExclusiveLock;
+  /** Re-entrant per owner scope (the semaphore mutex is not, by design). */
+  reentrant: boolean;
+  /** Every node of every contender, as full paths. */
+  nodes: (client: ZkClient, path: string) => Promise<string[]>;
+  /** How many nodes exist when one holder and `waiters` waiters are queued. */
+  nodesWhenQueued: (waiters: number) => number;
+}
+
+async function childPaths(client: ZkClient, path: string): Promise<string[]> {
+  const { children } = await client.getChildren(path).catch(() => ({ children: [] as string[] }));
+  return children.map((c) => `${path}/${c}`);
+}
+
+const flavours: Flavour[] = [
+  {
+    name: 'InterProcessMutex',
+    make: (client, path) => new InterProcessMutex(client, path),
+    reentrant: true,
+    nodes: (client, path) => new InterProcessMutex(client, path).getParticipantNodes(),
+    nodesWhenQueued: (waiters) => 1 + waiters,
+  },
+  {
+    name: 'InterProcessReadWriteLock.writeLock',
+    make: (client, path) => new InterProcessReadWriteLock(client, path).writeLock(),
+    reentrant: true,
+    nodes: (client, path) => new InterProcessReadWriteLock(client, path).writeLock().getParticipantNodes(),
+    nodesWhenQueued: (waiters) => 1 + waiters,
+  },
+  {
+    name: 'InterProcessSemaphoreMutex',
+    make: (client, path) => new InterProcessSemaphoreMutex(client, path),
+    reentrant: false,
+    // The first waiter holds the internal mutex and has a lease node; the rest queue in the mutex.
+    nodes: async (client, path) => [...(await childPaths(client, `${path}/leases`)), ...(await childPaths(client, `${path}/locks`))],
+    nodesWhenQueued: (waiters) => (waiters === 0 ? 1 : 2 + waiters),
+  },
 ];
 
-describe.each(flavours)('lock contract: $name', ({ make }) => {
+describe.each(flavours)('lock contract: $name', ({ make, reentrant, nodes, nodesWhenQueued }) => {
   const ns = useTestNamespace();
   afterEach(async () => {
     await expectNothingLeft(ns());
@@ -60,7 +97,7 @@ describe.each(flavours)('lock contract: $name', ({ make }) => {
     for (const [i, client] of waiterClients.entries()) {
       const lock = make(client, '/lock');
       waits.push(lock.using(() => void order.push(i)));
-      await eventually(async () => (await lock.getParticipantNodes()).length === i + 2, 10_000, `waiter ${i} queued`);
+      await eventually(async () => (await nodes(holderClient!, '/lock')).length === nodesWhenQueued(i + 1), 10_000, `waiter ${i} queued`);
     }
     await holder.release();
     await Promise.all(waits);
@@ -74,9 +111,9 @@ describe.each(flavours)('lock contract: $name', ({ make }) => {
     const error = await other.acquire({ timeoutMs: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockTimeoutError);
     expect((error as LockTimeoutError).code).toBe('LOCK_TIMEOUT');
-    expect(await other.getParticipantNodes()).toEqual([held.nodePath]);
+    expect(await nodes(b, '/lock')).toEqual([held.nodePath]);
     expect(await other.tryAcquire()).toBeNull();
-    expect(await other.getParticipantNodes()).toEqual([held.nodePath]);
+    expect(await nodes(b, '/lock')).toEqual([held.nodePath]);
     await held.release();
     const lease = await other.tryAcquire();
     expect(lease).not.toBeNull();
@@ -89,10 +126,10 @@ describe.each(flavours)('lock contract: $name', ({ make }) => {
     const other = make(b, '/lock');
     const controller = new AbortController();
     const waiting = other.acquire({ signal: controller.signal });
-    await eventually(async () => (await other.getParticipantNodes()).length === 2, 10_000, 'waiter queued');
+    await eventually(async () => (await nodes(b, '/lock')).length === nodesWhenQueued(1), 10_000, 'waiter queued');
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
-    expect(await other.getParticipantNodes()).toEqual([held.nodePath]);
+    expect(await nodes(b, '/lock')).toEqual([held.nodePath]);
     await held.release();
   });
 
@@ -109,44 +146,51 @@ describe.each(flavours)('lock contract: $name', ({ make }) => {
     expect(lock.isAcquiredInThisProcess()).toBe(false);
   });
 
-  it('release by a non-owner is a typed error', async () => {
-    const lock = make(await ns().client(), '/lock');
-    await expect(lock.release()).rejects.toBeInstanceOf(NotOwnerError);
-    const lease = await lock.acquire();
-    // This flow is outside the holder's owner scope, so lock.release() is refused...
-    await expect(lock.release()).rejects.toBeInstanceOf(NotOwnerError);
-    expect(lock.isAcquiredInThisProcess()).toBe(true);
-    // ...while inside it, it releases.
-    await lease.run(() => lock.release());
-    expect(lock.isAcquiredInThisProcess()).toBe(false);
-    await expect(lease.release()).rejects.toBeInstanceOf(AlreadyReleasedError);
-  });
-
-  it('re-enters to depth 3 without new nodes, and frees only after three releases', async () => {
-    const [a, b] = await Promise.all([ns().client(), ns().client()]);
-    const lock = make(a, '/lock');
-    const rival = make(b, '/lock');
-    await lock.using(async (outer) => {
-      const second = await lock.acquire();
-      const third = await lock.acquire();
-      expect(await lock.getParticipantNodes()).toEqual([outer.nodePath]);
-      expect(second.nodePath).toBe(outer.nodePath);
-      expect(await third.fencingToken()).toBe(await outer.fencingToken());
-      await third.release();
-      expect(await rival.tryAcquire()).toBeNull();
-      await second.release();
-      expect(await rival.tryAcquire()).toBeNull();
+  // Only re-entrant flavours have owner scopes (the semaphore mutex has none, as in Curator).
+  if (reentrant) {
+    it('release by a non-owner is a typed error', async () => {
+      const lock = make(await ns().client(), '/lock');
+      await expect(lock.release()).rejects.toBeInstanceOf(NotOwnerError);
+      const lease = await lock.acquire();
+      // This flow is outside the holder's owner scope, so lock.release() is refused...
+      await expect(lock.release()).rejects.toBeInstanceOf(NotOwnerError);
+      expect(lock.isAcquiredInThisProcess()).toBe(true);
+      // ...while inside it, it releases.
+      await lease.run(() => lock.release());
+      expect(lock.isAcquiredInThisProcess()).toBe(false);
+      await expect(lease.release()).rejects.toBeInstanceOf(AlreadyReleasedError);
     });
-    const after = await rival.tryAcquire();
-    expect(after).not.toBeNull();
-    await after!.release();
-  });
+  }
+
+  // Only re-entrant flavours have owner scopes (the semaphore mutex has none, as in Curator).
+  if (reentrant) {
+    it('re-enters to depth 3 without new nodes, and frees only after three releases', async () => {
+      const [a, b] = await Promise.all([ns().client(), ns().client()]);
+      const lock = make(a, '/lock');
+      const rival = make(b, '/lock');
+      await lock.using(async (outer) => {
+        const second = await lock.acquire();
+        const third = await lock.acquire();
+        expect(await lock.getParticipantNodes()).toEqual([outer.nodePath]);
+        expect(second.nodePath).toBe(outer.nodePath);
+        expect(await third.fencingToken()).toBe(await outer.fencingToken());
+        await third.release();
+        expect(await rival.tryAcquire()).toBeNull();
+        await second.release();
+        expect(await rival.tryAcquire()).toBeNull();
+      });
+      const after = await rival.tryAcquire();
+      expect(after).not.toBeNull();
+      await after!.release();
+    });
+  }
 
   it('two flows of one process contend like two processes', async () => {
-    const lock = make(await ns().client(), '/lock');
+    const client = await ns().client();
+    const lock = make(client, '/lock');
     const first = await lock.acquire();
     const second = lock.acquire();
-    await eventually(async () => (await lock.getParticipantNodes()).length === 2, 10_000, 'second flow queued');
+    await eventually(async () => (await nodes(client, '/lock')).length === nodesWhenQueued(1), 10_000, 'second flow queued');
     let secondHeld = false;
     void second.then(() => {
       secondHeld = true;

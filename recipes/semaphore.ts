@@ -1,0 +1,198 @@
+/**
+ * InterProcessSemaphoreV2: at most `maxLeases` leases held across processes, with Curator's
+ * layout and algorithm — an internal mutex on `<path>/locks` and lease nodes
+ * `_c_<uuid>-lease-<seq>` under `<path>/leases`. Only the holder of the internal mutex watches
+ * `leases`; everyone else sleeps in the mutex queue, so a returned lease wakes one waiter.
+ */
+import {
+  InvalidArgumentError,
+  joinPath,
+  Lease,
+  LockTimeoutError,
+  localAddressBytes,
+  NoNodeError,
+  SequentialQueue,
+  validatePath,
+  type ZkClient,
+} from '../src/index.js';
+import { InterProcessMutex } from './mutex.js';
+import { type AcquireOptions, validateAcquireOptions } from './queue-lock.js';
+
+export const LOCK_PARENT = 'locks';
+export const LEASE_PARENT = 'leases';
+export const LEASE_NODE_NAME = 'lease-';
+
+/** A source of maxLeases that can change at run time (e.g. a SharedCount). */
+export interface SharedCountReader {
+  /** The current count. */
+  getCount(): number;
+  /** Calls `listener` after every change; returns an unsubscribe function. */
+  onChange(listener: (count: number) => void): () => void;
+}
+
+/** How many leases the semaphore has: fixed, or from a shared count every participant reads. */
+export type SemaphoreLimit = { readonly maxLeases: number } | { readonly count: SharedCountReader };
+
+/** Options of {@link InterProcessSemaphoreV2.acquire}. */
+export interface SemaphoreAcquireOptions extends AcquireOptions {
+  /** Leases to take, all or none. @default 1 */
+  readonly qty?: number;
+}
+
+/** Options of the semaphore. */
+export interface SemaphoreOptions {
+  /** Data of lease nodes. @default this host's IP text (Curator's default) */
+  readonly data?: Buffer;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * A counting semaphore. Every participant must agree on maxLeases (nothing on the wire records it).
+ *
+ * ```ts
+ * const jobs = new InterProcessSemaphoreV2(client, '/semaphores/encoder', { maxLeases: 3 });
+ * await jobs.using(async ([lease]) => encode({ signal: lease.signal }), { timeoutMs: 60_000 });
+ * ```
+ */
+export class InterProcessSemaphoreV2 {
+  readonly client: ZkClient;
+  readonly path: string;
+  readonly #limit: SemaphoreLimit;
+  readonly #mutex: InterProcessMutex;
+  readonly #leases: SequentialQueue;
+  readonly #data: Buffer;
+
+  constructor(client: ZkClient, path: string, limit: SemaphoreLimit, options: SemaphoreOptions = {}) {
+    if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
+    this.client = client;
+    this.path = validatePath(path);
+    if (!limit || typeof limit !== 'object') throw new InvalidArgumentError('The third argument must be { maxLeases } or { count }.');
+    if ('count' in limit) {
+      if (!limit.count || typeof limit.count.getCount !== 'function' || typeof limit.count.onChange !== 'function') {
+        throw new InvalidArgumentError('count must have getCount() and onChange(listener).');
+      }
+    } else positiveInteger('maxLeases', limit.maxLeases);
+    if (options.data !== undefined && !Buffer.isBuffer(options.data)) throw new InvalidArgumentError('data must be a Buffer.');
+    this.#limit = limit;
+    this.#data = options.data ?? localAddressBytes();
+    this.#mutex = new InterProcessMutex(client, joinPath(this.path, LOCK_PARENT));
+    this.#leases = new SequentialQueue(client, joinPath(this.path, LEASE_PARENT), { sortNames: [LEASE_NODE_NAME] });
+  }
+
+  /** The current maxLeases. */
+  get maxLeases(): number {
+    return 'count' in this.#limit ? this.#limit.count.getCount() : this.#limit.maxLeases;
+  }
+
+  /**
+   * Takes `qty` leases, all or none: on timeout (LockTimeoutError), abort (the signal's reason) or
+   * error, every lease taken so far is returned and no node is left.
+   */
+  async acquire(options: SemaphoreAcquireOptions = {}): Promise<Lease[]> {
+    const { timeoutMs, signal } = validateAcquireOptions(options);
+    const qty = positiveInteger('qty', options.qty ?? 1);
+    if (qty > this.maxLeases) {
+      throw new InvalidArgumentError(`qty (${qty}) exceeds maxLeases (${this.maxLeases}) of ${this.path}: it could never be granted.`);
+    }
+    signal?.throwIfAborted();
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const taken: Lease[] = [];
+    try {
+      for (let i = 0; i < qty; i++) taken.push(await this.#acquireOne(deadline, timeoutMs ?? 0, signal));
+      return taken;
+    } catch (error) {
+      await this.returnAll(taken).catch(() => undefined);
+      await this.#removePathIfEmpty();
+      throw error;
+    }
+  }
+
+  /** The leases now, or null (nothing is left behind). */
+  async tryAcquire(options: { qty?: number } = {}): Promise<Lease[] | null> {
+    try {
+      return await this.acquire({ qty: options.qty, timeoutMs: 0 });
+    } catch (error) {
+      if (error instanceof LockTimeoutError) return null;
+      throw error;
+    }
+  }
+
+  /** Runs `fn(leases)` holding `qty` leases and returns them in `finally`. */
+  async using<T>(fn: (leases: Lease[]) => Promise<T> | T, options: SemaphoreAcquireOptions = {}): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('using() needs a function to run while holding the leases.');
+    const leases = await this.acquire(options);
+    try {
+      return await fn(leases);
+    } finally {
+      await this.returnAll(leases);
+    }
+  }
+
+  /** Returns every lease not yet released. */
+  async returnAll(leases: readonly Lease[]): Promise<void> {
+    await Promise.all(leases.filter((l) => !l.released).map((l) => l.release()));
+  }
+
+  /** Names of the lease nodes now present (Curator's `getParticipantNodes`: unsorted names). */
+  async getParticipantNodes(): Promise<string[]> {
+    try {
+      return (await this.client.getChildren(joinPath(this.path, LEASE_PARENT))).children;
+    } catch (error) {
+      if (error instanceof NoNodeError) return [];
+      throw error;
+    }
+  }
+
+  async #acquireOne(deadline: number | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<Lease> {
+    const onTimeout = () => new LockTimeoutError(this.path, timeoutMs);
+    const remaining = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+    let gate: Lease;
+    try {
+      gate = await this.#mutex.acquire({ timeoutMs: remaining, signal });
+    } catch (error) {
+      throw error instanceof LockTimeoutError ? onTimeout() : error;
+    }
+    try {
+      const node = await this.#leases.join(LEASE_NODE_NAME, this.#data, { signal });
+      try {
+        const count = 'count' in this.#limit ? this.#limit.count : undefined;
+        await this.#leases.waitUntil(node, (sorted) => sorted.length <= this.maxLeases, {
+          signal,
+          deadline,
+          onTimeout,
+          subscribe: count ? (wake) => count.onChange(() => wake()) : undefined,
+        });
+      } catch (error) {
+        await this.#leases.leave(node).catch(() => undefined);
+        throw error;
+      }
+      return new Lease({
+        client: this.client,
+        lockPath: this.path,
+        nodePath: node.path,
+        sessionId: node.sessionId,
+        release: async () => {
+          await this.#leases.leave(node);
+          await this.#removePathIfEmpty();
+        },
+      });
+    } finally {
+      // The gate is held only while acquiring, never while a lease is held (Curator's algorithm).
+      await gate.release();
+    }
+  }
+
+  async #removePathIfEmpty(): Promise<void> {
+    try {
+      await this.client.delete(this.path);
+    } catch {
+      // NOT_EMPTY (others are queued), NO_NODE (gone already) or a connection problem: all fine to leave.
+    }
+  }
+}
