@@ -17,3 +17,6 @@ export {
   type SharedCountReader,
 } from './semaphore.js';
 export { InterProcessSemaphoreMutex } from './semaphore-mutex.js';
+export { LeaderLatch, LATCH_NODE_NAME, type LatchCloseMode, type LeaderLatchEvents, type LeaderLatchOptions } from './leader-latch.js';
+export { LeaderSelector, type LeaderSelectorEvents, type LeaderSelectorOptions } from './leader-selector.js';
+export type { Participant } from './participants.js';

@@ -213,3 +213,13 @@ export function errorFromZkCode(zkCode: number, path: string): ZkRecipesError {
     }
   }
 }
+
+/** A wait for leadership ran out of time. */
+export class LeadershipTimeoutError extends ZkRecipesError {
+  constructor(path: string, timeoutMs: number) {
+    super(
+      'LEADERSHIP_TIMEOUT',
+      `Not elected leader of ${path} within ${timeoutMs} ms; still a participant. Wait again or raise timeoutMs.`,
+    );
+  }
+}

@@ -2,7 +2,7 @@
  * The core: client, connection states, retries, errors, paths and the shared primitives that
  * recipes build on. Knows nothing of recipes.
  */
-export { ZkClient, type ZkClientOptions, type ZkClientEvents } from './client.js';
+export { ZkClient, type ZkClientOptions, type ZkClientEvents, validateTimeout } from './client.js';
 export { ConnectionState, type ErrorPolicy, isErrorState, isConnectedState } from './connection-state.js';
 export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
 export * from './errors.js';
@@ -44,3 +44,4 @@ export {
 } from './sequential-queue.js';
 export { Lease, type LeaseInit } from './lease.js';
 export { localAddressBytes } from './node-data.js';
+export { TypedEvents, type EventMap } from './typed-events.js';

@@ -113,7 +113,10 @@ export class SessionHandle {
     const onData = cm.onSocketData;
     const onConnected = cm.onSocketConnected;
     cm.onSocketData = (buffer: Buffer) => {
-      this.#lastHeard = Date.now();
+      // A lone watch notification (xid -1) proves the server can reach us, not that it hears us:
+      // only replies (and pings) count, so a one-way partition still trips the read timeout.
+      const loneNotification = buffer.length >= 8 && buffer.readInt32BE(4) === -1 && buffer.readInt32BE(0) + 4 === buffer.length;
+      if (!loneNotification) this.#lastHeard = Date.now();
       try {
         onData.call(cm, buffer);
       } catch {

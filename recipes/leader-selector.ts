@@ -1,0 +1,175 @@
+/**
+ * LeaderSelector: take turns leading. Built on InterProcessMutex exactly as Curator's (nodes
+ * `<path>/_c_<uuid>-lock-<seq>`, the id as data), so Curator selectors join the same election.
+ * `takeLeadership(signal)` runs while we hold the mutex; leadership ends when it returns or throws.
+ */
+import {
+  InvalidArgumentError,
+  type Lease,
+  localAddressBytes,
+  SequentialQueue,
+  TypedEvents,
+  validatePath,
+  type ZkClient,
+} from '../src/index.js';
+import { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
+import { type Participant, readParticipants } from './participants.js';
+
+/** Options of {@link LeaderSelector}. */
+export interface LeaderSelectorOptions {
+  /** Runs while we lead. Return (or throw) to give leadership up; stop when `signal` aborts. */
+  readonly takeLeadership: (signal: AbortSignal) => Promise<void>;
+  /** This participant's id (node data). @default '' (then the node carries this host's IP, as Curator) */
+  readonly id?: string;
+  /** Queue again after every term. @default false */
+  readonly autoRequeue?: boolean;
+}
+
+/** Events of a {@link LeaderSelector}. */
+export interface LeaderSelectorEvents {
+  [event: string]: unknown[];
+  /** A term began. */
+  isLeader: [];
+  /** A term ended. */
+  notLeader: [];
+  /** `takeLeadership` threw, or the election failed; the selector goes on (requeues if asked to). */
+  error: [error: unknown];
+}
+
+/**
+ * ```ts
+ * const selector = new LeaderSelector(client, '/election/scheduler', {
+ *   id: 'worker-1',
+ *   autoRequeue: true,
+ *   takeLeadership: async (signal) => { await runSchedulerUntil(signal); },
+ * });
+ * selector.on('error', (e) => log.warn(e));
+ * selector.start();
+ * ```
+ */
+export class LeaderSelector implements AsyncDisposable {
+  readonly client: ZkClient;
+  readonly path: string;
+  readonly id: string;
+  readonly #options: LeaderSelectorOptions;
+  readonly #mutex: InterProcessMutex;
+  readonly #queue: SequentialQueue;
+  readonly #events = new TypedEvents<LeaderSelectorEvents>();
+  #state: 'LATENT' | 'STARTED' | 'CLOSED' = 'LATENT';
+  #leader = false;
+  #queued = 0;
+  #closing = new AbortController();
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(client: ZkClient, path: string, options: LeaderSelectorOptions) {
+    if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
+    if (!options || typeof options.takeLeadership !== 'function')
+      throw new InvalidArgumentError('takeLeadership must be a function (signal) => Promise<void>.');
+    if (options.id !== undefined && typeof options.id !== 'string') throw new InvalidArgumentError('id must be a string.');
+    this.client = client;
+    this.path = validatePath(path);
+    this.id = options.id ?? '';
+    this.#options = options;
+    this.#mutex = new InterProcessMutex(client, this.path, { data: this.id ? Buffer.from(this.id, 'utf8') : localAddressBytes() });
+    this.#queue = new SequentialQueue(client, this.path, { sortNames: [MUTEX_NODE_NAME] });
+  }
+
+  on<K extends keyof LeaderSelectorEvents>(event: K, listener: (...args: LeaderSelectorEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  off<K extends keyof LeaderSelectorEvents>(event: K, listener: (...args: LeaderSelectorEvents[K]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  /** True while `takeLeadership` runs. */
+  hasLeadership(): boolean {
+    return this.#leader;
+  }
+
+  /** Queues for leadership (once; again after each term with autoRequeue). */
+  start(): void {
+    if (this.#state !== 'LATENT')
+      throw new InvalidArgumentError(`LeaderSelector on ${this.path} was already started or closed; create a new one.`);
+    this.#state = 'STARTED';
+    this.#queued = 1;
+    this.#loop = this.#runLoop();
+  }
+
+  /** Queues one more attempt if none is pending. Returns false when one already was. */
+  requeue(): boolean {
+    if (this.#state !== 'STARTED') throw new InvalidArgumentError(`LeaderSelector on ${this.path} is not started.`);
+    if (this.#queued > 0) return false;
+    this.#queued = 1;
+    this.#wake?.();
+    return true;
+  }
+
+  /** Leaves the election: aborts `takeLeadership`'s signal, waits for it, releases our node. */
+  async close(): Promise<void> {
+    if (this.#state === 'CLOSED') return;
+    this.#state = 'CLOSED';
+    this.#closing.abort();
+    this.#wake?.();
+    await this.#loop;
+    this.#events.removeAllListeners();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Every participant in queue order; the first one leads. */
+  getParticipants(): Promise<Participant[]> {
+    return readParticipants(this.#queue);
+  }
+
+  /** The current leader, or undefined. */
+  async getLeader(): Promise<Participant | undefined> {
+    return (await this.getParticipants())[0];
+  }
+
+  async #runLoop(): Promise<void> {
+    const closing = this.#closing.signal;
+    let failures = 0;
+    while (!closing.aborted) {
+      if (this.#queued === 0) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        this.#wake = undefined;
+        continue;
+      }
+      let lease: Lease;
+      try {
+        lease = await this.#mutex.acquire({ signal: closing });
+      } catch (error) {
+        if (closing.aborted) break;
+        failures++;
+        this.#events.emit('error', error);
+        if (!this.#options.autoRequeue) this.#queued = 0;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(failures, 5))));
+        continue;
+      }
+      failures = 0;
+      this.#queued = this.#options.autoRequeue ? 1 : 0;
+      await this.#term(lease, closing);
+    }
+  }
+
+  async #term(lease: Lease, closing: AbortSignal): Promise<void> {
+    this.#leader = true;
+    this.#events.emit('isLeader');
+    try {
+      // Aborts on connection trouble per the error policy (the lease's signal) and on close().
+      await this.#options.takeLeadership(AbortSignal.any([lease.signal, closing]));
+    } catch (error) {
+      this.#events.emit('error', error);
+    } finally {
+      this.#leader = false;
+      this.#events.emit('notLeader');
+      await lease.release().catch((error: unknown) => this.#events.emit('error', error));
+    }
+  }
+}
