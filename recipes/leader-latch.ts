@@ -57,11 +57,23 @@ export interface LeaderLatchEvents {
 
 type LatchState = 'LATENT' | 'STARTED' | 'CLOSED';
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+/** True once the client was closed (read fresh: it changes across awaits). */
+export function isClosed(client: ZkClient): boolean {
+  return client.state === ConnectionState.CLOSED;
+}
+
+/** Sleeps `ms` or until `signal` aborts, leaving no listener behind. */
+export function backoff(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
+}
 
 /**
  * ```ts
@@ -168,17 +180,18 @@ export class LeaderLatch implements AsyncDisposable {
     if (this.hasLeadership()) return;
     options.signal?.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
+      const settle = (outcome: () => void) => {
         off();
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
+        outcome();
       };
-      const off = this.#events.on('isLeader', () => (cleanup(), resolve()));
-      const onAbort = () => (cleanup(), reject(options.signal?.reason));
+      const off = this.#events.on('isLeader', () => settle(resolve));
+      const onAbort = () => settle(() => reject(options.signal?.reason));
       const timer =
         timeoutMs === undefined
           ? undefined
-          : setTimeout(() => (cleanup(), reject(new LeadershipTimeoutError(this.path, timeoutMs))), timeoutMs);
+          : setTimeout(() => settle(() => reject(new LeadershipTimeoutError(this.path, timeoutMs))), timeoutMs);
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -234,7 +247,8 @@ export class LeaderLatch implements AsyncDisposable {
 
   async #runLoop(signal: AbortSignal, joined: () => void): Promise<void> {
     let failures = 0;
-    while (!signal.aborted) {
+    // A closed client ends the latch too: nothing can be led through it any more.
+    while (!signal.aborted && this.client.state !== ConnectionState.CLOSED) {
       try {
         if (!this.#node || this.#node.sessionId !== this.client.sessionId) {
           await this.client.blockUntilConnected({ signal, timeoutMs: 2_147_483_647 });
@@ -252,7 +266,7 @@ export class LeaderLatch implements AsyncDisposable {
         await this.#lead(node, signal);
         failures = 0;
       } catch (error) {
-        if (signal.aborted) break;
+        if (signal.aborted || isClosed(this.client)) break;
         this.#setLeader(false);
         if (error instanceof NodeVanishedError || error instanceof NoNodeError) {
           this.#node = undefined; // rejoin with a new node
@@ -260,7 +274,7 @@ export class LeaderLatch implements AsyncDisposable {
         }
         failures++;
         if (failures > 3) this.#events.emit('error', error);
-        await sleep(Math.min(1000, 50 * 2 ** Math.min(failures, 5)), signal);
+        await backoff(Math.min(1000, 50 * 2 ** Math.min(failures, 5)), signal);
       }
     }
     joined();

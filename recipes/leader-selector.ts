@@ -4,6 +4,7 @@
  * `takeLeadership(signal)` runs while we hold the mutex; leadership ends when it returns or throws.
  */
 import {
+  ConnectionState,
   InvalidArgumentError,
   type Lease,
   localAddressBytes,
@@ -12,6 +13,7 @@ import {
   validatePath,
   type ZkClient,
 } from '../src/index.js';
+import { backoff, isClosed } from './leader-latch.js';
 import { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
 import { type Participant, readParticipants } from './participants.js';
 
@@ -133,7 +135,8 @@ export class LeaderSelector implements AsyncDisposable {
   async #runLoop(): Promise<void> {
     const closing = this.#closing.signal;
     let failures = 0;
-    while (!closing.aborted) {
+    // A closed client ends the selector too: nothing can be led through it any more.
+    while (!closing.aborted && this.client.state !== ConnectionState.CLOSED) {
       if (this.#queued === 0) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
@@ -145,11 +148,11 @@ export class LeaderSelector implements AsyncDisposable {
       try {
         lease = await this.#mutex.acquire({ signal: closing });
       } catch (error) {
-        if (closing.aborted) break;
+        if (closing.aborted || isClosed(this.client)) break;
         failures++;
         this.#events.emit('error', error);
         if (!this.#options.autoRequeue) this.#queued = 0;
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(failures, 5))));
+        await backoff(Math.min(1000, 50 * 2 ** Math.min(failures, 5)), closing);
         continue;
       }
       failures = 0;

@@ -113,6 +113,28 @@ describe('LeaderLatch (real server)', () => {
     expect(await client.exists('/election')).toBeNull();
   });
 
+  it('closing the client under a running latch steps it down and ends it quietly (no error spin)', async () => {
+    const a = await ns().client();
+    const latch = new LeaderLatch(a, '/election');
+    latches.push(latch);
+    const errors: unknown[] = [];
+    let notLeader = 0;
+    latch.on('error', (e) => errors.push(e));
+    latch.on('notLeader', () => notLeader++);
+    await latch.start();
+    await latch.awaitLeadership({ timeoutMs: 10_000 });
+    await a.close();
+    expect(latch.hasLeadership()).toBe(false);
+    expect(notLeader).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(errors).toEqual([]);
+    await latch.close();
+    // The node died with the session; the parent stays (nobody was left to remove it).
+    const b = await ns().client();
+    expect((await b.getChildren('/election')).children).toEqual([]);
+    await b.delete('/election');
+  });
+
   it('bad input gets typed errors', async () => {
     const client = await ns().client();
     expect(() => new LeaderLatch(client, 'x')).toThrow(InvalidPathError);
