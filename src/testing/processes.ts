@@ -22,11 +22,14 @@ function hookExit(): void {
   });
 }
 
-/** Spawns `command` with output appended to `logFile`, guarded against orphaning. */
-export function spawnGuarded(command: string, args: readonly string[], logFile: string): ChildProcess {
+/**
+ * Spawns `command` with output appended to `logFile` (stdout may be piped instead), guarded
+ * against orphaning.
+ */
+export function spawnGuarded(command: string, args: readonly string[], logFile: string, options: { stdout?: 'pipe' } = {}): ChildProcess {
   hookExit();
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { stdio: [options.stdout ? 'pipe' : 'ignore', options.stdout ? 'pipe' : fd, fd] });
   closeSync(fd);
   live.add(child);
   child.once('exit', () => live.delete(child));

@@ -1,0 +1,218 @@
+// A Curator 5.x peer for zk-recipes' interop tests, driven over stdin/stdout.
+//
+// Usage: java -cp <curator+zookeeper jars>:<dir> CuratorPeer <connectString> <namespace-without-slash>
+// Requests, one per line:  <requestId> <handle> <op> [args...]
+// Answers, one JSON line:  {"id":"<requestId>","ok":true,...} or {"id":..,"ok":false,"error":".."}
+// Every handle has its own thread, so Curator's per-thread lock ownership holds: the thread that
+// acquired a mutex is the one that releases it. Handles run concurrently with each other.
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderSelector;
+import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
+import org.apache.curator.framework.recipes.leader.Participant;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
+import org.apache.curator.framework.recipes.locks.Revoker;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+public class CuratorPeer {
+    static CuratorFramework client;
+    static final Map<String, ExecutorService> threads = new ConcurrentHashMap<>();
+    static final Map<String, Object> objects = new ConcurrentHashMap<>();
+    static final Map<String, Object> extras = new ConcurrentHashMap<>();
+    static final Object out = new Object();
+
+    public static void main(String[] args) throws Exception {
+        client = CuratorFrameworkFactory.builder()
+                .connectString(args[0])
+                .namespace(args.length > 1 && !args[1].isEmpty() ? args[1] : null)
+                .sessionTimeoutMs(4000)
+                .connectionTimeoutMs(10000)
+                .retryPolicy(new ExponentialBackoffRetry(100, 5))
+                .build();
+        client.start();
+        if (!client.blockUntilConnected(20, TimeUnit.SECONDS)) {
+            System.err.println("peer: could not connect to " + args[0]);
+            System.exit(2);
+        }
+        reply("ready", "\"ok\":true");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] parts = line.trim().split(" ");
+            if (parts.length < 3) continue;
+            String id = parts[0], handle = parts[1], op = parts[2];
+            if (op.equals("quit")) break;
+            threads.computeIfAbsent(handle, h -> Executors.newSingleThreadExecutor()).submit(() -> {
+                try {
+                    reply(id, "\"ok\":true" + run(handle, op, parts));
+                } catch (Throwable e) {
+                    reply(id, "\"ok\":false,\"error\":" + str(e.getClass().getSimpleName() + ": " + e.getMessage()));
+                }
+            });
+        }
+        for (ExecutorService e : threads.values()) e.shutdownNow();
+        client.close();
+        System.exit(0);
+    }
+
+    static String arg(String[] parts, int i) {
+        return parts.length > i ? parts[i] : null;
+    }
+
+    static String run(String handle, String op, String[] p) throws Exception {
+        switch (op) {
+            case "mutex-acquire": {
+                InterProcessMutex m = (InterProcessMutex) objects.computeIfAbsent(handle, h -> new InterProcessMutex(client, p[3]));
+                long timeout = p.length > 4 ? Long.parseLong(p[4]) : -1;
+                boolean got = timeout < 0 ? acquireForever(m) : m.acquire(timeout, TimeUnit.MILLISECONDS);
+                return ",\"acquired\":" + got;
+            }
+            case "mutex-release":
+                ((InterProcessMutex) objects.get(handle)).release();
+                return "";
+            case "mutex-revocable": {
+                InterProcessMutex m = (InterProcessMutex) objects.computeIfAbsent(handle, h -> new InterProcessMutex(client, p[3]));
+                AtomicBoolean revoked = new AtomicBoolean(false);
+                extras.put(handle + ":revoked", revoked);
+                m.makeRevocable(lock -> revoked.set(true));
+                m.acquire();
+                return "";
+            }
+            case "revoked?":
+                return ",\"revoked\":" + ((AtomicBoolean) extras.get(handle + ":revoked")).get();
+            case "revoke":
+                Revoker.attemptRevoke(client, p[3]);
+                return "";
+            case "participants": {
+                InterProcessMutex m = new InterProcessMutex(client, p[3]);
+                return ",\"nodes\":" + strings(m.getParticipantNodes());
+            }
+            case "rw-read":
+            case "rw-write": {
+                InterProcessReadWriteLock rw = (InterProcessReadWriteLock) objects.computeIfAbsent(handle, h -> new InterProcessReadWriteLock(client, p[3]));
+                InterProcessMutex m = op.equals("rw-read") ? rw.readLock() : rw.writeLock();
+                long timeout = p.length > 4 ? Long.parseLong(p[4]) : -1;
+                boolean got = timeout < 0 ? acquireForever(m) : m.acquire(timeout, TimeUnit.MILLISECONDS);
+                return ",\"acquired\":" + got;
+            }
+            case "rw-read-release":
+                ((InterProcessReadWriteLock) objects.get(handle)).readLock().release();
+                return "";
+            case "rw-write-release":
+                ((InterProcessReadWriteLock) objects.get(handle)).writeLock().release();
+                return "";
+            case "sem-acquire": {
+                InterProcessSemaphoreV2 s = (InterProcessSemaphoreV2) objects.computeIfAbsent(handle, h -> new InterProcessSemaphoreV2(client, p[3], Integer.parseInt(p[4])));
+                long timeout = p.length > 5 ? Long.parseLong(p[5]) : -1;
+                Lease lease = timeout < 0 ? s.acquire() : s.acquire(timeout, TimeUnit.MILLISECONDS);
+                if (lease == null) return ",\"acquired\":false";
+                extras.put(handle + ":lease", lease);
+                return ",\"acquired\":true,\"node\":" + str(lease.getNodeName());
+            }
+            case "sem-release":
+                ((Lease) extras.remove(handle + ":lease")).close();
+                return "";
+            case "latch-start": {
+                LeaderLatch l = new LeaderLatch(client, p[3], p[4]);
+                objects.put(handle, l);
+                l.start();
+                return "";
+            }
+            case "latch-leader?":
+                return ",\"leader\":" + ((LeaderLatch) objects.get(handle)).hasLeadership();
+            case "latch-await": {
+                boolean got = ((LeaderLatch) objects.get(handle)).await(Long.parseLong(p[3]), TimeUnit.MILLISECONDS);
+                return ",\"leader\":" + got;
+            }
+            case "latch-participants":
+                return ",\"participants\":" + participants(((LeaderLatch) objects.get(handle)).getParticipants());
+            case "latch-close":
+                ((LeaderLatch) objects.remove(handle)).close();
+                return "";
+            case "selector-start": {
+                CountDownLatch yield = new CountDownLatch(1);
+                AtomicBoolean leading = new AtomicBoolean(false);
+                extras.put(handle + ":yield", yield);
+                extras.put(handle + ":leading", leading);
+                LeaderSelector s = new LeaderSelector(client, p[3], new LeaderSelectorListenerAdapter() {
+                    @Override
+                    public void takeLeadership(CuratorFramework c) throws Exception {
+                        leading.set(true);
+                        try {
+                            ((CountDownLatch) extras.get(handle + ":yield")).await();
+                        } finally {
+                            leading.set(false);
+                        }
+                    }
+                });
+                s.setId(p[4]);
+                objects.put(handle, s);
+                s.start();
+                return "";
+            }
+            case "selector-leader?":
+                return ",\"leader\":" + ((AtomicBoolean) extras.get(handle + ":leading")).get();
+            case "selector-participants":
+                return ",\"participants\":" + participants(((LeaderSelector) objects.get(handle)).getParticipants());
+            case "selector-close":
+                ((CountDownLatch) extras.get(handle + ":yield")).countDown();
+                ((LeaderSelector) objects.remove(handle)).close();
+                return "";
+            default:
+                throw new IllegalArgumentException("unknown op " + op);
+        }
+    }
+
+    static boolean acquireForever(InterProcessMutex m) throws Exception {
+        m.acquire();
+        return true;
+    }
+
+    static String participants(Collection<Participant> ps) {
+        List<String> items = new ArrayList<>();
+        for (Participant p : ps) items.add("{\"id\":" + str(p.getId()) + ",\"isLeader\":" + p.isLeader() + "}");
+        return "[" + String.join(",", items) + "]";
+    }
+
+    static String strings(Collection<String> xs) {
+        List<String> items = new ArrayList<>();
+        for (String x : xs) items.add(str(x));
+        return "[" + String.join(",", items) + "]";
+    }
+
+    static String str(String s) {
+        if (s == null) return "null";
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    static void reply(String id, String body) {
+        synchronized (out) {
+            System.out.println("{\"id\":" + str(id) + "," + body + "}");
+            System.out.flush();
+        }
+    }
+}
