@@ -22,6 +22,7 @@ import {
   leasePredicate,
   NodeVanishedError,
   NoNodeError,
+  publish,
   type QueueNode,
   SequentialQueue,
   TypedEvents,
@@ -235,6 +236,8 @@ export class LeaderLatch implements AsyncDisposable {
   #setLeader(leader: boolean): void {
     if (this.#leader === leader) return;
     this.#leader = leader;
+    publish('zk-recipes:leadership', { recipe: 'LeaderLatch', path: this.path, id: this.id, leader });
+    this.client.logger.info(`zk-recipes: LeaderLatch ${this.path} ${leader ? 'leads' : 'stepped down'}`, { id: this.id });
     if (this.#state === 'STARTED' || !leader) this.#events.emit(leader ? 'isLeader' : 'notLeader');
   }
 

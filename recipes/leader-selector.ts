@@ -8,6 +8,7 @@ import {
   InvalidArgumentError,
   type Lease,
   localAddressBytes,
+  publish,
   SequentialQueue,
   TypedEvents,
   validatePath,
@@ -163,6 +164,7 @@ export class LeaderSelector implements AsyncDisposable {
 
   async #term(lease: Lease, closing: AbortSignal): Promise<void> {
     this.#leader = true;
+    publish('zk-recipes:leadership', { recipe: 'LeaderSelector', path: this.path, id: this.id, leader: true });
     this.#events.emit('isLeader');
     try {
       // Aborts on connection trouble per the error policy (the lease's signal) and on close().
@@ -171,6 +173,7 @@ export class LeaderSelector implements AsyncDisposable {
       this.#events.emit('error', error);
     } finally {
       this.#leader = false;
+      publish('zk-recipes:leadership', { recipe: 'LeaderSelector', path: this.path, id: this.id, leader: false });
       this.#events.emit('notLeader');
       await lease.release().catch((error: unknown) => this.#events.emit('error', error));
     }

@@ -27,7 +27,7 @@ export class InterProcessMutex {
     this.#lock = new QueueLock(
       client,
       path,
-      { nodeName: MUTEX_NODE_NAME, sortNames: [MUTEX_NODE_NAME], predicate: () => leasePredicate(1) },
+      { recipe: 'InterProcessMutex', nodeName: MUTEX_NODE_NAME, sortNames: [MUTEX_NODE_NAME], predicate: () => leasePredicate(1) },
       options,
     );
   }

@@ -13,6 +13,7 @@ import {
   LockTimeoutError,
   localAddressBytes,
   NotOwnerError,
+  publish,
   type QueueNode,
   SequentialQueue,
   type TurnPredicate,
@@ -41,6 +42,8 @@ export interface LockOptions {
 export type RevocationListener = (lease: Lease) => void;
 
 export interface QueueLockSpec {
+  /** Recipe name for diagnostics, e.g. `InterProcessMutex`. */
+  readonly recipe: string;
   /** Node name after the protected prefix, e.g. `lock-`, `__READ__`. */
   readonly nodeName: string;
   /** Names whose suffix orders the queue. */
@@ -120,6 +123,19 @@ export class QueueLock {
       return this.#newLease(current);
     }
     this.#spec.beforeJoin?.();
+    const started = Date.now();
+    publish('zk-recipes:acquire:start', { recipe: this.#spec.recipe, path: this.path });
+    try {
+      const lease = await this.#acquireNew(timeoutMs, signal);
+      publish('zk-recipes:acquire:end', { recipe: this.#spec.recipe, path: this.path, ok: true, waitMs: Date.now() - started, nodePath: lease.nodePath });
+      return lease;
+    } catch (error) {
+      publish('zk-recipes:acquire:end', { recipe: this.#spec.recipe, path: this.path, ok: false, waitMs: Date.now() - started, error });
+      throw error;
+    }
+  }
+
+  async #acquireNew(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Lease> {
     const predicate = this.#spec.predicate();
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());

@@ -41,6 +41,7 @@ export class InterProcessReadWriteLock {
       client,
       path,
       {
+        recipe: 'InterProcessReadWriteLock.writeLock',
         nodeName: WRITE_NODE_NAME,
         sortNames: SORT_NAMES,
         predicate: () => leasePredicate(1),
@@ -59,6 +60,7 @@ export class InterProcessReadWriteLock {
       client,
       path,
       {
+        recipe: 'InterProcessReadWriteLock.readLock',
         nodeName: READ_NODE_NAME,
         sortNames: SORT_NAMES,
         // Downgrade: the write owner's read node is granted at once, wherever it sorts.

@@ -11,6 +11,7 @@ import {
   LockTimeoutError,
   localAddressBytes,
   NoNodeError,
+  publish,
   SequentialQueue,
   validatePath,
   type ZkClient,
@@ -103,12 +104,16 @@ export class InterProcessSemaphoreV2 {
     signal?.throwIfAborted();
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const taken: Lease[] = [];
+    const started = Date.now();
+    publish('zk-recipes:acquire:start', { recipe: 'InterProcessSemaphoreV2', path: this.path });
     try {
       for (let i = 0; i < qty; i++) taken.push(await this.#acquireOne(deadline, timeoutMs ?? 0, signal));
+      publish('zk-recipes:acquire:end', { recipe: 'InterProcessSemaphoreV2', path: this.path, ok: true, waitMs: Date.now() - started, nodePath: taken[0]?.nodePath });
       return taken;
     } catch (error) {
       await this.returnAll(taken).catch(() => undefined);
       await this.#removePathIfEmpty();
+      publish('zk-recipes:acquire:end', { recipe: 'InterProcessSemaphoreV2', path: this.path, ok: false, waitMs: Date.now() - started, error });
       throw error;
     }
   }

@@ -21,6 +21,7 @@ import {
   SessionExpiredError,
   ZkRecipesError,
 } from './errors.js';
+import { type Logger, publish, SILENT_LOGGER } from './diagnostics.js';
 import { parentOf, validatePath } from './paths.js';
 import { type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
 import {
@@ -54,6 +55,8 @@ export interface ZkClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** When held locks and leadership count as lost. @default 'standard' */
   readonly errorPolicy?: ErrorPolicy;
+  /** Where the client and its recipes log. @default silent */
+  readonly logger?: Logger;
 }
 
 /** Events a {@link ZkClient} emits. */
@@ -62,7 +65,7 @@ export interface ZkClientEvents {
   state: [state: ConnectionState];
 }
 
-type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry'>> & { namespace: string; retry: RetryPolicy };
+type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>> & { namespace: string; retry: RetryPolicy; logger: Logger };
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -103,6 +106,7 @@ function resolveOptions(options: ZkClientOptions): Resolved {
     namespace,
     retry: resolveRetryPolicy(options.retry),
     errorPolicy,
+    logger: options.logger ?? SILENT_LOGGER,
   };
 }
 
@@ -163,6 +167,11 @@ export class ZkClient {
   /** The error policy recipes apply to this client's connection states. */
   get errorPolicy(): ErrorPolicy {
     return this.#options.errorPolicy;
+  }
+
+  /** The logger this client and its recipes use. */
+  get logger(): Logger {
+    return this.#options.logger;
   }
 
   /** The retry policy of this client's operations. */
@@ -558,6 +567,8 @@ export class ZkClient {
   #setState(state: ConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;
+    this.#options.logger.info(`zk-recipes: connection ${state}`, { sessionId: this.sessionId, connectString: this.#options.connectString });
+    publish('zk-recipes:connection', { state, sessionId: this.sessionId, connectString: this.#options.connectString });
     this.#events.emit('state', state);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState, isConnectedState, isErrorState } from './connection-state.js';
+import { publish } from './diagnostics.js';
 import { AlreadyReleasedError, NodeVanishedError, NoNodeError, OwnershipLostError } from './errors.js';
 
 /** What a lock gives a {@link Lease} at construction. */
@@ -29,6 +30,7 @@ export class Lease implements AsyncDisposable {
   readonly #init: LeaseInit;
   readonly #controller = new AbortController();
   readonly #offState: () => void;
+  readonly #heldSince = Date.now();
   #released = false;
   #token: bigint | undefined;
 
@@ -36,7 +38,7 @@ export class Lease implements AsyncDisposable {
     this.#init = init;
     const policy = init.client.errorPolicy;
     this.#offState = init.client.on('state', (state) => {
-      if (isErrorState(policy, state)) this.#abort(new OwnershipLostError(init.lockPath, state));
+      if (isErrorState(policy, state)) this.#lost(state);
     });
     const now = init.client.state;
     if (init.client.sessionId !== init.sessionId) this.#abort(new OwnershipLostError(init.lockPath, ConnectionState.LOST));
@@ -65,6 +67,13 @@ export class Lease implements AsyncDisposable {
    */
   get signal(): AbortSignal {
     return this.#controller.signal;
+  }
+
+  #lost(state: string): void {
+    if (this.#controller.signal.aborted) return;
+    this.#init.client.logger.warn(`zk-recipes: ownership of ${this.#init.lockPath} lost (${state})`, { nodePath: this.#init.nodePath });
+    publish('zk-recipes:lease:lost', { path: this.#init.lockPath, nodePath: this.#init.nodePath, state });
+    this.#abort(new OwnershipLostError(this.#init.lockPath, state));
   }
 
   #abort(reason: Error): void {
@@ -104,6 +113,7 @@ export class Lease implements AsyncDisposable {
     this.#released = true;
     this.#abort(new OwnershipLostError(this.#init.lockPath, 'RELEASED'));
     await this.#init.release();
+    publish('zk-recipes:release', { path: this.#init.lockPath, nodePath: this.#init.nodePath, holdMs: Date.now() - this.#heldSince });
   }
 
   /** Releases unless already released (so `await using` after an explicit release is fine). */

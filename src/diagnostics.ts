@@ -1,0 +1,59 @@
+/**
+ * Observability without a hard dependency: events on `node:diagnostics_channel` that APM tools
+ * can subscribe to, and a pluggable logger (silent by default).
+ *
+ * ```ts
+ * import diagnostics_channel from 'node:diagnostics_channel';
+ * diagnostics_channel.subscribe('zk-recipes:acquire:end', (m) => metrics.timing('lock.wait', m.waitMs));
+ * ```
+ */
+import diagnostics_channel from 'node:diagnostics_channel';
+
+/** Payloads of every channel, by channel name. */
+export interface DiagnosticsMessages {
+  /** A wait for a lock, lease or semaphore lease begins. */
+  'zk-recipes:acquire:start': { recipe: string; path: string };
+  /** It ended: granted (`ok`) or not (timeout, abort, error), after `waitMs`. */
+  'zk-recipes:acquire:end': { recipe: string; path: string; ok: boolean; waitMs: number; nodePath?: string; error?: unknown };
+  /** A lease was released after `holdMs`. */
+  'zk-recipes:release': { path: string; nodePath: string; holdMs: number };
+  /** A lease's signal aborted because ownership can no longer be guaranteed. */
+  'zk-recipes:lease:lost': { path: string; nodePath: string; state: string };
+  /** A participant gained or lost leadership. */
+  'zk-recipes:leadership': { recipe: string; path: string; id: string; leader: boolean };
+  /** A client changed connection state. */
+  'zk-recipes:connection': { state: string; sessionId: string | undefined; connectString: string };
+}
+
+export type DiagnosticsChannel = keyof DiagnosticsMessages;
+
+/** Every channel name zk-recipes publishes on. */
+export const DIAGNOSTICS_CHANNELS: readonly DiagnosticsChannel[] = [
+  'zk-recipes:acquire:start',
+  'zk-recipes:acquire:end',
+  'zk-recipes:release',
+  'zk-recipes:lease:lost',
+  'zk-recipes:leadership',
+  'zk-recipes:connection',
+];
+
+const channels = new Map(DIAGNOSTICS_CHANNELS.map((name) => [name, diagnostics_channel.channel(name)]));
+
+/** Publishes `message` on `name` when someone listens (costs nothing otherwise). */
+export function publish<K extends DiagnosticsChannel>(name: K, message: DiagnosticsMessages[K]): void {
+  const channel = channels.get(name);
+  if (channel?.hasSubscribers) channel.publish(message);
+}
+
+/** A logger: pass `console`, pino, winston… Library code never writes to the console itself. */
+export interface Logger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+const noop = () => {};
+
+/** The default logger: says nothing. */
+export const SILENT_LOGGER: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
