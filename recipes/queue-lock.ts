@@ -127,7 +127,13 @@ export class QueueLock {
     publish('zk-recipes:acquire:start', { recipe: this.#spec.recipe, path: this.path });
     try {
       const lease = await this.#acquireNew(timeoutMs, signal);
-      publish('zk-recipes:acquire:end', { recipe: this.#spec.recipe, path: this.path, ok: true, waitMs: Date.now() - started, nodePath: lease.nodePath });
+      publish('zk-recipes:acquire:end', {
+        recipe: this.#spec.recipe,
+        path: this.path,
+        ok: true,
+        waitMs: Date.now() - started,
+        nodePath: lease.nodePath,
+      });
       return lease;
     } catch (error) {
       publish('zk-recipes:acquire:end', { recipe: this.#spec.recipe, path: this.path, ok: false, waitMs: Date.now() - started, error });

@@ -108,12 +108,24 @@ export class InterProcessSemaphoreV2 {
     publish('zk-recipes:acquire:start', { recipe: 'InterProcessSemaphoreV2', path: this.path });
     try {
       for (let i = 0; i < qty; i++) taken.push(await this.#acquireOne(deadline, timeoutMs ?? 0, signal));
-      publish('zk-recipes:acquire:end', { recipe: 'InterProcessSemaphoreV2', path: this.path, ok: true, waitMs: Date.now() - started, nodePath: taken[0]?.nodePath });
+      publish('zk-recipes:acquire:end', {
+        recipe: 'InterProcessSemaphoreV2',
+        path: this.path,
+        ok: true,
+        waitMs: Date.now() - started,
+        nodePath: taken[0]?.nodePath,
+      });
       return taken;
     } catch (error) {
       await this.returnAll(taken).catch(() => undefined);
       await this.#removePathIfEmpty();
-      publish('zk-recipes:acquire:end', { recipe: 'InterProcessSemaphoreV2', path: this.path, ok: false, waitMs: Date.now() - started, error });
+      publish('zk-recipes:acquire:end', {
+        recipe: 'InterProcessSemaphoreV2',
+        path: this.path,
+        ok: false,
+        waitMs: Date.now() - started,
+        error,
+      });
       throw error;
     }
   }

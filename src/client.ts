@@ -65,7 +65,11 @@ export interface ZkClientEvents {
   state: [state: ConnectionState];
 }
 
-type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>> & { namespace: string; retry: RetryPolicy; logger: Logger };
+type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>> & {
+  namespace: string;
+  retry: RetryPolicy;
+  logger: Logger;
+};
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -45,4 +45,11 @@ export {
 export { Lease, type LeaseInit } from './lease.js';
 export { localAddressBytes } from './node-data.js';
 export { TypedEvents, type EventMap } from './typed-events.js';
-export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannel, type DiagnosticsMessages, type Logger, SILENT_LOGGER, publish } from './diagnostics.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type DiagnosticsChannel,
+  type DiagnosticsMessages,
+  type Logger,
+  SILENT_LOGGER,
+  publish,
+} from './diagnostics.js';

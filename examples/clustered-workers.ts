@@ -1,5 +1,5 @@
 /**
- * Leader election among clustered workers: `npx tsx examples/leader-election.ts`
+ * Leader election among clustered workers: `npx tsx examples/clustered-workers.ts`
  * (starts its own ZooKeeper unless ZK_CONNECT_STRING is set).
  *
  * Three workers join a LeaderLatch; the leader "runs the scheduler". Midway the leader's process

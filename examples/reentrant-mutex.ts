@@ -1,5 +1,5 @@
 /**
- * Locks in one program: `npx tsx examples/locks.ts`
+ * Locks in one program: `npx tsx examples/reentrant-mutex.ts`
  * (starts its own ZooKeeper unless ZK_CONNECT_STRING is set).
  *
  * Four "workers" (separate sessions) increment a shared counter under an InterProcessMutex,

@@ -1,0 +1,44 @@
+/**
+ * Every example and the demo run green, so they cannot rot. They use the shared server
+ * (ZK_CONNECT_STRING) instead of starting their own.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { sharedConnectString } from '../support/zk.js';
+
+async function run(file: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    env: { ...process.env, ZK_CONNECT_STRING: sharedConnectString() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, out };
+}
+
+describe('examples and demo', () => {
+  it.each([
+    ['examples/reentrant-mutex.ts', 'counter = 20 (expected 20)'],
+    ['examples/semaphore-jobs.ts', 'peak concurrency = 2 (limit 2)'],
+    ['examples/clustered-workers.ts', 'leader according to worker-3: worker-2'],
+    ['examples/fencing.ts', "A's late write accepted: false"],
+  ])('%s runs and shows %j', async (file, expected) => {
+    const { code, out } = await run(file);
+    expect(out).toContain(expected);
+    expect(code).toBe(0);
+  });
+
+  it('the demo runs all three jobs with real processes and exits 0', async () => {
+    const { code, out } = await run('examples/demo/main.ts');
+    expect(out).toContain('took over');
+    expect(out).toContain('= 100, exact');
+    expect(out).toContain('peak 2 of 2 seats');
+    expect(out).toContain('All good');
+    expect(code).toBe(0);
+  }, 120_000);
+});
