@@ -20,3 +20,4 @@ export { InterProcessSemaphoreMutex } from './semaphore-mutex.js';
 export { LeaderLatch, LATCH_NODE_NAME, type LatchCloseMode, type LeaderLatchEvents, type LeaderLatchOptions } from './leader-latch.js';
 export { LeaderSelector, type LeaderSelectorEvents, type LeaderSelectorOptions } from './leader-selector.js';
 export type { Participant } from './participants.js';
+export { inspectRecipe, type InspectedNode, type InspectReport, type NodeRole, type RecipeKind } from './inspect.js';

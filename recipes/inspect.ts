@@ -1,0 +1,114 @@
+/**
+ * Recognises what lives at a path — mutex, read-write lock, semaphore, leader latch or selector
+ * (Curator's nodes included) — and describes holders and queue in order. Used by the CLI.
+ */
+import { joinPath, NoNodeError, parseSequence, protectedUuidOf, sortBySequence, validatePath, type ZkClient } from '../src/index.js';
+import { LATCH_NODE_NAME } from './leader-latch.js';
+import { MUTEX_NODE_NAME } from './mutex.js';
+import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';
+import { LEASE_NODE_NAME, LEASE_PARENT, LOCK_PARENT } from './semaphore.js';
+
+export type RecipeKind = 'mutex-or-selector' | 'read-write-lock' | 'semaphore' | 'leader-latch' | 'plain';
+export type NodeRole = 'holder' | 'waiting' | 'leader' | 'follower' | 'lease' | 'gate-holder' | 'gate-waiting' | 'child';
+
+/** One node of an inspected recipe. */
+export interface InspectedNode {
+  readonly path: string;
+  readonly name: string;
+  readonly role: NodeRole;
+  readonly sequence: number | undefined;
+  /** Owner session in hex ('0' for persistent nodes). */
+  readonly session: string;
+  /** Data as text when printable, else hex prefixed with `0x`. */
+  readonly data: string;
+  readonly ageMs: number;
+  /** True for Curator-style protected names (`_c_<uuid>-`). */
+  readonly protectedName: boolean;
+}
+
+/** What {@link inspectRecipe} found. */
+export interface InspectReport {
+  readonly path: string;
+  readonly kind: RecipeKind;
+  readonly nodes: readonly InspectedNode[];
+}
+
+function printable(data: Buffer): string {
+  const text = data.toString('utf8');
+  return /^[\x20-\x7e\u00a0-\uffff]*$/.test(text) ? text : `0x${data.toString('hex')}`;
+}
+
+async function describeNodes(
+  client: ZkClient,
+  parent: string,
+  names: readonly string[],
+  sortNames: readonly string[],
+  roleOf: (name: string, index: number) => NodeRole,
+): Promise<InspectedNode[]> {
+  const out: InspectedNode[] = [];
+  for (const [index, name] of names.entries()) {
+    const path = joinPath(parent, name);
+    try {
+      const { data, stat } = await client.getData(path);
+      out.push({
+        path,
+        name,
+        role: roleOf(name, index),
+        sequence: parseSequence(name, sortNames),
+        session: stat.ephemeralOwner,
+        data: printable(data),
+        ageMs: Date.now() - stat.ctime,
+        protectedName: protectedUuidOf(name) !== undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error; // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Looks at `path` and describes the recipe living there. NoNodeError when nothing is there. */
+export async function inspectRecipe(client: ZkClient, path: string): Promise<InspectReport> {
+  validatePath(path);
+  const { children } = await client.getChildren(path);
+  if (children.includes(LEASE_PARENT) || children.includes(LOCK_PARENT)) {
+    const list = async (sub: string) =>
+      (await client.getChildren(joinPath(path, sub)).catch(() => ({ children: [] as string[] }))).children;
+    const leases = sortBySequence(await list(LEASE_PARENT), [LEASE_NODE_NAME]);
+    const gate = sortBySequence(await list(LOCK_PARENT), [MUTEX_NODE_NAME]);
+    const nodes = [
+      ...(await describeNodes(client, joinPath(path, LEASE_PARENT), leases, [LEASE_NODE_NAME], () => 'lease')),
+      ...(await describeNodes(client, joinPath(path, LOCK_PARENT), gate, [MUTEX_NODE_NAME], (_, i) =>
+        i === 0 ? 'gate-holder' : 'gate-waiting',
+      )),
+    ];
+    return { path, kind: 'semaphore', nodes };
+  }
+  if (children.some((c) => c.includes(READ_NODE_NAME) || c.includes(WRITE_NODE_NAME))) {
+    const sortNames = [READ_NODE_NAME, WRITE_NODE_NAME];
+    const sorted = sortBySequence(children, sortNames);
+    const firstWriter = sorted.findIndex((c) => c.includes(WRITE_NODE_NAME));
+    const role = (name: string, i: number): NodeRole => {
+      if (name.includes(WRITE_NODE_NAME)) return i === 0 ? 'holder' : 'waiting';
+      return firstWriter === -1 || i < firstWriter ? 'holder' : 'waiting';
+    };
+    return { path, kind: 'read-write-lock', nodes: await describeNodes(client, path, sorted, sortNames, role) };
+  }
+  if (children.some((c) => c.includes(LATCH_NODE_NAME))) {
+    const sorted = sortBySequence(children, [LATCH_NODE_NAME]);
+    return {
+      path,
+      kind: 'leader-latch',
+      nodes: await describeNodes(client, path, sorted, [LATCH_NODE_NAME], (_, i) => (i === 0 ? 'leader' : 'follower')),
+    };
+  }
+  if (children.some((c) => c.includes(MUTEX_NODE_NAME))) {
+    const sorted = sortBySequence(children, [MUTEX_NODE_NAME]);
+    return {
+      path,
+      kind: 'mutex-or-selector',
+      nodes: await describeNodes(client, path, sorted, [MUTEX_NODE_NAME], (_, i) => (i === 0 ? 'holder' : 'waiting')),
+    };
+  }
+  return { path, kind: 'plain', nodes: await describeNodes(client, path, [...children].sort(), [], () => 'child') };
+}
