@@ -8,7 +8,9 @@ import { MUTEX_NODE_NAME } from './mutex.js';
 import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';
 import { LEASE_NODE_NAME, LEASE_PARENT, LOCK_PARENT } from './semaphore.js';
 
+/** What `inspectRecipe` recognised at a path. */
 export type RecipeKind = 'mutex-or-selector' | 'read-write-lock' | 'semaphore' | 'leader-latch' | 'plain';
+/** A node's part in its recipe. */
 export type NodeRole = 'holder' | 'waiting' | 'leader' | 'follower' | 'lease' | 'gate-holder' | 'gate-waiting' | 'child';
 
 /** One node of an inspected recipe. */

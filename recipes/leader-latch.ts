@@ -32,6 +32,7 @@ import {
 } from '../src/index.js';
 import { type Participant, readParticipants } from './participants.js';
 
+/** Curator's name of leader-latch nodes. */
 export const LATCH_NODE_NAME = 'latch-';
 
 /** `silent` (default): close without events. `notifyLeader`: a leader emits `notLeader` first. */
@@ -170,6 +171,7 @@ export class LeaderLatch implements AsyncDisposable {
     this.#events.removeAllListeners();
   }
 
+  /** `await using latch = ...`: closes the latch. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -78,10 +78,12 @@ export class LeaderSelector implements AsyncDisposable {
     this.#queue = new SequentialQueue(client, this.path, { sortNames: [MUTEX_NODE_NAME] });
   }
 
+  /** Subscribes to `isLeader`, `notLeader` or `error`; returns an unsubscribe function. */
   on<K extends keyof LeaderSelectorEvents>(event: K, listener: (...args: LeaderSelectorEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
 
+  /** Removes a listener. */
   off<K extends keyof LeaderSelectorEvents>(event: K, listener: (...args: LeaderSelectorEvents[K]) => void): void {
     this.#events.off(event, listener);
   }
@@ -119,6 +121,7 @@ export class LeaderSelector implements AsyncDisposable {
     this.#events.removeAllListeners();
   }
 
+  /** `await using selector = ...`: closes the selector. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -41,6 +41,7 @@ export interface LockOptions {
 /** Called (on a later tick) when another process asks the holder to give the lock up. */
 export type RevocationListener = (lease: Lease) => void;
 
+/** What makes a QueueLock a particular recipe: node name, ordering and predicate. */
 export interface QueueLockSpec {
   /** Recipe name for diagnostics, e.g. `InterProcessMutex`. */
   readonly recipe: string;
@@ -76,6 +77,15 @@ export function validateAcquireOptions(options: AcquireOptions | undefined): Acq
   return options;
 }
 
+/**
+ * A re-entrant lock on a {@link SequentialQueue}: what `InterProcessMutex` and both halves of
+ * `InterProcessReadWriteLock` are made of. `readLock()`/`writeLock()` return one.
+ *
+ * ```ts
+ * const write = new InterProcessReadWriteLock(client, '/catalog').writeLock();
+ * await write.using(() => rebuild(), { timeoutMs: 5_000 });
+ * ```
+ */
 export class QueueLock {
   readonly client: ZkClient;
   readonly path: string;
@@ -113,6 +123,7 @@ export class QueueLock {
     return this.#holds.size > 0;
   }
 
+  /** Waits for the lock → Lease (LockTimeoutError on timeout, the signal's reason on abort; our node is removed either way). Re-enters inside an owner scope. */
   async acquire(options?: AcquireOptions): Promise<Lease> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
     if (this.client.state === 'CLOSED') throw new ClientClosedError('acquire()');
@@ -164,6 +175,7 @@ export class QueueLock {
     return lease;
   }
 
+  /** The lock if it is free right now, else null (no node is left). */
   async tryAcquire(): Promise<Lease | null> {
     try {
       return await this.acquire({ timeoutMs: 0 });
@@ -173,6 +185,7 @@ export class QueueLock {
     }
   }
 
+  /** Runs `fn(lease)` holding the lock, inside its owner scope, and releases in `finally`. */
   async using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('using() needs a function to run while holding the lock.');
     const lease = await this.acquire(options);
@@ -195,6 +208,7 @@ export class QueueLock {
     await lease.release();
   }
 
+  /** Every contender's node path in queue order (the first holds it; readers share). */
   async getParticipantNodes(): Promise<string[]> {
     const sorted = await this.#queue.sortedChildren();
     const keep = this.#spec.isParticipant ?? (() => true);

@@ -5,7 +5,9 @@
 import { IllegalStateError, leasePredicate, type TurnPredicate, type ZkClient } from '../src/index.js';
 import { type LockOptions, QueueLock } from './queue-lock.js';
 
+/** Curator's name of read-lock nodes. */
 export const READ_NODE_NAME = '__READ__';
+/** Curator's name of write-lock nodes (the same length as the read name, as Curator requires). */
 export const WRITE_NODE_NAME = '__WRIT__';
 const SORT_NAMES = [READ_NODE_NAME, WRITE_NODE_NAME] as const;
 

@@ -7,6 +7,15 @@ import { InvalidArgumentError, type Lease, LockTimeoutError, NotOwnerError, type
 import type { AcquireOptions } from './queue-lock.js';
 import { InterProcessSemaphoreV2, type SemaphoreOptions } from './semaphore.js';
 
+/**
+ * A non-re-entrant mutex made of a one-lease semaphore (Curator's `InterProcessSemaphoreMutex`).
+ *
+ * ```ts
+ * const mutex = new InterProcessSemaphoreMutex(client, '/locks/import');
+ * await mutex.acquire({ timeoutMs: 5_000 });
+ * await (async () => mutex.release())(); // any flow may release
+ * ```
+ */
 export class InterProcessSemaphoreMutex {
   readonly #semaphore: InterProcessSemaphoreV2;
   #lease: Lease | undefined;
@@ -15,6 +24,7 @@ export class InterProcessSemaphoreMutex {
     this.#semaphore = new InterProcessSemaphoreV2(client, path, { maxLeases: 1 }, options);
   }
 
+  /** The semaphore's path. */
   get path(): string {
     return this.#semaphore.path;
   }

@@ -19,8 +19,11 @@ import {
 import { InterProcessMutex } from './mutex.js';
 import { type AcquireOptions, validateAcquireOptions } from './queue-lock.js';
 
+/** Child holding the semaphore's internal mutex (Curator's layout). */
 export const LOCK_PARENT = 'locks';
+/** Child holding the lease nodes (Curator's layout). */
 export const LEASE_PARENT = 'leases';
+/** Curator's name of lease nodes. */
 export const LEASE_NODE_NAME = 'lease-';
 
 /** A source of maxLeases that can change at run time (e.g. a SharedCount). */

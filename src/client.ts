@@ -275,6 +275,7 @@ export class ZkClient {
     this.#events.removeAllListeners();
   }
 
+  /** `await using client = ...`: closes the client. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -25,6 +25,7 @@ export interface DiagnosticsMessages {
   'zk-recipes:connection': { state: string; sessionId: string | undefined; connectString: string };
 }
 
+/** A channel name zk-recipes publishes on. */
 export type DiagnosticsChannel = keyof DiagnosticsMessages;
 
 /** Every channel name zk-recipes publishes on. */
@@ -47,9 +48,13 @@ export function publish<K extends DiagnosticsChannel>(name: K, message: Diagnost
 
 /** A logger: pass `console`, pino, winston… Library code never writes to the console itself. */
 export interface Logger {
+  /** Detail for debugging. */
   debug(message: string, context?: Record<string, unknown>): void;
+  /** Connection state changes, leadership changes. */
   info(message: string, context?: Record<string, unknown>): void;
+  /** Lost ownership and similar. */
   warn(message: string, context?: Record<string, unknown>): void;
+  /** Failures. */
   error(message: string, context?: Record<string, unknown>): void;
 }
 

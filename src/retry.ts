@@ -15,6 +15,7 @@ export interface RetryPolicy {
   readonly maxSleepMs: number;
 }
 
+/** The retry policy used when none is given: 5 retries, 100 ms doubling to at most 2 s. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxRetries: 5, baseSleepMs: 100, maxSleepMs: 2000 });
 
 /** Error codes that are safe to retry: the request may simply not have reached the server. */

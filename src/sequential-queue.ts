@@ -43,6 +43,7 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** Epoch ms after which waiting (not evaluating) stops with `onTimeout()`. */
   readonly deadline?: number;
+  /** Makes the error thrown when the deadline passes. */
   readonly onTimeout?: () => Error;
 }
 

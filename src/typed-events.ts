@@ -15,6 +15,7 @@ function warn(error: unknown): void {
   );
 }
 
+/** Typed events for recipes: `on`/`once`/`off`/`emit` with payload types from an event map. */
 export class TypedEvents<M extends EventMap & { error: [error: unknown] }> {
   readonly #listeners = new Map<keyof M, Set<Listener>>();
 
@@ -38,10 +39,12 @@ export class TypedEvents<M extends EventMap & { error: [error: unknown] }> {
     return off;
   }
 
+  /** Removes a listener. */
   off<K extends keyof M>(event: K, listener: (...args: M[K]) => void): void {
     this.#listeners.get(event)?.delete(listener as unknown as Listener);
   }
 
+  /** Listeners of one event, or of all. */
   listenerCount(event?: keyof M): number {
     if (event !== undefined) return this.#listeners.get(event)?.size ?? 0;
     let n = 0;
@@ -49,10 +52,12 @@ export class TypedEvents<M extends EventMap & { error: [error: unknown] }> {
     return n;
   }
 
+  /** Removes every listener. */
   removeAllListeners(): void {
     this.#listeners.clear();
   }
 
+  /** Calls every listener of `event`; a listener's throw never stops the others. */
   emit<K extends keyof M>(event: K, ...args: M[K]): void {
     const set = this.#listeners.get(event);
     if (!set || set.size === 0) {

@@ -63,6 +63,7 @@ export class TestingCluster {
     return cluster;
   }
 
+  /** Number of members. */
   get size(): number {
     return this.#members.length;
   }
@@ -121,6 +122,7 @@ export class TestingCluster {
     rmSync(this.#root, { recursive: true, force: true });
   }
 
+  /** `await using cluster = ...`: stops every member. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

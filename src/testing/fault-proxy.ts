@@ -37,10 +37,12 @@ export class FaultProxy {
     return proxy;
   }
 
+  /** Point a client here instead of at the server. */
   get connectString(): string {
     return `127.0.0.1:${this.#port}`;
   }
 
+  /** True between pause() and resume(). */
   get paused(): boolean {
     return this.#paused;
   }
@@ -124,6 +126,7 @@ export class FaultProxy {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** `await using proxy = ...`: closes the proxy. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

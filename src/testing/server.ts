@@ -99,10 +99,12 @@ export class TestingServer {
     return `${this.#host}:${this.#port}`;
   }
 
+  /** The server's host (loopback for local servers). */
   get host(): string {
     return this.#host;
   }
 
+  /** The server's client port. */
   get port(): number {
     return this.#port;
   }
@@ -153,6 +155,7 @@ export class TestingServer {
     if (this.#dataDir) rmSync(this.#dataDir, { recursive: true, force: true });
   }
 
+  /** `await using server = ...`: stops the server. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
