@@ -21,3 +21,7 @@ export { LeaderLatch, LATCH_NODE_NAME, type LatchCloseMode, type LeaderLatchEven
 export { LeaderSelector, type LeaderSelectorEvents, type LeaderSelectorOptions } from './leader-selector.js';
 export type { Participant } from './participants.js';
 export { inspectRecipe, type InspectedNode, type InspectReport, type NodeRole, type RecipeKind } from './inspect.js';
+export { DistributedBarrier } from './barrier.js';
+export { DistributedDoubleBarrier, READY_NODE } from './double-barrier.js';
+export { SharedCount, type SharedCountEvents, type VersionedValue } from './shared-count.js';
+export { DistributedAtomicLong, type AtomicLongOptions, type AtomicValue } from './atomic-long.js';

@@ -223,3 +223,17 @@ export class LeadershipTimeoutError extends ZkRecipesError {
     );
   }
 }
+
+/** A wait (barrier, double barrier) ran out of time; nothing of ours was left behind. */
+export class WaitTimeoutError extends ZkRecipesError {
+  constructor(what: string, path: string, timeoutMs: number) {
+    super('WAIT_TIMEOUT', `${what} on ${path} did not complete within ${timeoutMs} ms; our nodes were removed. Retry or raise timeoutMs.`);
+  }
+}
+
+/** Node data is not in the format a recipe expects (e.g. a counter that is not 4 or 8 bytes). */
+export class CorruptDataError extends ZkRecipesError {
+  constructor(path: string, expected: string, got: number) {
+    super('CORRUPT_DATA', `${path} holds ${got} bytes; expected ${expected}. Another program wrote it, or it is not this recipe's node.`);
+  }
+}

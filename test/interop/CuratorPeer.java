@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.atomic.AtomicValue;
+import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
+import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderSelector;
 import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
@@ -30,7 +33,9 @@ import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
 import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.framework.recipes.locks.Revoker;
+import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.RetryNTimes;
 
 public class CuratorPeer {
     static CuratorFramework client;
@@ -176,6 +181,39 @@ public class CuratorPeer {
                 ((CountDownLatch) extras.get(handle + ":yield")).countDown();
                 ((LeaderSelector) objects.remove(handle)).close();
                 return "";
+            case "count-set": {
+                SharedCount c = new SharedCount(client, p[3], 0);
+                c.start();
+                try {
+                    c.setCount(Integer.parseInt(p[4]));
+                } finally {
+                    c.close();
+                }
+                return "";
+            }
+            case "count-get": {
+                SharedCount c = new SharedCount(client, p[3], 0);
+                c.start();
+                try {
+                    return ",\"value\":" + c.getCount();
+                } finally {
+                    c.close();
+                }
+            }
+            case "along-add": {
+                AtomicValue<Long> v = new DistributedAtomicLong(client, p[3], new RetryNTimes(20, 10)).add(Long.parseLong(p[4]));
+                return ",\"succeeded\":" + v.succeeded() + ",\"value\":" + str(String.valueOf(v.postValue()));
+            }
+            case "along-get":
+                return ",\"value\":" + str(String.valueOf(new DistributedAtomicLong(client, p[3], new RetryNTimes(0, 0)).get().postValue()));
+            case "barrier-set":
+                new DistributedBarrier(client, p[3]).setBarrier();
+                return "";
+            case "barrier-remove":
+                new DistributedBarrier(client, p[3]).removeBarrier();
+                return "";
+            case "barrier-wait":
+                return ",\"released\":" + new DistributedBarrier(client, p[3]).waitOnBarrier(Long.parseLong(p[4]), TimeUnit.MILLISECONDS);
             default:
                 throw new IllegalArgumentException("unknown op " + op);
         }

@@ -7,6 +7,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DistributedAtomicLong,
+  DistributedBarrier,
   InterProcessMutex,
   InterProcessReadWriteLock,
   InterProcessSemaphoreV2,
@@ -14,6 +16,7 @@ import {
   LeaderSelector,
   parseSequence,
   revoke,
+  SharedCount,
   type ZkClient,
 } from '../../recipes/index.js';
 import { TestNamespace } from '../../src/testing/index.js';
@@ -284,5 +287,40 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
     await revoke(client, javaNode!);
     await eventually(async () => (await java.request('m', 'revoked?')).revoked === true, 10_000, 'Curator listener called');
     await java.request('m', 'mutex-release');
+  });
+
+  it('shared values: SharedCount and DistributedAtomicLong read back identically on both sides', async () => {
+    const [java, client] = await Promise.all([peer(), ns.client()]);
+    await java.request('c', 'count-set', '/count', 7);
+    const count = new SharedCount(client, '/count', 0);
+    await count.start();
+    expect(count.getCount()).toBe(7);
+    await count.setCount(-42);
+    expect((await java.request('c', 'count-get', '/count')).value).toBe(-42);
+    await count.close();
+    expect((await java.request('a', 'along-add', '/along', 5)).value).toBe('5');
+    const along = new DistributedAtomicLong(client, '/along');
+    expect((await along.get()).postValue).toBe(5n);
+    expect((await along.add(2n ** 40n)).postValue).toBe(5n + 2n ** 40n);
+    expect((await java.request('a', 'along-get', '/along')).value).toBe(String(5n + 2n ** 40n));
+  });
+
+  it('barrier: a Curator barrier holds our waiter until Curator removes it, and the reverse', async () => {
+    const [java, client] = await Promise.all([peer(), ns.client()]);
+    await java.request('b', 'barrier-set', '/gate');
+    const ours = new DistributedBarrier(client, '/gate');
+    let released = false;
+    const waiting = ours.waitOnBarrier({ timeoutMs: 20_000 }).then(() => {
+      released = true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(released).toBe(false);
+    await java.request('b', 'barrier-remove', '/gate');
+    await waiting;
+    await ours.setBarrier();
+    expect((await java.request('w', 'barrier-wait', '/gate', 300)).released).toBe(false);
+    const javaWaits = java.request('w', 'barrier-wait', '/gate', 20_000);
+    await ours.removeBarrier();
+    expect((await javaWaits).released).toBe(true);
   });
 });

@@ -59,6 +59,9 @@ export interface PeerReply {
   readonly acquired?: boolean;
   readonly leader?: boolean;
   readonly revoked?: boolean;
+  readonly released?: boolean;
+  readonly succeeded?: boolean;
+  readonly value?: number | string;
   readonly node?: string;
   readonly nodes?: string[];
   readonly participants?: { id: string; isLeader: boolean }[];

@@ -1,0 +1,77 @@
+/**
+ * DistributedBarrier (Curator's layout: one persistent node; waiters wait for it to be gone).
+ * Waits survive connection loss and session expiry, and leave no listener behind.
+ */
+import {
+  InvalidArgumentError,
+  localAddressBytes,
+  NodeExistsError,
+  NoNodeError,
+  validatePath,
+  WaitTimeoutError,
+  type ZkClient,
+} from '../src/index.js';
+import { validateAcquireOptions } from './queue-lock.js';
+import { deadlineOf, waitForWatch } from './wait-helpers.js';
+
+/**
+ * ```ts
+ * const gate = new DistributedBarrier(client, '/barriers/deploy');
+ * await gate.setBarrier();                      // coordinator
+ * await gate.waitOnBarrier({ timeoutMs: 60_000 }); // workers block until…
+ * await gate.removeBarrier();                   // …the coordinator lifts it
+ * ```
+ */
+export class DistributedBarrier {
+  readonly client: ZkClient;
+  readonly path: string;
+
+  constructor(client: ZkClient, path: string) {
+    if (!client || typeof client.exists !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
+    this.client = client;
+    this.path = validatePath(path);
+  }
+
+  /** Raises the barrier (idempotent). */
+  async setBarrier(options: { signal?: AbortSignal } = {}): Promise<void> {
+    try {
+      await this.client.create(this.path, localAddressBytes(), { createParents: true, signal: options.signal });
+    } catch (error) {
+      if (!(error instanceof NodeExistsError)) throw error;
+    }
+  }
+
+  /** Lifts the barrier, releasing every waiter at once (idempotent). */
+  async removeBarrier(options: { signal?: AbortSignal } = {}): Promise<void> {
+    try {
+      await this.client.delete(this.path, { signal: options.signal });
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error;
+    }
+  }
+
+  /** Resolves once the barrier is down. WaitTimeoutError after `timeoutMs`; the signal's reason on abort. */
+  async waitOnBarrier(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { timeoutMs, signal } = validateAcquireOptions(options);
+    const deadline = deadlineOf(timeoutMs);
+    for (;;) {
+      const round = new AbortController();
+      const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
+      try {
+        // getData, not exists: a watch on a missing node would stay on the server (Curator's note too).
+        const watched = await this.client.watchData(this.path, { signal: both }).catch((error: unknown) => {
+          if (error instanceof NoNodeError) return undefined;
+          throw error;
+        });
+        if (!watched) return;
+        await waitForWatch(this.client, watched.changed, {
+          signal,
+          deadline,
+          onTimeout: () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0),
+        });
+      } finally {
+        round.abort(); // drops our watch listener whatever woke us
+      }
+    }
+  }
+}

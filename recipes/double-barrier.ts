@@ -1,0 +1,135 @@
+/**
+ * DistributedDoubleBarrier (Curator's layout): members are EPHEMERAL `<path>/<uuid>` nodes; the
+ * last of `memberQty` to enter creates `<path>/ready`. Leaving follows ZooKeeper's double-barrier
+ * recipe so everyone leaves together. Errors surface; nothing is swallowed.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CreateMode,
+  InvalidArgumentError,
+  joinPath,
+  localAddressBytes,
+  NodeExistsError,
+  NoNodeError,
+  validatePath,
+  WaitTimeoutError,
+  type ZkClient,
+} from '../src/index.js';
+import { validateAcquireOptions } from './queue-lock.js';
+import { deadlineOf, waitForWatch } from './wait-helpers.js';
+
+/** Curator's name of the node that opens the barrier. */
+export const READY_NODE = 'ready';
+
+/**
+ * ```ts
+ * const barrier = new DistributedDoubleBarrier(client, '/barriers/batch-7', 5);
+ * await barrier.enter({ timeoutMs: 30_000 }); // waits until 5 members are in
+ * await compute();
+ * await barrier.leave({ timeoutMs: 30_000 }); // waits until all 5 are done
+ * ```
+ */
+export class DistributedDoubleBarrier {
+  readonly client: ZkClient;
+  readonly path: string;
+  readonly memberQty: number;
+  readonly #ourName = randomUUID();
+
+  constructor(client: ZkClient, path: string, memberQty: number) {
+    if (!client || typeof client.exists !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
+    if (!Number.isInteger(memberQty) || memberQty < 1)
+      throw new InvalidArgumentError(`memberQty must be a positive integer, got ${String(memberQty)}.`);
+    this.client = client;
+    this.path = validatePath(path);
+    this.memberQty = memberQty;
+  }
+
+  get #ourPath(): string {
+    return joinPath(this.path, this.#ourName);
+  }
+
+  /** Joins and waits until `memberQty` members are in. On timeout/abort our node is removed. */
+  async enter(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { timeoutMs, signal } = validateAcquireOptions(options);
+    const deadline = deadlineOf(timeoutMs);
+    const readyPath = joinPath(this.path, READY_NODE);
+    await this.client.create(this.#ourPath, localAddressBytes(), { mode: CreateMode.EPHEMERAL, createParents: true, signal });
+    try {
+      for (;;) {
+        const round = new AbortController();
+        const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
+        try {
+          const ready = await this.client.watchExists(readyPath, { signal: both });
+          if (ready.value !== null) return;
+          const { children } = await this.client.getChildren(this.path, { signal });
+          if (children.filter((c) => c !== READY_NODE).length >= this.memberQty) {
+            await this.client.create(readyPath, localAddressBytes(), { signal }).catch((error: unknown) => {
+              if (!(error instanceof NodeExistsError)) throw error;
+            });
+            return;
+          }
+          await waitForWatch(this.client, ready.changed, {
+            signal,
+            deadline,
+            onTimeout: () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0),
+          });
+        } finally {
+          round.abort();
+        }
+      }
+    } catch (error) {
+      await this.#deleteOurs();
+      throw error;
+    }
+  }
+
+  /** Leaves and waits until every member has left. On timeout/abort our node is removed. */
+  async leave(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { timeoutMs, signal } = validateAcquireOptions(options);
+    const deadline = deadlineOf(timeoutMs);
+    const onTimeout = () => new WaitTimeoutError('leave', this.path, timeoutMs ?? 0);
+    try {
+      for (;;) {
+        const { children } = await this.client.getChildren(this.path, { signal }).catch((error: unknown) => {
+          if (error instanceof NoNodeError) return { children: [] as string[] };
+          throw error;
+        });
+        const members = children.filter((c) => c !== READY_NODE).sort();
+        if (members.length === 0) break;
+        const ourIndex = members.indexOf(this.#ourName);
+        if (members.length === 1 && ourIndex === 0) {
+          await this.#deleteOurs();
+          break;
+        }
+        // The lowest waits for the highest; everyone else leaves and waits for the lowest.
+        const watchName = ourIndex === 0 ? members[members.length - 1] : members[0];
+        if (ourIndex > 0) await this.#deleteOurs();
+        const round = new AbortController();
+        const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
+        try {
+          const watched = await this.client
+            .watchData(joinPath(this.path, watchName as string), { signal: both })
+            .catch((error: unknown) => {
+              if (error instanceof NoNodeError) return undefined;
+              throw error;
+            });
+          if (watched) await waitForWatch(this.client, watched.changed, { signal, deadline, onTimeout });
+        } finally {
+          round.abort();
+        }
+      }
+    } catch (error) {
+      await this.#deleteOurs();
+      throw error;
+    }
+    await this.client.delete(joinPath(this.path, READY_NODE)).catch((error: unknown) => {
+      if (!(error instanceof NoNodeError)) throw error;
+    });
+  }
+
+  async #deleteOurs(): Promise<void> {
+    await this.client.delete(this.#ourPath).catch((error: unknown) => {
+      if (!(error instanceof NoNodeError)) throw error;
+    });
+  }
+}
