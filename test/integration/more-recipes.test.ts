@@ -109,7 +109,7 @@ describe('SharedCount (real server)', () => {
     await Promise.all(readers.map((r) => r.start()));
     expect(readers.map((r) => r.getCount())).toEqual([7, 7]);
     const seen: number[][] = [[], []];
-    readers.forEach((r, i) => r.onChange((v) => seen[i]!.push(v)));
+    for (const [i, r] of readers.entries()) r.onChange((v) => seen[i]!.push(v));
     for (let v = 8; v <= 15; v++) {
       await writer.setCount(v);
       await eventually(() => readers.every((r) => r.getCount() === v), 10_000, `value ${v} seen`);
