@@ -157,6 +157,8 @@ export class ZkClient {
   #watches = new WatchRegistry();
   #lostTimer: NodeJS.Timeout | undefined;
   #namespaceReady: Promise<void> | undefined;
+  /** The handle (session) for which the namespace is known to exist. */
+  #namespaceDone: SessionHandle | undefined;
   readonly #inflight = new Set<(error: ZkRecipesError) => void>();
 
   constructor(options: ZkClientOptions) {
@@ -453,12 +455,18 @@ export class ZkClient {
     options.signal?.throwIfAborted();
     const full = this.#toWirePath(path);
     return withRetry(
-      async () => {
-        await this.blockUntilConnected({ signal: options.signal });
-        const handle = this.#handle;
-        if (!handle) throw new ConnectionLossError();
-        await this.#ensureNamespace(handle, timeoutMs, options.signal);
-        return attempt(handle, full, timeoutMs);
+      (): Promise<T> => {
+        // Fast path: connected and namespace in place → the request goes out synchronously, so
+        // requests issued one after another reach the server in call order (pipelining).
+        const ready = this.#handle;
+        if (ready && this.#namespaceDone === ready && isConnectedState(this.#state as ConnectionState)) return attempt(ready, full, timeoutMs);
+        return (async () => {
+          await this.blockUntilConnected({ signal: options.signal });
+          const handle = this.#handle;
+          if (!handle) throw new ConnectionLossError();
+          await this.#ensureNamespace(handle, timeoutMs, options.signal);
+          return attempt(handle, full, timeoutMs);
+        })();
       },
       options.noRetry ? { ...this.#options.retry, maxRetries: 0 } : this.#options.retry,
       options.signal,
@@ -557,12 +565,20 @@ export class ZkClient {
 
   #ensureNamespace(handle: SessionHandle, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const ns = this.#options.namespace;
-    if (!ns) return Promise.resolve();
+    if (!ns) {
+      this.#namespaceDone = handle;
+      return Promise.resolve();
+    }
     if (!this.#namespaceReady) {
-      this.#namespaceReady = this.#mkdirpWire(handle, ns, timeoutMs, signal).catch((error: unknown) => {
-        this.#namespaceReady = undefined;
-        throw error;
-      });
+      this.#namespaceReady = this.#mkdirpWire(handle, ns, timeoutMs, signal).then(
+        () => {
+          this.#namespaceDone = handle;
+        },
+        (error: unknown) => {
+          this.#namespaceReady = undefined;
+          throw error;
+        },
+      );
     }
     return this.#namespaceReady;
   }
@@ -611,6 +627,7 @@ export class ZkClient {
     this.#lostTimer = undefined;
     handle.retire();
     this.#namespaceReady = undefined;
+    this.#namespaceDone = undefined;
     for (const fail of [...this.#inflight]) fail(new SessionExpiredError());
     this.#watches.settleAll('SESSION_LOST', (p) => this.#toUserPath(p));
     this.#watches = new WatchRegistry();

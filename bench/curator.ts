@@ -1,0 +1,55 @@
+/** Runs one workload with Curator (bench/CuratorBench.java) against the same server. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { monitor } from '../src/testing/index.js';
+import { round } from './stats.js';
+import type { Figures, Server, Sizes, WorkloadName } from './workloads.js';
+
+const JARS = ['curator-client', 'curator-framework', 'curator-recipes', 'zookeeper', 'zookeeper-jute', 'guava', 'slf4j-api', 'slf4j-nop', 'netty-handler', 'netty-common', 'netty-buffer', 'netty-transport', 'netty-codec', 'netty-resolver', 'netty-transport-native-epoll', 'netty-transport-native-unix-common', 'commons-io', 'metrics-core', 'snappy-java'].map((j) => `/usr/share/java/${j}.jar`);
+
+let compiled: string | undefined;
+function compile(): string {
+  if (compiled) return compiled;
+  const dir = mkdtempSync(join(tmpdir(), 'zk-recipes-bench-'));
+  const source = fileURLToPath(new URL('./CuratorBench.java', import.meta.url));
+  const r = spawnSync('javac', ['-nowarn', '-cp', JARS.join(':'), '-d', dir, source], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`javac failed (is libcurator-recipes-java installed?):\n${r.stderr}`);
+  compiled = dir;
+  return dir;
+}
+
+async function counters(server: Server) {
+  const m = await monitor(server.host, server.port);
+  const n = (k: string) => Number(m[k] ?? 0);
+  return { packets: n('zk_packets_received'), watches: n('zk_sum_node_deleted_watch_count') + n('zk_sum_node_changed_watch_count') + n('zk_sum_node_children_watch_count') + n('zk_sum_node_created_watch_count') };
+}
+
+export async function runCurator(server: Server, workload: WorkloadName, sizes: Sizes, ns: string): Promise<Figures> {
+  const dir = compile();
+  const child = spawn('java', ['-Xmx512m', '-cp', [...JARS, dir].join(':'), 'CuratorBench', server.connectString, ns.slice(1), workload, JSON.stringify(sizes)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`CuratorBench ${workload} ended early`);
+    return JSON.parse(value as string) as Record<string, number | string>;
+  };
+  await next(); // ready: connected and warmed up
+  const before = await counters(server);
+  child.stdin.write('go\n');
+  const result = await next();
+  const after = await counters(server);
+  child.stdin.end('bye\n');
+  await new Promise((r) => child.once('exit', r));
+  const figures: Figures = {};
+  for (const [k, v] of Object.entries(result)) if (typeof v === 'number') figures[k] = v;
+  const packets = after.packets - before.packets;
+  const watches = after.watches - before.watches;
+  if (workload === 'W1') figures.requestsPerCycle = round(packets / sizes.w1Cycles);
+  if (workload === 'W2') figures.requestsPerAcquisition = round(packets / (sizes.w2Sessions * sizes.w2Cycles));
+  if (workload === 'W3') figures.watchNotificationsPerHandoff = round(watches / sizes.w3Waiters);
+  return figures;
+}

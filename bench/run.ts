@@ -1,0 +1,101 @@
+/**
+ * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2]`
+ * Runs the workloads on one dedicated real server; prints one JSON line per workload and a
+ * markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
+ * against the same server, alternating, and the table shows zk-recipes/Curator ratios.
+ * Benchmarks report; they never fail on a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { TestingServer } from '../src/testing/index.js';
+import { runCurator } from './curator.js';
+import { median, round } from './stats.js';
+import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    reps: { type: 'string' },
+    'vs-curator': { type: 'boolean' },
+    scale: { type: 'boolean' },
+    only: { type: 'string' },
+  },
+});
+
+const FULL: Sizes = { w1Cycles: 2000, w2Sessions: 8, w2Cycles: 250, w3Waiters: 100, w4Sessions: 10, w4Cycles: 100, w5Rounds: 20, w6Flows: 8, w6Cycles: 250 };
+const QUICK: Sizes = { w1Cycles: 50, w2Sessions: 3, w2Cycles: 10, w3Waiters: 5, w4Sessions: 3, w4Cycles: 3, w5Rounds: 2, w6Flows: 2, w6Cycles: 10 };
+const sizes = values.quick ? QUICK : FULL;
+const reps = Number(values.reps ?? 1);
+const vsCurator = values['vs-curator'] === true;
+
+type Impl = 'zk-recipes' | 'curator';
+interface Result {
+  workload: string;
+  impl: Impl;
+  runs: Figures[];
+}
+
+function summarize(runs: Figures[]): Record<string, { median: number; min: number; max: number }> {
+  const keys = Object.keys(runs[0] ?? {});
+  return Object.fromEntries(
+    keys.map((k) => {
+      const xs = runs.map((r) => r[k] ?? Number.NaN);
+      return [k, { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) }];
+    }),
+  );
+}
+
+const server = await TestingServer.start({ tickTimeMs: 200 });
+const results: Result[] = [];
+try {
+  const plan: { name: string; workload: WorkloadName; sizes: Sizes }[] = [];
+  const only = values.only?.split(',').map((s) => s.trim().toUpperCase());
+  for (const name of Object.keys(WORKLOADS) as WorkloadName[]) {
+    if (!only || only.includes(name)) plan.push({ name, workload: name, sizes });
+  }
+  if (values.scale) {
+    for (const n of [10, 100, 1000]) {
+      plan.push({ name: `W2@${n}`, workload: 'W2', sizes: { ...sizes, w2Sessions: n, w2Cycles: Math.max(2, Math.round(2000 / n)) } });
+      plan.push({ name: `W3@${n}`, workload: 'W3', sizes: { ...sizes, w3Waiters: n } });
+    }
+  }
+  for (const item of plan) {
+    const ours: Result = { workload: item.name, impl: 'zk-recipes', runs: [] };
+    const theirs: Result = { workload: item.name, impl: 'curator', runs: [] };
+    for (let rep = 0; rep < reps; rep++) {
+      // Alternate which goes first, so drift on a noisy machine does not favour one side.
+      const order: Impl[] = vsCurator ? (rep % 2 === 0 ? ['zk-recipes', 'curator'] : ['curator', 'zk-recipes']) : ['zk-recipes'];
+      for (const impl of order) {
+        const ns = `/bench-${randomUUID().slice(0, 8)}`;
+        if (impl === 'zk-recipes') ours.runs.push(await WORKLOADS[item.workload](server, item.sizes, ns));
+        else theirs.runs.push(await runCurator(server, item.workload, item.sizes, ns));
+      }
+    }
+    for (const r of vsCurator ? [ours, theirs] : [ours]) {
+      results.push(r);
+      console.log(JSON.stringify({ workload: r.workload, impl: r.impl, reps: r.runs.length, figures: summarize(r.runs) }));
+    }
+  }
+} finally {
+  await server.stop();
+}
+
+// Markdown table.
+const rows: string[] = [];
+rows.push(vsCurator ? '| workload | figure | zk-recipes | Curator 5.4 | ratio |' : '| workload | figure | zk-recipes |');
+rows.push(vsCurator ? '|---|---|---|---|---|' : '|---|---|---|');
+for (const ours of results.filter((r) => r.impl === 'zk-recipes')) {
+  const theirs = results.find((r) => r.impl === 'curator' && r.workload === ours.workload);
+  const a = summarize(ours.runs);
+  const b = theirs ? summarize(theirs.runs) : undefined;
+  for (const [key, v] of Object.entries(a)) {
+    const cell = (x: { median: number; min: number; max: number }) => (reps > 1 ? `${x.median} (${x.min}–${x.max})` : `${x.median}`);
+    if (!b) rows.push(`| ${ours.workload} | ${key} | ${cell(v)} |`);
+    else {
+      const other = b[key];
+      const ratio = other && other.median !== 0 ? round(v.median / other.median) : Number.NaN;
+      rows.push(`| ${ours.workload} | ${key} | ${cell(v)} | ${other ? cell(other) : '–'} | ${Number.isFinite(ratio) ? `${ratio}×` : '–'} |`);
+    }
+  }
+}
+console.log(`\n${rows.join('\n')}`);
