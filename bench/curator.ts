@@ -9,7 +9,27 @@ import { monitor } from '../src/testing/index.js';
 import { round } from './stats.js';
 import type { Figures, Server, Sizes, WorkloadName } from './workloads.js';
 
-const JARS = ['curator-client', 'curator-framework', 'curator-recipes', 'zookeeper', 'zookeeper-jute', 'guava', 'slf4j-api', 'slf4j-nop', 'netty-handler', 'netty-common', 'netty-buffer', 'netty-transport', 'netty-codec', 'netty-resolver', 'netty-transport-native-epoll', 'netty-transport-native-unix-common', 'commons-io', 'metrics-core', 'snappy-java'].map((j) => `/usr/share/java/${j}.jar`);
+const JARS = [
+  'curator-client',
+  'curator-framework',
+  'curator-recipes',
+  'zookeeper',
+  'zookeeper-jute',
+  'guava',
+  'slf4j-api',
+  'slf4j-nop',
+  'netty-handler',
+  'netty-common',
+  'netty-buffer',
+  'netty-transport',
+  'netty-codec',
+  'netty-resolver',
+  'netty-transport-native-epoll',
+  'netty-transport-native-unix-common',
+  'commons-io',
+  'metrics-core',
+  'snappy-java',
+].map((j) => `/usr/share/java/${j}.jar`);
 
 let compiled: string | undefined;
 function compile(): string {
@@ -25,12 +45,23 @@ function compile(): string {
 async function counters(server: Server) {
   const m = await monitor(server.host, server.port);
   const n = (k: string) => Number(m[k] ?? 0);
-  return { packets: n('zk_packets_received'), watches: n('zk_sum_node_deleted_watch_count') + n('zk_sum_node_changed_watch_count') + n('zk_sum_node_children_watch_count') + n('zk_sum_node_created_watch_count') };
+  return {
+    packets: n('zk_packets_received'),
+    watches:
+      n('zk_sum_node_deleted_watch_count') +
+      n('zk_sum_node_changed_watch_count') +
+      n('zk_sum_node_children_watch_count') +
+      n('zk_sum_node_created_watch_count'),
+  };
 }
 
 export async function runCurator(server: Server, workload: WorkloadName, sizes: Sizes, ns: string): Promise<Figures> {
   const dir = compile();
-  const child = spawn('java', ['-Xmx512m', '-cp', [...JARS, dir].join(':'), 'CuratorBench', server.connectString, ns.slice(1), workload, JSON.stringify(sizes)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    'java',
+    ['-Xmx512m', '-cp', [...JARS, dir].join(':'), 'CuratorBench', server.connectString, ns.slice(1), workload, JSON.stringify(sizes)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const { value, done } = await lines.next();

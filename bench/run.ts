@@ -22,8 +22,28 @@ const { values } = parseArgs({
   },
 });
 
-const FULL: Sizes = { w1Cycles: 2000, w2Sessions: 8, w2Cycles: 250, w3Waiters: 100, w4Sessions: 10, w4Cycles: 100, w5Rounds: 20, w6Flows: 8, w6Cycles: 250 };
-const QUICK: Sizes = { w1Cycles: 50, w2Sessions: 3, w2Cycles: 10, w3Waiters: 5, w4Sessions: 3, w4Cycles: 3, w5Rounds: 2, w6Flows: 2, w6Cycles: 10 };
+const FULL: Sizes = {
+  w1Cycles: 2000,
+  w2Sessions: 8,
+  w2Cycles: 250,
+  w3Waiters: 100,
+  w4Sessions: 10,
+  w4Cycles: 100,
+  w5Rounds: 20,
+  w6Flows: 8,
+  w6Cycles: 250,
+};
+const QUICK: Sizes = {
+  w1Cycles: 50,
+  w2Sessions: 3,
+  w2Cycles: 10,
+  w3Waiters: 5,
+  w4Sessions: 3,
+  w4Cycles: 3,
+  w5Rounds: 2,
+  w6Flows: 2,
+  w6Cycles: 10,
+};
 const sizes = values.quick ? QUICK : FULL;
 const reps = Number(values.reps ?? 1);
 const vsCurator = values['vs-curator'] === true;
@@ -94,7 +114,9 @@ for (const ours of results.filter((r) => r.impl === 'zk-recipes')) {
     else {
       const other = b[key];
       const ratio = other && other.median !== 0 ? round(v.median / other.median) : Number.NaN;
-      rows.push(`| ${ours.workload} | ${key} | ${cell(v)} | ${other ? cell(other) : '–'} | ${Number.isFinite(ratio) ? `${ratio}×` : '–'} |`);
+      rows.push(
+        `| ${ours.workload} | ${key} | ${cell(v)} | ${other ? cell(other) : '–'} | ${Number.isFinite(ratio) ? `${ratio}×` : '–'} |`,
+      );
     }
   }
 }

@@ -33,7 +33,11 @@ async function counters(server: Server): Promise<{ packets: number; watches: num
   const n = (k: string) => Number(m[k] ?? 0);
   return {
     packets: n('zk_packets_received'),
-    watches: n('zk_sum_node_deleted_watch_count') + n('zk_sum_node_changed_watch_count') + n('zk_sum_node_children_watch_count') + n('zk_sum_node_created_watch_count'),
+    watches:
+      n('zk_sum_node_deleted_watch_count') +
+      n('zk_sum_node_changed_watch_count') +
+      n('zk_sum_node_children_watch_count') +
+      n('zk_sum_node_created_watch_count'),
   };
 }
 

@@ -262,7 +262,7 @@ export class LeaderLatch implements AsyncDisposable {
         }
         joined();
         const node = this.#node;
-        await this.#queue.waitTurn(node, leasePredicate(1), { signal });
+        await this.#queue.waitTurn(node, leasePredicate(1), { signal, trustSolePredecessor: true });
         // Curator 5.7's check: lead only through a node of our current session.
         const stat = await this.client.exists(node.path, { signal });
         if (!stat || BigInt(`0x${stat.ephemeralOwner}`) !== BigInt(`0x${this.client.sessionId ?? '0'}`)) {

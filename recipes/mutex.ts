@@ -27,7 +27,13 @@ export class InterProcessMutex {
     this.#lock = new QueueLock(
       client,
       path,
-      { recipe: 'InterProcessMutex', nodeName: MUTEX_NODE_NAME, sortNames: [MUTEX_NODE_NAME], predicate: () => leasePredicate(1) },
+      {
+        recipe: 'InterProcessMutex',
+        nodeName: MUTEX_NODE_NAME,
+        sortNames: [MUTEX_NODE_NAME],
+        predicate: () => leasePredicate(1),
+        sequencesOnlyGrow: true,
+      },
       options,
     );
   }

@@ -53,6 +53,8 @@ export interface QueueLockSpec {
   readonly predicate: () => TurnPredicate;
   /** Throws when this acquire can never succeed (e.g. a reader asking for the write lock). */
   readonly beforeJoin?: () => void;
+  /** True when no node can ever sort ahead of an existing one (see WaitOptions.trustSolePredecessor). */
+  readonly sequencesOnlyGrow?: boolean;
   /** Which children count as participants (all by default). */
   readonly isParticipant?: (nodeName: string) => boolean;
 }
@@ -162,6 +164,7 @@ export class QueueLock {
         signal,
         deadline,
         onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+        trustSolePredecessor: this.#spec.sequencesOnlyGrow === true,
       });
     } catch (error) {
       await this.#queue.leave(node).catch(() => undefined);

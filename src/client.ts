@@ -294,7 +294,7 @@ export class ZkClient {
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
     // those with protected names instead, so sequential creates are attempted once here.
     const sequential = mode === 2 || mode === 3;
-    return this.#op('create', path, { ...options, noRetry: sequential }, async (handle, full, deadline) => {
+    return this.#op('create', path, { ...options, noRetry: sequential || options.retry === false }, async (handle, full, deadline) => {
       try {
         return this.#toUserPath(
           await this.#call('create', full, deadline, options.signal, (cb) => handle.create(full, data, acl, mode, cb)),
@@ -373,11 +373,11 @@ export class ZkClient {
     );
   }
 
-  /** Deletes a node; with `version`, only if it is still at that version. */
-  async delete(path: string, options: OperationOptions & { version?: number } = {}): Promise<void> {
+  /** Deletes a node; with `version`, only if it is still at that version. `retry: false` skips retries on connection loss. */
+  async delete(path: string, options: OperationOptions & { version?: number; retry?: boolean } = {}): Promise<void> {
     validatePath(path);
     const version = this.#validateVersion(options.version);
-    await this.#op('delete', path, options, (handle, full, deadline) =>
+    await this.#op('delete', path, { ...options, noRetry: options.retry === false }, (handle, full, deadline) =>
       this.#call('delete', full, deadline, options.signal, (cb) => handle.remove(full, version, cb)),
     );
   }
@@ -459,7 +459,8 @@ export class ZkClient {
         // Fast path: connected and namespace in place → the request goes out synchronously, so
         // requests issued one after another reach the server in call order (pipelining).
         const ready = this.#handle;
-        if (ready && this.#namespaceDone === ready && isConnectedState(this.#state as ConnectionState)) return attempt(ready, full, timeoutMs);
+        if (ready && this.#namespaceDone === ready && isConnectedState(this.#state as ConnectionState))
+          return attempt(ready, full, timeoutMs);
         return (async () => {
           await this.blockUntilConnected({ signal: options.signal });
           const handle = this.#handle;

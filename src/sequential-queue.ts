@@ -5,10 +5,10 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
-import { NodeVanishedError, NoNodeError, NotEmptyError, SessionExpiredError, ZkRecipesError } from './errors.js';
-import { joinPath, newProtectedPrefix, nodeNameOf, sortBySequence, validatePath } from './paths.js';
+import { NodeExistsError, NodeVanishedError, NoNodeError, NotEmptyError, SessionExpiredError, ZkRecipesError } from './errors.js';
+import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
-import { CreateMode } from './types.js';
+import { CreateMode, type WatchEvent } from './types.js';
 
 /** What a predicate decides for our node, given every contender sorted by sequence. */
 export type TurnDecision = { readonly acquired: true } | { readonly acquired: false; readonly watch: string };
@@ -24,6 +24,11 @@ export interface QueueNode {
   readonly name: string;
   /** The session (hex) that owns the node. */
   readonly sessionId: string;
+  /**
+   * The parent's children as listed right after our create, in the same round trip (requests of
+   * one session are processed in order, so it includes our node). waitTurn starts from it.
+   */
+  readonly listing?: readonly string[];
 }
 
 /** Options of a {@link SequentialQueue}. */
@@ -45,6 +50,13 @@ export interface WaitOptions {
   readonly deadline?: number;
   /** Makes the error thrown when the deadline passes. */
   readonly onTimeout?: () => Error;
+  /**
+   * Hand-off without a re-list: when the node we watch was the only one ahead of us at our last
+   * listing and it is deleted, we are first. Safe only where no node can ever sort ahead of an
+   * existing one — sequence numbers only grow under one parent — so NOT for read-write locks
+   * (Curator 5.5+ downgrade nodes reuse an older sequence number).
+   */
+  readonly trustSolePredecessor?: boolean;
 }
 
 function sameSession(a: string | undefined, b: string): boolean {
@@ -57,6 +69,8 @@ export class SequentialQueue {
   readonly parentPath: string;
   readonly #sortNames: readonly string[];
   readonly #removeEmptyParent: boolean;
+  /** True when our last leave deleted the parent (or it was never seen): joins re-create it in the same round trip. */
+  #parentMaybeMissing = true;
 
   constructor(client: ZkClient, parentPath: string, options: SequentialQueueOptions) {
     this.client = client;
@@ -95,12 +109,12 @@ export class SequentialQueue {
         attempted = true;
         // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
         for (let tries = 0; ; tries++) {
-          const sessionId = this.client.sessionId;
           try {
-            const created = await this.client.create(path, data, { mode, createParents: true, signal: options.signal });
-            return { path: created, name: nodeNameOf(created), sessionId: sessionId ?? '' };
+            return await this.#createAndList(path, data, mode, options.signal);
           } catch (error) {
             if (!(error instanceof NoNodeError) || tries >= 10) throw error;
+            this.#parentMaybeMissing = true;
+            await this.client.mkdirp(parentOf(this.parentPath), { signal: options.signal });
           }
         }
       },
@@ -113,6 +127,31 @@ export class SequentialQueue {
       if (attempted) void this.#deleteProtected(prefix);
       throw error;
     });
+  }
+
+  /**
+   * One round trip: [create the parent if it may be missing], create our node, list the parent.
+   * The requests go out back to back and ZooKeeper answers a session's requests in order.
+   */
+  async #createAndList(path: string, data: Buffer | null, mode: CreateMode, signal?: AbortSignal): Promise<QueueNode> {
+    const sessionId = this.client.sessionId ?? '';
+    const parent = this.#parentMaybeMissing
+      ? // Not retried: a late retry could re-create the parent after a leave deleted it.
+        this.client.create(this.parentPath, null, { signal, retry: false }).then(
+          () => undefined,
+          (error: unknown) => (error instanceof NodeExistsError ? undefined : error),
+        )
+      : undefined;
+    const create = this.client.create(path, data, { mode, signal });
+    const list = this.client.getChildren(this.parentPath, { signal }).then(
+      (r) => r.children,
+      () => undefined, // the listing is an optimisation; waitTurn lists again without it
+    );
+    const [, createdPath, children] = await Promise.all([parent, create, list]);
+    this.#parentMaybeMissing = false;
+    const nodeName = nodeNameOf(createdPath);
+    const listing = children?.includes(nodeName) ? children : undefined;
+    return { path: createdPath, name: nodeName, sessionId, listing };
   }
 
   async #deleteProtected(prefix: string): Promise<void> {
@@ -158,16 +197,23 @@ export class SequentialQueue {
    */
   async waitTurn(node: QueueNode, predicate: TurnPredicate, options: WaitOptions = {}): Promise<readonly string[]> {
     const { signal } = options;
+    let listing = node.listing;
     for (;;) {
       signal?.throwIfAborted();
       this.#assertSession(node);
-      const sorted = await this.sortedChildren({ signal });
+      const sorted = listing ? sortBySequence(listing, this.#sortNames) : await this.sortedChildren({ signal });
+      listing = undefined;
       if (!sorted.includes(node.name)) throw new NodeVanishedError(node.path);
       const decision = predicate(sorted, node.name);
       if (decision.acquired) return sorted;
       const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
       if (remaining !== undefined && remaining <= 0) throw options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out');
-      await this.#waitForChange(joinPath(this.parentPath, decision.watch), remaining, options);
+      const gone = await this.#waitForChange(joinPath(this.parentPath, decision.watch), remaining, options);
+      // Sequence numbers only grow: if the one node ahead of us is gone, we are first.
+      if (gone && options.trustSolePredecessor && sorted.indexOf(node.name) === 1 && sorted[0] === decision.watch) {
+        this.#assertSession(node);
+        return sorted.slice(1);
+      }
     }
   }
 
@@ -216,7 +262,7 @@ export class SequentialQueue {
   }
 
   /** One watch on `path`; settles on its event, a reconnect/loss, the deadline, or abort. */
-  async #waitForChange(path: string, remainingMs: number | undefined, options: WaitOptions): Promise<void> {
+  async #waitForChange(path: string, remainingMs: number | undefined, options: WaitOptions): Promise<boolean> {
     const iteration = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, iteration.signal]) : iteration.signal;
     let timer: NodeJS.Timeout | undefined;
@@ -227,7 +273,7 @@ export class SequentialQueue {
         // getData, not exists: exists on a missing node would leave a watch behind (Curator does the same).
         watched = await this.client.watchData(path, { signal });
       } catch (error) {
-        if (error instanceof NoNodeError) return; // predecessor already gone: re-evaluate now
+        if (error instanceof NoNodeError) return true; // predecessor already gone: re-evaluate now
         throw error;
       }
       const wakers: Promise<unknown>[] = [watched.changed];
@@ -245,7 +291,8 @@ export class SequentialQueue {
           }),
         );
       }
-      await Promise.race(wakers);
+      const woke = await Promise.race(wakers);
+      return (woke as WatchEvent | undefined)?.type === 'NODE_DELETED';
     } finally {
       clearTimeout(timer);
       offState?.();
@@ -265,16 +312,27 @@ export class SequentialQueue {
     for (;;) {
       if (this.client.state === ConnectionState.CLOSED) return; // close() ended the session
       if (this.client.sessionId !== node.sessionId) return; // the session died with its node
+      const deleted = this.client.delete(node.path);
+      // Sent right behind our delete (same round trip): removes the parent if we were the last.
+      const parentRemoved = this.#removeEmptyParent
+        ? this.client.delete(this.parentPath, { retry: false }).then(
+            () => true,
+            () => false,
+          )
+        : undefined;
       try {
-        await this.client.delete(node.path);
-        break;
+        await deleted;
       } catch (error) {
-        if (error instanceof NoNodeError || error instanceof SessionExpiredError) break;
-        if ((error as ZkRecipesError).code === 'CLIENT_CLOSED') return;
-        if (!isRetryable(error)) throw error;
+        const code = (error as ZkRecipesError).code;
+        if (!(error instanceof NoNodeError || error instanceof SessionExpiredError || code === 'CLIENT_CLOSED')) {
+          await parentRemoved;
+          if (!isRetryable(error)) throw error;
+          continue;
+        }
       }
+      if (await parentRemoved) this.#parentMaybeMissing = true;
+      return;
     }
-    await this.removeParentIfEmpty();
   }
 
   /** Deletes the parent when nobody is queued any more (option `removeEmptyParent`). */

@@ -75,6 +75,11 @@ export interface CreateOptions extends OperationOptions {
   readonly acl?: readonly Acl[];
   /** Create missing ancestors (empty persistent nodes) first. @default false */
   readonly createParents?: boolean;
+  /**
+   * Retry on connection loss. A late retry can re-create a node someone deleted meanwhile, so
+   * pass false for best-effort creates. Sequential creates are never retried. @default true
+   */
+  readonly retry?: boolean;
 }
 
 /** One operation of a multi/transaction. */

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { InterProcessMutex, ZkClient } from '../../recipes/index.js';
-import { fourLetterWord, TestingServer } from '../../src/testing/index.js';
+import { fourLetterWord, monitor, TestingServer } from '../../src/testing/index.js';
 import { eventually } from '../support/locks.js';
 import { faultsSkipReason } from '../support/zk.js';
 
@@ -22,6 +22,11 @@ afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups.length = 0;
 });
+
+/** Watch notifications the server has sent for deletions (mntr). */
+async function watchNotifications(port: number): Promise<number> {
+  return Number((await monitor('127.0.0.1', port)).zk_sum_node_deleted_watch_count ?? Number.NaN);
+}
 
 async function totalWatches(port: number): Promise<number> {
   const text = await fourLetterWord('127.0.0.1', port, 'wchs');
@@ -56,12 +61,17 @@ describe.skipIf(faultsSkipReason)('herd check', () => {
 
     const queue = (await new InterProcessMutex(holderClient, '/lock').getParticipantNodes()).slice(1);
     const before = waiters.map((w) => w.listings);
+    const notificationsBefore = await watchNotifications(server.port);
     await holder.release();
     await eventually(() => acquired.length === 1, 10_000, 'one waiter acquired');
     // Give any wrongly woken waiter time to re-list (this waits for quiet; it asserts no speed).
     await new Promise((r) => setTimeout(r, 500));
-    const woken = waiters.map((w, i) => w.listings - (before[i] ?? 0)).filter((d) => d > 0);
-    expect(woken).toHaveLength(1);
+    // The server sent exactly one watch notification, and no other waiter stirred.
+    expect((await watchNotifications(server.port)) - notificationsBefore).toBe(1);
+    const stirred = waiters.filter((w, i) => i !== acquired[0] && w.listings > (before[i] ?? 0));
+    expect(stirred).toHaveLength(0);
+    // And the woken one took over without re-listing: its predecessor was the only node ahead.
+    expect(waiters[acquired[0]!]!.listings).toBe(before[acquired[0]!]);
     expect(acquired).toHaveLength(1);
     expect(await totalWatches(server.port)).toBe(49);
 
