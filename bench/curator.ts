@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { monitor } from '../src/testing/index.js';
 import { round } from './stats.js';
-import type { Figures, Server, Sizes, WorkloadName } from './workloads.js';
+import { CURATOR_EQUIVALENT, type Figures, type Server, type Sizes, type WorkloadName } from './workloads.js';
 
 const JARS = [
   'curator-client',
@@ -59,7 +59,16 @@ export async function runCurator(server: Server, workload: WorkloadName, sizes: 
   const dir = compile();
   const child = spawn(
     'java',
-    ['-Xmx512m', '-cp', [...JARS, dir].join(':'), 'CuratorBench', server.connectString, ns.slice(1), workload, JSON.stringify(sizes)],
+    [
+      '-Xmx512m',
+      '-cp',
+      [...JARS, dir].join(':'),
+      'CuratorBench',
+      server.connectString,
+      ns.slice(1),
+      CURATOR_EQUIVALENT[workload],
+      JSON.stringify(sizes),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -79,7 +88,7 @@ export async function runCurator(server: Server, workload: WorkloadName, sizes: 
   for (const [k, v] of Object.entries(result)) if (typeof v === 'number') figures[k] = v;
   const packets = after.packets - before.packets;
   const watches = after.watches - before.watches;
-  if (workload === 'W1') figures.requestsPerCycle = round(packets / sizes.w1Cycles);
+  if (workload === 'W1' || workload === 'W1L') figures.requestsPerCycle = round(packets / sizes.w1Cycles);
   if (workload === 'W2') figures.requestsPerAcquisition = round(packets / (sizes.w2Sessions * sizes.w2Cycles));
   if (workload === 'W3') figures.watchNotificationsPerHandoff = round(watches / sizes.w3Waiters);
   return figures;

@@ -2,7 +2,7 @@
  * The benchmark workloads, run with zk-recipes. Each uses a fresh path on one dedicated server and
  * returns its figures; `bench/run.ts` prints and compares them.
  */
-import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, ZkClient } from '../recipes/index.js';
+import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type LockOptions, ZkClient } from '../recipes/index.js';
 import { monitor } from '../src/testing/index.js';
 import { mean, percentile, round } from './stats.js';
 
@@ -53,10 +53,19 @@ async function clients(server: Server, n: number, ns: string): Promise<ZkClient[
 
 const closeAll = (list: ZkClient[]) => Promise.all(list.map((c) => c.close()));
 
-/** W1 uncontended: one session, acquire/release cycles of one mutex. */
-export async function w1(server: Server, sizes: Sizes, ns: string): Promise<Figures> {
+/** W1 uncontended: one session, acquire/release cycles of one mutex (default options). */
+export function w1(server: Server, sizes: Sizes, ns: string): Promise<Figures> {
+  return uncontended(server, sizes, ns, {});
+}
+
+/** W1 with `removeEmptyParent: { afterMs: 1000 }`: the lock parent is not deleted and re-created every cycle. */
+export function w1lazy(server: Server, sizes: Sizes, ns: string): Promise<Figures> {
+  return uncontended(server, sizes, ns, { removeEmptyParent: { afterMs: 1000 } });
+}
+
+async function uncontended(server: Server, sizes: Sizes, ns: string, options: LockOptions): Promise<Figures> {
   const [client] = await clients(server, 1, ns);
-  const mutex = new InterProcessMutex(client!, '/w1');
+  const mutex = new InterProcessMutex(client!, '/w1', options);
   for (let i = 0; i < 20; i++) await (await mutex.acquire()).release(); // warm-up
   const acquire: number[] = [];
   const release: number[] = [];
@@ -235,5 +244,15 @@ export async function w6(server: Server, sizes: Sizes, ns: string): Promise<Figu
   return { handoffsPerSec: round(((sizes.w6Flows * sizes.w6Cycles) / total) * 1000), violations };
 }
 
-export const WORKLOADS = { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 } as const;
+export const WORKLOADS = { W1: w1, W1L: w1lazy, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 } as const;
+/** The Curator workload each of ours is compared with. */
+export const CURATOR_EQUIVALENT: Record<keyof typeof WORKLOADS, string> = {
+  W1: 'W1',
+  W1L: 'W1',
+  W2: 'W2',
+  W3: 'W3',
+  W4: 'W4',
+  W5: 'W5',
+  W6: 'W6',
+};
 export type WorkloadName = keyof typeof WORKLOADS;

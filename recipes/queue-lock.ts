@@ -34,8 +34,8 @@ export interface AcquireOptions {
 export interface LockOptions {
   /** Data of our lock nodes. @default this host's IP as text (Curator's default); empty when revocable */
   readonly data?: Buffer;
-  /** Delete the lock's parent node when the last contender leaves (see SequentialQueue). @default true */
-  readonly removeEmptyParent?: boolean;
+  /** Delete the lock's parent node when the last contender leaves: at once, or `{ afterMs }` idle (see SequentialQueue). @default true */
+  readonly removeEmptyParent?: boolean | { readonly afterMs: number };
 }
 
 /** Called (on a later tick) when another process asks the holder to give the lock up. */

@@ -5,7 +5,15 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
-import { NodeExistsError, NodeVanishedError, NoNodeError, NotEmptyError, SessionExpiredError, ZkRecipesError } from './errors.js';
+import {
+  InvalidArgumentError,
+  NodeExistsError,
+  NodeVanishedError,
+  NoNodeError,
+  NotEmptyError,
+  SessionExpiredError,
+  ZkRecipesError,
+} from './errors.js';
 import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type WatchEvent } from './types.js';
@@ -38,9 +46,12 @@ export interface SequentialQueueOptions {
   /**
    * Delete the parent node when the last contender leaves. Our wire client cannot create
    * CONTAINER nodes, so without this, parents of short-lived lock paths pile up. A creator racing
-   * with the delete simply re-creates the parent. @default true
+   * with the delete simply re-creates the parent. `true` deletes in the same round trip as our
+   * node (two extra writes per uncontended cycle); `{ afterMs }` deletes once this queue object has
+   * been idle that long (like the server's container reaper), which saves those writes on hot
+   * paths. @default true
    */
-  readonly removeEmptyParent?: boolean;
+  readonly removeEmptyParent?: boolean | { readonly afterMs: number };
 }
 
 /** Options of one wait. */
@@ -69,6 +80,8 @@ export class SequentialQueue {
   readonly parentPath: string;
   readonly #sortNames: readonly string[];
   readonly #removeEmptyParent: boolean;
+  readonly #removeAfterMs: number | undefined;
+  #removeTimer: NodeJS.Timeout | undefined;
   /** True when our last leave deleted the parent (or it was never seen): joins re-create it in the same round trip. */
   #parentMaybeMissing = true;
 
@@ -76,7 +89,14 @@ export class SequentialQueue {
     this.client = client;
     this.parentPath = validatePath(parentPath);
     this.#sortNames = options.sortNames;
-    this.#removeEmptyParent = options.removeEmptyParent ?? true;
+    const remove = options.removeEmptyParent ?? true;
+    if (typeof remove === 'object') {
+      if (!remove || !Number.isInteger(remove.afterMs) || remove.afterMs < 0) {
+        throw new InvalidArgumentError('removeEmptyParent must be true, false or { afterMs: non-negative integer }.');
+      }
+      this.#removeEmptyParent = false;
+      this.#removeAfterMs = remove.afterMs;
+    } else this.#removeEmptyParent = remove;
   }
 
   /** Every contender's node name, sorted by sequence (Curator's order). */
@@ -96,6 +116,8 @@ export class SequentialQueue {
    * succeeded while its reply was lost) and deletes one left by an earlier session.
    */
   async join(name: string, data: Buffer | null, options: { signal?: AbortSignal; mode?: CreateMode } = {}): Promise<QueueNode> {
+    clearTimeout(this.#removeTimer); // busy again: the parent stays
+    this.#removeTimer = undefined;
     const prefix = newProtectedPrefix();
     const mode = options.mode ?? CreateMode.EPHEMERAL_SEQUENTIAL;
     const path = joinPath(this.parentPath, `${prefix}${name}`);
@@ -331,8 +353,26 @@ export class SequentialQueue {
         }
       }
       if (await parentRemoved) this.#parentMaybeMissing = true;
+      this.#scheduleParentRemoval();
       return;
     }
+  }
+
+  /** With `removeEmptyParent: { afterMs }`: delete the parent once idle that long (timer never keeps the process alive). */
+  #scheduleParentRemoval(): void {
+    if (this.#removeAfterMs === undefined) return;
+    clearTimeout(this.#removeTimer);
+    this.#removeTimer = setTimeout(() => {
+      this.#removeTimer = undefined;
+      if (this.client.state === ConnectionState.CLOSED) return;
+      this.client.delete(this.parentPath, { retry: false }).then(
+        () => {
+          this.#parentMaybeMissing = true;
+        },
+        () => undefined, // NOT_EMPTY, NO_NODE or a connection problem: leave it
+      );
+    }, this.#removeAfterMs);
+    this.#removeTimer.unref();
   }
 
   /** Deletes the parent when nobody is queued any more (option `removeEmptyParent`). */

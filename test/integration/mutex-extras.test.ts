@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InterProcessMutex, localAddressBytes, revoke } from '../../recipes/index.js';
+import { InterProcessMutex, InvalidArgumentError, localAddressBytes, revoke } from '../../recipes/index.js';
 import { eventually, expectNothingLeft } from '../support/locks.js';
 import { useTestNamespace } from '../support/zk.js';
 
@@ -31,6 +31,17 @@ describe('InterProcessMutex specifics (real server)', () => {
     await new InterProcessMutex(client, '/kept', { removeEmptyParent: false }).using(() => undefined);
     expect(await client.exists('/kept')).not.toBeNull();
     await client.delete('/kept');
+  });
+
+  it('removeEmptyParent { afterMs }: the parent goes only after the queue has been idle that long', async () => {
+    const client = await ns().client();
+    const mutex = new InterProcessMutex(client, '/lazy', { removeEmptyParent: { afterMs: 300 } });
+    await mutex.using(() => undefined);
+    expect(await client.exists('/lazy')).not.toBeNull(); // kept for now: the next cycle saves two writes
+    await mutex.using(() => undefined); // busy again within the window: still kept
+    expect(await client.exists('/lazy')).not.toBeNull();
+    await eventually(async () => (await client.exists('/lazy')) === null, 10_000, 'parent removed after idling');
+    expect(() => new InterProcessMutex(client, '/x', { removeEmptyParent: { afterMs: -1 } })).toThrow(InvalidArgumentError);
   });
 
   it('lists participants in queue order; the first holds the lock', async () => {

@@ -1,0 +1,50 @@
+/**
+ * A tiny run of `npm run bench` so the benchmark code cannot rot. It asserts that every workload
+ * reports and that the correctness figures hold — never a time.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { interopUnavailableReason } from '../interop/curator-peer.js';
+import { faultsSkipReason } from '../support/zk.js';
+
+async function bench(
+  ...args: string[]
+): Promise<{ code: number | null; lines: { workload: string; impl: string; figures: Record<string, { median: number }> }[]; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const lines = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  return { code, lines, out };
+}
+
+// The bench starts a server of its own, which an external ensemble setup cannot.
+describe.skipIf(faultsSkipReason)('benchmark smoke run', () => {
+  it('every workload reports, with no exclusion violation and the semaphore limit kept', async () => {
+    const { code, lines, out } = await bench();
+    expect(code, out).toBe(0);
+    expect(lines.map((l) => l.workload)).toEqual(['W1', 'W1L', 'W2', 'W3', 'W4', 'W5', 'W6']);
+    const get = (w: string, k: string) => lines.find((l) => l.workload === w)?.figures[k]?.median;
+    expect(get('W2', 'violations')).toBe(0);
+    expect(get('W6', 'violations')).toBe(0);
+    expect(get('W4', 'maxConcurrentHolders')).toBeLessThanOrEqual(3);
+    expect(get('W3', 'watchNotificationsPerHandoff')).toBe(1);
+    expect(out).toContain('| workload | figure | zk-recipes |');
+  }, 180_000);
+
+  it.skipIf(interopUnavailableReason() !== undefined && !process.env.CI)(
+    '--vs-curator runs the Curator side too',
+    async () => {
+      const { code, lines, out } = await bench('--only', 'W1', '--vs-curator');
+      expect(code, out).toBe(0);
+      expect(lines.map((l) => l.impl)).toEqual(['zk-recipes', 'curator']);
+      expect(out).toContain('| ratio |');
+    },
+    180_000,
+  );
+});
