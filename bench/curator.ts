@@ -5,31 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { monitor } from '../src/testing/index.js';
+import { curatorClasspath } from '../src/testing/index.js';
 import { round } from './stats.js';
-import { CURATOR_EQUIVALENT, type Figures, type Server, type Sizes, type WorkloadName } from './workloads.js';
+import { CURATOR_EQUIVALENT, counters, type Figures, type Server, type Sizes, type WorkloadName } from './workloads.js';
 
-const JARS = [
-  'curator-client',
-  'curator-framework',
-  'curator-recipes',
-  'zookeeper',
-  'zookeeper-jute',
-  'guava',
-  'slf4j-api',
-  'slf4j-nop',
-  'netty-handler',
-  'netty-common',
-  'netty-buffer',
-  'netty-transport',
-  'netty-codec',
-  'netty-resolver',
-  'netty-transport-native-epoll',
-  'netty-transport-native-unix-common',
-  'commons-io',
-  'metrics-core',
-  'snappy-java',
-].map((j) => `/usr/share/java/${j}.jar`);
+const JARS = curatorClasspath();
 
 let compiled: string | undefined;
 function compile(): string {
@@ -40,19 +20,6 @@ function compile(): string {
   if (r.status !== 0) throw new Error(`javac failed (is libcurator-recipes-java installed?):\n${r.stderr}`);
   compiled = dir;
   return dir;
-}
-
-async function counters(server: Server) {
-  const m = await monitor(server.host, server.port);
-  const n = (k: string) => Number(m[k] ?? 0);
-  return {
-    packets: n('zk_packets_received'),
-    watches:
-      n('zk_sum_node_deleted_watch_count') +
-      n('zk_sum_node_changed_watch_count') +
-      n('zk_sum_node_children_watch_count') +
-      n('zk_sum_node_created_watch_count'),
-  };
 }
 
 export async function runCurator(server: Server, workload: WorkloadName, sizes: Sizes, ns: string): Promise<Figures> {

@@ -28,7 +28,8 @@ export interface Sizes {
 
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
-async function counters(server: Server): Promise<{ packets: number; watches: number }> {
+/** Server-wide request and watch-notification counters (mntr), for per-operation figures. */
+export async function counters(server: Server): Promise<{ packets: number; watches: number }> {
   const m = await monitor(server.host, server.port);
   const n = (k: string) => Number(m[k] ?? 0);
   return {

@@ -66,6 +66,16 @@ interface Hold {
   revocation?: RevocationWatch;
 }
 
+/** `tryAcquire()` semantics: the result, or null when the wait timed out (LockTimeoutError). */
+export async function nullOnTimeout<T>(attempt: Promise<T>): Promise<T | null> {
+  try {
+    return await attempt;
+  } catch (error) {
+    if (error instanceof LockTimeoutError) return null;
+    throw error;
+  }
+}
+
 /** Validates the options of acquire() and friends, before any network call. */
 export function validateAcquireOptions(options: AcquireOptions | undefined): AcquireOptions {
   if (options === undefined) return {};
@@ -180,12 +190,7 @@ export class QueueLock {
 
   /** The lock if it is free right now, else null (no node is left). */
   async tryAcquire(): Promise<Lease | null> {
-    try {
-      return await this.acquire({ timeoutMs: 0 });
-    } catch (error) {
-      if (error instanceof LockTimeoutError) return null;
-      throw error;
-    }
+    return nullOnTimeout(this.acquire({ timeoutMs: 0 }));
   }
 
   /** Runs `fn(lease)` holding the lock, inside its owner scope, and releases in `finally`. */

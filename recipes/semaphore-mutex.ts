@@ -3,8 +3,8 @@
  * Curator's (layout `<path>/locks` + `<path>/leases`; not compatible with InterProcessMutex on the
  * same path). A second acquire from the same process waits; any flow may release.
  */
-import { InvalidArgumentError, type Lease, LockTimeoutError, NotOwnerError, type ZkClient } from '../src/index.js';
-import type { AcquireOptions } from './queue-lock.js';
+import { InvalidArgumentError, type Lease, NotOwnerError, type ZkClient } from '../src/index.js';
+import { type AcquireOptions, nullOnTimeout } from './queue-lock.js';
 import { InterProcessSemaphoreV2, type SemaphoreOptions } from './semaphore.js';
 
 /**
@@ -38,12 +38,7 @@ export class InterProcessSemaphoreMutex {
 
   /** The mutex now, or null. */
   async tryAcquire(): Promise<Lease | null> {
-    try {
-      return await this.acquire({ timeoutMs: 0 });
-    } catch (error) {
-      if (error instanceof LockTimeoutError) return null;
-      throw error;
-    }
+    return nullOnTimeout(this.acquire({ timeoutMs: 0 }));
   }
 
   /** Runs `fn(lease)` holding the mutex and releases in `finally`. */

@@ -17,7 +17,7 @@ import {
   type ZkClient,
 } from '../src/index.js';
 import { InterProcessMutex } from './mutex.js';
-import { type AcquireOptions, validateAcquireOptions } from './queue-lock.js';
+import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from './queue-lock.js';
 
 /** Child holding the semaphore's internal mutex (Curator's layout). */
 export const LOCK_PARENT = 'locks';
@@ -135,12 +135,7 @@ export class InterProcessSemaphoreV2 {
 
   /** The leases now, or null (nothing is left behind). */
   async tryAcquire(options: { qty?: number } = {}): Promise<Lease[] | null> {
-    try {
-      return await this.acquire({ qty: options.qty, timeoutMs: 0 });
-    } catch (error) {
-      if (error instanceof LockTimeoutError) return null;
-      throw error;
-    }
+    return nullOnTimeout(this.acquire({ qty: options.qty, timeoutMs: 0 }));
   }
 
   /** Runs `fn(leases)` holding `qty` leases and returns them in `finally`. */

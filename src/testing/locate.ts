@@ -32,6 +32,12 @@ const DEBIAN_JARS = [
   'netty-transport-native-unix-common.jar',
 ];
 
+/** Debian's jars for a Curator 5.x client (libcurator-recipes-java): a Java peer's classpath in tests. */
+export function curatorClasspath(): string[] {
+  const extra = ['curator-client.jar', 'curator-framework.jar', 'curator-recipes.jar', 'guava.jar', 'slf4j-nop.jar'];
+  return [...extra, ...DEBIAN_JARS.filter((j) => j !== 'slf4j-simple.jar')].map((j) => join('/usr/share/java', j));
+}
+
 /** How to get a ZooKeeper, printed when none is found. */
 export const INSTALL_HINT = [
   'No ZooKeeper found. Do one of:',

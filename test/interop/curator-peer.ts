@@ -9,30 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { curatorClasspath } from '../../src/testing/index.js';
 import { killHard, spawnGuarded } from '../../src/testing/processes.js';
 
 const JARS = '/usr/share/java';
-const CLASSPATH_JARS = [
-  'curator-client.jar',
-  'curator-framework.jar',
-  'curator-recipes.jar',
-  'zookeeper.jar',
-  'zookeeper-jute.jar',
-  'guava.jar',
-  'slf4j-api.jar',
-  'slf4j-nop.jar',
-  'netty-handler.jar',
-  'netty-common.jar',
-  'netty-buffer.jar',
-  'netty-transport.jar',
-  'netty-codec.jar',
-  'netty-resolver.jar',
-  'netty-transport-native-epoll.jar',
-  'netty-transport-native-unix-common.jar',
-  'commons-io.jar',
-  'metrics-core.jar',
-  'snappy-java.jar',
-].map((j) => join(JARS, j));
+const CLASSPATH_JARS = curatorClasspath();
 
 /** Why the interop tests cannot run here, or undefined when they can. */
 export function interopUnavailableReason(): string | undefined {
