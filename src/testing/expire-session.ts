@@ -45,7 +45,7 @@ export async function expireSession(
 }
 
 /** Attaches a second connection to the session and closes it, which ends the session on the server. */
-function closeSessionFromOutside(
+export function closeSessionFromOutside(
   connectString: string,
   credentials: { sessionId: Buffer; password: Buffer },
   sessionTimeoutMs: number,

@@ -4,7 +4,7 @@
 export { TestingServer, type TestingServerOptions } from './server.js';
 export { TestingCluster, type TestingClusterOptions } from './cluster.js';
 export { FaultProxy } from './fault-proxy.js';
-export { expireSession } from './expire-session.js';
+export { closeSessionFromOutside, expireSession } from './expire-session.js';
 export { TestNamespace, deleteRecursive } from './namespace.js';
 export { locateZooKeeper, canStartServers, curatorClasspath, dockerAnswers, INSTALL_HINT, type ZooKeeperSource } from './locate.js';
 export { fourLetterWord, monitor } from './four-letter.js';

@@ -1,0 +1,18 @@
+/**
+ * The short fixed-seed chaos run that is part of `npm test`: every fault kind at least once,
+ * and any violation fails the suite. Longer runs: `npm run chaos -- --duration 600 --seed <n>`.
+ */
+import { describe, expect, it } from 'vitest';
+import { faultsSkipReason } from '../support/zk.js';
+import { FAULT_KINDS, formatReport, runChaos } from './run-chaos.js';
+
+describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-server ensemble, 4 worker processes)', () => {
+  it('no lost update, one increasing token sequence, no leaked node, no hang, every fault kind exercised', async () => {
+    const report = await runChaos({ durationS: 70, seed: 20261127 });
+    console.log(formatReport(report));
+    expect(report.violations).toEqual([]);
+    for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
+    expect(report.operations.accepted).toBeGreaterThan(20);
+    expect(report.finalValue).toBe(report.operations.accepted);
+  }, 300_000);
+});

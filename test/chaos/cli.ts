@@ -1,0 +1,19 @@
+/**
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>]`: a chaos run for people; prints the
+ * summary table and writes chaos-report.json. Exits 1 on any violation.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatReport, runChaos } from './run-chaos.js';
+
+const { values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' } } });
+const report = await runChaos({
+  durationS: Number(values.duration ?? 60),
+  seed: Number(values.seed ?? Date.now() % 100000),
+  workers: values.workers ? Number(values.workers) : undefined,
+  log: (line) => console.log(line),
+});
+console.log(`\n${formatReport(report)}`);
+writeFileSync('chaos-report.json', `${JSON.stringify(report, null, 2)}\n`);
+console.log('\nJSON: chaos-report.json');
+process.exitCode = report.violations.length === 0 ? 0 : 1;

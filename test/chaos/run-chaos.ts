@@ -1,0 +1,304 @@
+/**
+ * The chaos harness: a 3-server ensemble, worker processes incrementing a fenced shared record
+ * under an InterProcessMutex, a seeded fault scheduler, and a checker over the logs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ZkClient } from '../../src/index.js';
+import { closeSessionFromOutside, FaultProxy, fourLetterWord, TestingCluster } from '../../src/testing/index.js';
+import { GuardedStore } from './store.js';
+
+export const FAULT_KINDS = [
+  'kill-member',
+  'kill-quorum',
+  'kill-connected',
+  'cut-link',
+  'pause-link',
+  'expire-session',
+  'sigstop-holder',
+  'sigkill-worker',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosOptions {
+  readonly durationS: number;
+  readonly seed: number;
+  readonly workers?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly durationS: number;
+  readonly operations: { acquired: number; accepted: number; fenced: number; errors: number };
+  readonly faults: Record<FaultKind, number>;
+  readonly faultLog: { t: number; kind: FaultKind; target: string }[];
+  readonly finalValue: number;
+  readonly leakedEphemeralNodes: string[];
+  readonly violations: string[];
+}
+
+/** mulberry32: a small seeded PRNG, so a run can be repeated from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SESSION_TIMEOUT_MS = 2000;
+const NAMESPACE = '/chaos';
+const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Slot {
+  id: string;
+  proxies: FaultProxy[];
+  child: ChildProcess;
+  session?: string;
+  password?: string;
+  holding: boolean;
+  killedByUs: boolean;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const say = options.log ?? (() => {});
+  const random = prng(options.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const violations: string[] = [];
+  const ops = { acquired: 0, accepted: 0, fenced: 0, errors: 0 };
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const faultLog: ChaosReport['faultLog'] = [];
+  const t0 = Date.now();
+
+  const cluster = await TestingCluster.start({ size: 3 });
+  const store = new GuardedStore();
+  await store.start();
+  const slots: Slot[] = [];
+  let generation = 0;
+
+  const startWorker = async (index: number, proxies?: FaultProxy[]): Promise<Slot> => {
+    const ps = proxies ?? (await Promise.all([0, 1, 2].map((m) => FaultProxy.start(cluster.connectStringOf(m)))));
+    const id = `w${index}.${generation++}`;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        workerFile,
+        id,
+        ps.map((p) => p.connectString).join(','),
+        NAMESPACE,
+        String(store.port),
+        String(SESSION_TIMEOUT_MS),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const slot: Slot = { id, proxies: ps, child, holding: false, killedByUs: false };
+    child.stderr?.on('data', () => {});
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let e: { event: string; session?: string; password?: string };
+      try {
+        e = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (e.event === 'state' && e.session) {
+        slot.session = e.session;
+        slot.password = e.password;
+      }
+      if (e.event === 'acquired') {
+        ops.acquired++;
+        slot.holding = true;
+      }
+      if (e.event === 'released') slot.holding = false;
+      if (e.event === 'wrote') ops.accepted++;
+      if (e.event === 'fenced') ops.fenced++;
+      if (e.event === 'error') ops.errors++;
+      if (e.event === 'unhandled') violations.push(`${id}: unhandled rejection ${line}`);
+      if (e.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
+    });
+    child.once('exit', (code, signal) => {
+      if (!slot.killedByUs && code !== 0) violations.push(`${id} exited with ${code ?? signal}`);
+    });
+    slots[index] = slot;
+    return slot;
+  };
+
+  const workerCount = options.workers ?? 4;
+  for (let i = 0; i < workerCount; i++) await startWorker(i);
+
+  const connectedMember = async (slot: Slot): Promise<number> => {
+    if (!slot.session) return -1;
+    const sid = `sid=0x${BigInt(`0x${slot.session}`).toString(16)}`;
+    for (let m = 0; m < cluster.size; m++) {
+      if ((await fourLetterWord('127.0.0.1', cluster.portOf(m), 'cons', 1000)).includes(sid)) return m;
+    }
+    return -1;
+  };
+
+  const apply = async (kind: FaultKind): Promise<string> => {
+    const slot = pick(slots);
+    switch (kind) {
+      case 'kill-member': {
+        const m = Math.floor(random() * cluster.size);
+        await cluster.kill(m);
+        await sleep(1500 + random() * 1500);
+        await cluster.restart(m);
+        return `member ${m}`;
+      }
+      case 'kill-quorum': {
+        const a = Math.floor(random() * cluster.size);
+        const b = (a + 1) % cluster.size;
+        await Promise.all([cluster.kill(a), cluster.kill(b)]);
+        await sleep(1500 + random() * 1500);
+        await Promise.all([cluster.restart(a), cluster.restart(b)]);
+        return `members ${a},${b} (quorum lost)`;
+      }
+      case 'kill-connected': {
+        const m = await connectedMember(slot);
+        const target = m >= 0 ? m : Math.floor(random() * cluster.size);
+        await cluster.kill(target);
+        await sleep(1500);
+        await cluster.restart(target);
+        return `member ${target} serving ${slot.id}`;
+      }
+      case 'cut-link':
+        for (const p of slot.proxies) p.cut();
+        return slot.id;
+      case 'pause-link':
+        for (const p of slot.proxies) p.pause();
+        await sleep(SESSION_TIMEOUT_MS * 1.5);
+        for (const p of slot.proxies) p.resume();
+        return slot.id;
+      case 'expire-session':
+        if (slot.session && slot.password) {
+          await closeSessionFromOutside(
+            cluster.connectString,
+            { sessionId: Buffer.from(slot.session, 'hex'), password: Buffer.from(slot.password, 'hex') },
+            SESSION_TIMEOUT_MS,
+            10_000,
+          ).catch(() => undefined);
+        }
+        return slot.id;
+      case 'sigstop-holder': {
+        const holder = slots.find((s) => s.holding) ?? slot;
+        holder.child.kill('SIGSTOP');
+        await sleep(SESSION_TIMEOUT_MS * 1.5 + 500); // a "GC pause" past the session timeout
+        holder.child.kill('SIGCONT');
+        return holder.id;
+      }
+      case 'sigkill-worker': {
+        const index = slots.indexOf(slot);
+        slot.killedByUs = true;
+        slot.child.kill('SIGKILL');
+        await startWorker(index, slot.proxies);
+        return `${slot.id} (restarted as ${slots[index]?.id})`;
+      }
+    }
+  };
+
+  // Every kind once (in a seeded order), then seeded picks until the time is up.
+  const order = [...FAULT_KINDS].sort(() => random() - 0.5);
+  const deadline = t0 + options.durationS * 1000;
+  while (Date.now() < deadline) {
+    await sleep(800 + random() * 1200);
+    const kind = order.shift() ?? pick(FAULT_KINDS);
+    const target = await apply(kind);
+    faults[kind]++;
+    faultLog.push({ t: Date.now() - t0, kind, target });
+    say(`[+${((Date.now() - t0) / 1000).toFixed(1)}s] fault ${kind} → ${target}`);
+  }
+
+  // Heal, stop the workers, and give expired sessions one timeout to vanish.
+  for (const s of slots) for (const p of s.proxies) p.resume();
+  await Promise.all(
+    slots.map(async (s) => {
+      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+      const exited = new Promise((r) => s.child.once('exit', r));
+      s.child.kill('SIGCONT');
+      s.child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        violations.push(`${s.id} did not stop within 30 s`);
+        s.killedByUs = true;
+        s.child.kill('SIGKILL');
+      }, 30_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+  await sleep(SESSION_TIMEOUT_MS * 2);
+
+  const admin = new ZkClient({ connectString: cluster.connectString, sessionTimeoutMs: 4000, connectionTimeoutMs: 20_000 });
+  const leaked: string[] = [];
+  try {
+    await admin.start();
+    const walk = async (path: string): Promise<void> => {
+      const { children } = await admin.getChildren(path).catch(() => ({ children: [] as string[] }));
+      for (const c of children) {
+        const full = path === '/' ? `/${c}` : `${path}/${c}`;
+        const stat = await admin.exists(full);
+        if (stat && stat.ephemeralOwner !== '0') leaked.push(full);
+        await walk(full);
+      }
+    };
+    await walk(NAMESPACE);
+  } finally {
+    await admin.close();
+  }
+  for (const s of slots) for (const p of s.proxies) await p.close();
+  await store.stop();
+  await cluster.stop();
+
+  // (1) Accepted writes: one strictly increasing token sequence, and no lost update.
+  let expected = 0;
+  let lastToken = -1n;
+  for (const w of store.log.filter((x) => x.accepted)) {
+    const token = BigInt(w.token);
+    if (token <= lastToken) violations.push(`accepted token ${token} after ${lastToken} (${w.worker})`);
+    if (w.readValue !== expected) violations.push(`lost update: ${w.worker} read ${w.readValue}, record was ${expected}`);
+    lastToken = token;
+    expected = w.value;
+  }
+  const acceptedCount = store.log.filter((x) => x.accepted).length;
+  if (store.value !== acceptedCount) violations.push(`final value ${store.value} != ${acceptedCount} accepted increments`);
+  // (4) No znode of any worker remains.
+  if (leaked.length > 0) violations.push(`${leaked.length} ephemeral node(s) left: ${leaked.join(', ')}`);
+
+  return {
+    seed: options.seed,
+    durationS: options.durationS,
+    operations: { ...ops, accepted: acceptedCount, fenced: store.log.length - acceptedCount },
+    faults,
+    faultLog,
+    finalValue: store.value,
+    leakedEphemeralNodes: leaked,
+    violations,
+  };
+}
+
+/** The summary table printed after a run. */
+export function formatReport(r: ChaosReport): string {
+  const rows = [
+    `chaos run: seed ${r.seed}, ${r.durationS} s`,
+    '| measure | value |',
+    '|---|---|',
+    `| locks acquired | ${r.operations.acquired} |`,
+    `| writes accepted | ${r.operations.accepted} |`,
+    `| writes fenced off (stale holder saved by its token) | ${r.operations.fenced} |`,
+    `| worker errors (retried) | ${r.operations.errors} |`,
+    `| final value | ${r.finalValue} |`,
+    ...FAULT_KINDS.map((k) => `| fault: ${k} | ${r.faults[k]} |`),
+    `| leaked nodes | ${r.leakedEphemeralNodes.length} |`,
+    `| violations | ${r.violations.length} |`,
+  ];
+  if (r.violations.length > 0) rows.push('', ...r.violations.map((v) => `VIOLATION: ${v}`));
+  return rows.join('\n');
+}
