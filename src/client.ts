@@ -223,6 +223,11 @@ export class ZkClient {
     return () => this.#events.off(event, listener as any);
   }
 
+  /** Listeners currently subscribed to `event` (for leak checks). */
+  listenerCount(event: keyof ZkClientEvents): number {
+    return this.#events.listenerCount(event);
+  }
+
   /** Removes a listener added with {@link on}. */
   off<K extends keyof ZkClientEvents>(event: K, listener: (...args: ZkClientEvents[K]) => void): void {
     // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -33,6 +33,7 @@ export class Lease implements AsyncDisposable {
   readonly #heldSince = Date.now();
   #released = false;
   #token: bigint | undefined;
+  #watchingNode = false;
 
   constructor(init: LeaseInit) {
     this.#init = init;
@@ -62,11 +63,32 @@ export class Lease implements AsyncDisposable {
   }
 
   /**
-   * Aborts when ownership can no longer be guaranteed — SUSPENDED (policy `standard`) or LOST —
-   * with an {@link OwnershipLostError}, and on release. Pass it to the work done under the lock.
+   * Aborts when ownership can no longer be guaranteed — SUSPENDED (policy `standard`), LOST, or
+   * our node deleted by someone else — with an {@link OwnershipLostError}, and on release. Pass it
+   * to the work done under the lock.
    */
   get signal(): AbortSignal {
+    // Watch our own node only for callers who look at the signal: it also aborts when an operator
+    // deletes the node, at the cost of one request that plain acquire/release loops do not pay.
+    if (!this.#watchingNode && !this.#controller.signal.aborted) {
+      this.#watchingNode = true;
+      void this.#watchNode();
+    }
     return this.#controller.signal;
+  }
+
+  async #watchNode(): Promise<void> {
+    try {
+      for (;;) {
+        const watched = await this.#init.client.watchData(this.#init.nodePath, { signal: this.#controller.signal });
+        const event = await watched.changed;
+        if (event.type === 'NODE_DELETED') return this.#lost('DELETED');
+        if (event.type !== 'NODE_DATA_CHANGED') return; // session lost or client closed: the state listener handles it
+      }
+    } catch (error) {
+      if (error instanceof NoNodeError) this.#lost('DELETED');
+      // otherwise: released (our controller aborted) or a connection problem the state listener reports
+    }
   }
 
   #lost(state: string): void {

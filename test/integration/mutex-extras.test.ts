@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InterProcessMutex, InvalidArgumentError, localAddressBytes, revoke } from '../../recipes/index.js';
+import { InterProcessMutex, InvalidArgumentError, localAddressBytes, type OwnershipLostError, revoke } from '../../recipes/index.js';
 import { eventually, expectNothingLeft } from '../support/locks.js';
 import { useTestNamespace } from '../support/zk.js';
 
@@ -42,6 +42,35 @@ describe('InterProcessMutex specifics (real server)', () => {
     expect(await client.exists('/lazy')).not.toBeNull();
     await eventually(async () => (await client.exists('/lazy')) === null, 10_000, 'parent removed after idling');
     expect(() => new InterProcessMutex(client, '/x', { removeEmptyParent: { afterMs: -1 } })).toThrow(InvalidArgumentError);
+  });
+
+  it("an operator deleting a held node aborts the holder's lease signal, and nobody hangs", async () => {
+    const [a, b, operator] = await Promise.all([ns().client(), ns().client(), ns().client()]);
+    const lease = await new InterProcessMutex(a, '/m').acquire();
+    const signal = lease.signal; // reading the signal starts the watch on our node
+    const waiting = new InterProcessMutex(b, '/m').acquire({ timeoutMs: 10_000 });
+    await eventually(async () => (await new InterProcessMutex(operator, '/m').getParticipantNodes()).length === 2);
+    await operator.delete(lease.nodePath);
+    await eventually(() => signal.aborted, 10_000, 'signal aborted');
+    expect((signal.reason as OwnershipLostError).state).toBe('DELETED');
+    const next = await waiting;
+    await next.release();
+    await lease.release(); // the node is gone already; releasing is still clean
+    expect(a.pendingWatchCount).toBe(0);
+  });
+
+  it('a lock parent full of foreign children (no sequence suffix, malformed names) still works and excludes', async () => {
+    const [a, b] = await Promise.all([ns().client(), ns().client()]);
+    await a.mkdirp('/m');
+    for (const name of ['foreign', 'lock-', 'lock-notanumber', '_c_not-a-uuid-lock-12', 'zzz-0000000001'])
+      await a.create(`/m/${name}`, null);
+    const lease = await new InterProcessMutex(a, '/m', { removeEmptyParent: false }).acquire({ timeoutMs: 5000 });
+    expect(await new InterProcessMutex(b, '/m').tryAcquire()).toBeNull();
+    const waiting = new InterProcessMutex(b, '/m', { removeEmptyParent: false }).acquire({ timeoutMs: 10_000 });
+    await lease.release();
+    await (await waiting).release();
+    for (const name of (await a.getChildren('/m')).children) await a.delete(`/m/${name}`);
+    await a.delete('/m');
   });
 
   it('lists participants in queue order; the first holds the lock', async () => {
