@@ -5,15 +5,7 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
-import {
-  InvalidArgumentError,
-  NodeExistsError,
-  NodeVanishedError,
-  NoNodeError,
-  NotEmptyError,
-  SessionExpiredError,
-  ZkRecipesError,
-} from './errors.js';
+import { InvalidArgumentError, NodeExistsError, NodeVanishedError, NoNodeError, SessionExpiredError, ZkRecipesError } from './errors.js';
 import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type WatchEvent } from './types.js';
@@ -373,17 +365,6 @@ export class SequentialQueue {
       );
     }, this.#removeAfterMs);
     this.#removeTimer.unref();
-  }
-
-  /** Deletes the parent when nobody is queued any more (option `removeEmptyParent`). */
-  async removeParentIfEmpty(): Promise<void> {
-    if (!this.#removeEmptyParent) return;
-    try {
-      await this.client.delete(this.parentPath);
-    } catch (error) {
-      // Someone queued meanwhile, or it is gone already: both fine. Other errors are not worth failing a release for.
-      if (error instanceof NotEmptyError || error instanceof NoNodeError) return;
-    }
   }
 }
 
