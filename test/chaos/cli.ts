@@ -1,14 +1,18 @@
 /**
- * `npm run chaos -- --duration <s> --seed <n> [--workers <n>]`: a chaos run for people; prints the
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader]`: a chaos run for people; prints the
  * summary table and writes chaos-report.json. Exits 1 on any violation.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatReport, runChaos } from './run-chaos.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { duration: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, recipe: { type: 'string' } },
+});
+const recipe = values.recipe === 'leader' ? 'leader' : 'mutex';
 const report = await runChaos({
   durationS: Number(values.duration ?? 60),
+  recipe,
   seed: Number(values.seed ?? Date.now() % 100000),
   workers: values.workers ? Number(values.workers) : undefined,
   log: (line) => console.log(line),

@@ -23,12 +23,15 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ChaosOptions {
   readonly durationS: number;
+  /** `mutex` (default): one token per acquisition. `leader`: one token per leadership term. */
+  readonly recipe?: 'mutex' | 'leader';
   readonly seed: number;
   readonly workers?: number;
   readonly log?: (line: string) => void;
 }
 
 export interface ChaosReport {
+  readonly recipe: 'mutex' | 'leader';
   readonly seed: number;
   readonly durationS: number;
   readonly operations: { acquired: number; accepted: number; fenced: number; errors: number };
@@ -68,6 +71,7 @@ interface Slot {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const say = options.log ?? (() => {});
+  const recipe = options.recipe ?? 'mutex';
   const random = prng(options.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const violations: string[] = [];
@@ -257,12 +261,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   await store.stop();
   await cluster.stop();
 
-  // (1) Accepted writes: one strictly increasing token sequence, and no lost update.
+  // (1) Accepted writes: one increasing token sequence (strictly per acquisition for the mutex;
+  // per term for the leader, so terms never interleave), and no lost update.
   let expected = 0;
   let lastToken = -1n;
   for (const w of store.log.filter((x) => x.accepted)) {
     const token = BigInt(w.token);
-    if (token <= lastToken) violations.push(`accepted token ${token} after ${lastToken} (${w.worker})`);
+    if (recipe === 'mutex' ? token <= lastToken : token < lastToken)
+      violations.push(`accepted token ${token} after ${lastToken} (${w.worker})`);
     if (w.readValue !== expected) violations.push(`lost update: ${w.worker} read ${w.readValue}, record was ${expected}`);
     lastToken = token;
     expected = w.value;
@@ -273,6 +279,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (leaked.length > 0) violations.push(`${leaked.length} ephemeral node(s) left: ${leaked.join(', ')}`);
 
   return {
+    recipe,
     seed: options.seed,
     durationS: options.durationS,
     operations: { ...ops, accepted: acceptedCount, fenced: store.log.length - acceptedCount },
@@ -287,10 +294,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /** The summary table printed after a run. */
 export function formatReport(r: ChaosReport): string {
   const rows = [
-    `chaos run: seed ${r.seed}, ${r.durationS} s`,
+    `chaos run: ${r.recipe}, seed ${r.seed}, ${r.durationS} s`,
     '| measure | value |',
     '|---|---|',
-    `| locks acquired | ${r.operations.acquired} |`,
+    `| ${r.recipe === 'mutex' ? 'locks acquired' : 'leader write cycles'} | ${r.operations.acquired} |`,
     `| writes accepted | ${r.operations.accepted} |`,
     `| writes fenced off (stale holder saved by its token) | ${r.operations.fenced} |`,
     `| worker errors (retried) | ${r.operations.errors} |`,

@@ -1,11 +1,14 @@
 /**
- * One chaos worker process: loops acquire → read the record → wait → write it back incremented
- * with the lease's fencing token → release. Reports JSON events on stdout. Usage:
- *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs>
+ * One chaos worker process. `mutex`: loops acquire → read the record → wait → write it back
+ * incremented with the lease's fencing token → release. `leader`: joins a LeaderLatch and, while it
+ * leads, does the same read/write cycles with its latch node's creation zxid as the token (one
+ * token per term). Reports JSON events on stdout. Usage:
+ *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs> [mutex|leader]
  */
-import { InterProcessMutex, type Lease, ZkClient } from '../../recipes/index.js';
+import { InterProcessMutex, LeaderLatch, type Lease, ZkClient } from '../../recipes/index.js';
 
-const [id = '?', connectString = '', namespace = '/chaos', storePort = '0', sessionTimeout = '2000'] = process.argv.slice(2);
+const [id = '?', connectString = '', namespace = '/chaos', storePort = '0', sessionTimeout = '2000', recipe = 'mutex'] =
+  process.argv.slice(2);
 const emit = (event: string, extra: Record<string, unknown> = {}) =>
   process.stdout.write(`${JSON.stringify({ t: Date.now(), id, event, ...extra })}\n`);
 
@@ -53,29 +56,64 @@ const stopping = new AbortController();
 process.on('SIGTERM', () => stopping.abort());
 
 await client.start();
-const mutex = new InterProcessMutex(client, '/lock');
-while (!stopping.signal.aborted) {
-  let lease: Lease | undefined;
-  try {
-    lease = await withDeadline('acquire', mutex.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
-    const token = await withDeadline('fencingToken', lease.fencingToken());
-    emit('acquired', { token: String(token) });
-    const startedAt = Date.now();
-    const { value } = (await store(`/read?token=${token}`)) as { value: number };
-    await new Promise((r) => setTimeout(r, Math.random() * 30));
-    const { accepted } = await store('/write', { worker: id, token: String(token), value: value + 1, readValue: value, startedAt });
-    emit(accepted ? 'wrote' : 'fenced', { token: String(token) });
-  } catch (error) {
-    if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
-    await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    if (lease) {
-      await withDeadline('release', lease.release()).catch((error: unknown) =>
-        emit('error', { error: `release: ${(error as Error).message.slice(0, 100)}` }),
-      );
-      emit('released');
+
+/** Read the record with our token, wait a little, write it back incremented. */
+async function cycle(token: bigint): Promise<void> {
+  const startedAt = Date.now();
+  const { value } = (await store(`/read?token=${token}`)) as { value: number };
+  await new Promise((r) => setTimeout(r, Math.random() * 30));
+  const { accepted } = await store('/write', { worker: id, token: String(token), value: value + 1, readValue: value, startedAt });
+  emit(accepted ? 'wrote' : 'fenced', { token: String(token) });
+}
+
+async function mutexLoop(): Promise<void> {
+  const mutex = new InterProcessMutex(client, '/lock');
+  while (!stopping.signal.aborted) {
+    let lease: Lease | undefined;
+    try {
+      lease = await withDeadline('acquire', mutex.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
+      const token = await withDeadline('fencingToken', lease.fencingToken());
+      emit('acquired', { token: String(token) });
+      await cycle(token);
+    } catch (error) {
+      if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      if (lease) {
+        await withDeadline('release', lease.release()).catch((error: unknown) =>
+          emit('error', { error: `release: ${(error as Error).message.slice(0, 100)}` }),
+        );
+        emit('released');
+      }
     }
   }
 }
+
+async function leaderLoop(): Promise<void> {
+  const latch = new LeaderLatch(client, '/election', { id });
+  latch.on('error', (error) => emit('error', { error: String(error).slice(0, 120) }));
+  await withDeadline('latch start', latch.start());
+  while (!stopping.signal.aborted) {
+    try {
+      const nodePath = latch.nodePath;
+      if (!latch.hasLeadership() || !nodePath) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      const stat = await withDeadline('term token', client.exists(nodePath));
+      if (!stat) continue;
+      emit('acquired', { token: String(stat.czxid) });
+      await cycle(stat.czxid);
+      emit('released');
+    } catch (error) {
+      if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await withDeadline('latch close', latch.close());
+}
+
+if (recipe === 'leader') await leaderLoop();
+else await mutexLoop();
 await client.close();
 emit('stopped');
