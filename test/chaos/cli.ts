@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader]`: a chaos run for people; prints the
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore]`: a chaos run for people; prints the
  * summary table and writes chaos-report.json. Exits 1 on any violation.
  */
 import { writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { formatReport, runChaos } from './run-chaos.js';
 const { values } = parseArgs({
   options: { duration: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, recipe: { type: 'string' } },
 });
-const recipe = values.recipe === 'leader' ? 'leader' : 'mutex';
+const recipe = values.recipe === 'leader' || values.recipe === 'semaphore' ? values.recipe : 'mutex';
 const report = await runChaos({
   durationS: Number(values.duration ?? 60),
   recipe,

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ZkClient } from '../../src/index.js';
 import { closeSessionFromOutside, FaultProxy, fourLetterWord, TestingCluster } from '../../src/testing/index.js';
-import { GuardedStore } from './store.js';
+import { GuardedStore, SemaphoreStore } from './store.js';
 
 export const FAULT_KINDS = [
   'kill-member',
@@ -23,15 +23,15 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ChaosOptions {
   readonly durationS: number;
-  /** `mutex` (default): one token per acquisition. `leader`: one token per leadership term. */
-  readonly recipe?: 'mutex' | 'leader';
+  /** `mutex` (default): one token per acquisition. `leader`: one token per leadership term. `semaphore`: at most 2 holders. */
+  readonly recipe?: 'mutex' | 'leader' | 'semaphore';
   readonly seed: number;
   readonly workers?: number;
   readonly log?: (line: string) => void;
 }
 
 export interface ChaosReport {
-  readonly recipe: 'mutex' | 'leader';
+  readonly recipe: 'mutex' | 'leader' | 'semaphore';
   readonly seed: number;
   readonly durationS: number;
   readonly operations: { acquired: number; accepted: number; fenced: number; errors: number };
@@ -81,7 +81,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const t0 = Date.now();
 
   const cluster = await TestingCluster.start({ size: 3 });
-  const store = new GuardedStore();
+  // The semaphore's resource checks lease nodes on the ensemble itself.
+  const checker = new ZkClient({
+    connectString: cluster.connectString,
+    sessionTimeoutMs: 4000,
+    connectionTimeoutMs: 5000,
+    operationTimeoutMs: 3000,
+  });
+  await checker.start();
+  const store = recipe === 'semaphore' ? new SemaphoreStore(2, async (path) => (await checker.exists(path)) !== null) : new GuardedStore();
   await store.start();
   const slots: Slot[] = [];
   let generation = 0;
@@ -100,13 +108,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         NAMESPACE,
         String(store.port),
         String(SESSION_TIMEOUT_MS),
+        recipe,
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     const slot: Slot = { id, proxies: ps, child, holding: false, killedByUs: false };
-    child.stderr?.on('data', () => {});
+    let stderrTail = '';
+    child.stderr?.on('data', (d) => {
+      stderrTail = (stderrTail + d).slice(-1500); // kept for the violation message
+      if (process.env.CHAOS_DEBUG) process.stderr.write(`[${id}] ${d}`);
+    });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let e: { event: string; session?: string; password?: string };
       try {
@@ -130,7 +143,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (e.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
     });
     child.once('exit', (code, signal) => {
-      if (!slot.killedByUs && code !== 0) violations.push(`${id} exited with ${code ?? signal}`);
+      if (!slot.killedByUs && code !== 0)
+        violations.push(`${id} exited with ${code ?? signal}${stderrTail ? `: ${stderrTail.trim()}` : ''}`);
     });
     slots[index] = slot;
     return slot;
@@ -259,7 +273,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
   for (const s of slots) for (const p of s.proxies) await p.close();
   await store.stop();
+  await checker.close();
   await cluster.stop();
+
+  if (store instanceof SemaphoreStore) {
+    // (2) Never more than maxLeases holders with live leases inside at once.
+    for (const e of store.log.filter((x) => x.overGrant))
+      violations.push(`semaphore over-granted: ${e.worker} entered while ${store.maxLeases} live holders were inside`);
+    if (leaked.length > 0) violations.push(`${leaked.length} ephemeral node(s) left: ${leaked.join(', ')}`);
+    const entered = store.log.filter((x) => x.kind === 'enter' && x.accepted).length;
+    return {
+      recipe,
+      seed: options.seed,
+      durationS: options.durationS,
+      operations: { ...ops, accepted: entered, fenced: store.log.filter((x) => !x.accepted).length },
+      faults,
+      faultLog,
+      finalValue: entered,
+      leakedEphemeralNodes: leaked,
+      violations,
+    };
+  }
 
   // (1) Accepted writes: one increasing token sequence (strictly per acquisition for the mutex;
   // per term for the leader, so terms never interleave), and no lost update.

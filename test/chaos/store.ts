@@ -35,7 +35,14 @@ export class GuardedStore {
           res.end(JSON.stringify({ value: this.value }));
           return;
         }
-        const w = JSON.parse(body) as { worker: string; token: string; value: number; readValue: number; startedAt: number };
+        let w: { worker: string; token: string; value: number; readValue: number; startedAt: number };
+        try {
+          w = JSON.parse(body);
+        } catch {
+          res.statusCode = 400; // a worker killed mid-request sends half a body
+          res.end('{}');
+          return;
+        }
         const token = BigInt(w.token);
         const accepted = token >= this.highest;
         if (accepted) {
@@ -46,6 +53,89 @@ export class GuardedStore {
         res.end(JSON.stringify({ accepted }));
       });
     });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', () => resolve()));
+    const address = this.#server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+export interface HoldAttempt {
+  readonly worker: string;
+  readonly token: string;
+  readonly kind: 'enter' | 'exit' | 'evicted';
+  readonly at: number;
+  readonly accepted: boolean;
+  /** An enter found maxLeases holders whose lease nodes all still existed: the semaphore over-granted. */
+  readonly overGrant?: boolean;
+}
+
+/**
+ * The semaphore variant of the guarded resource: at most `maxLeases` holders inside at once.
+ * Before admitting a holder it evicts those whose lease node no longer exists (their session is
+ * gone: a later exit from them is fenced off). If `maxLeases` holders with live lease nodes are
+ * already inside when another live lease enters, the semaphore granted too many: a violation.
+ */
+export class SemaphoreStore {
+  readonly log: HoldAttempt[] = [];
+  readonly #inside = new Map<string, { worker: string; nodePath: string }>();
+  readonly #server: Server;
+  #queue: Promise<unknown> = Promise.resolve();
+  port = 0;
+
+  constructor(
+    readonly maxLeases: number,
+    readonly leaseExists: (nodePath: string) => Promise<boolean>,
+  ) {
+    this.#server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        let r: { worker: string; token: string; nodePath: string };
+        try {
+          r = JSON.parse(body);
+        } catch {
+          res.statusCode = 400; // a worker killed mid-request sends half a body
+          res.end('{}');
+          return;
+        }
+        // One request at a time: the accounting below must not interleave.
+        const work = this.#queue.then(() => (req.url === '/enter' ? this.#enter(r) : this.#exit(r)));
+        this.#queue = work.catch(() => undefined);
+        work.then(
+          (accepted) => res.end(JSON.stringify({ accepted })),
+          () => res.end(JSON.stringify({ accepted: false })),
+        );
+      });
+    });
+  }
+
+  async #enter(r: { worker: string; token: string; nodePath: string }): Promise<boolean> {
+    for (const [token, holder] of [...this.#inside]) {
+      if (!(await this.leaseExists(holder.nodePath))) {
+        this.#inside.delete(token);
+        this.log.push({ worker: holder.worker, token, kind: 'evicted', at: Date.now(), accepted: true });
+      }
+    }
+    const live = await this.leaseExists(r.nodePath);
+    const overGrant = live && this.#inside.size >= this.maxLeases;
+    const accepted = live && !overGrant;
+    if (accepted) this.#inside.set(r.token, { worker: r.worker, nodePath: r.nodePath });
+    this.log.push({ worker: r.worker, token: r.token, kind: 'enter', at: Date.now(), accepted, overGrant });
+    return accepted;
+  }
+
+  async #exit(r: { worker: string; token: string }): Promise<boolean> {
+    const accepted = this.#inside.delete(r.token);
+    this.log.push({ worker: r.worker, token: r.token, kind: 'exit', at: Date.now(), accepted });
+    return accepted;
   }
 
   async start(): Promise<void> {

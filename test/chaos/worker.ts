@@ -3,9 +3,10 @@
  * incremented with the lease's fencing token → release. `leader`: joins a LeaderLatch and, while it
  * leads, does the same read/write cycles with its latch node's creation zxid as the token (one
  * token per term). Reports JSON events on stdout. Usage:
- *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs> [mutex|leader]
+ * `semaphore`: holds a lease of a 2-lease semaphore while inside the guarded resource.
+ *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs> [mutex|leader|semaphore]
  */
-import { InterProcessMutex, LeaderLatch, type Lease, ZkClient } from '../../recipes/index.js';
+import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type Lease, ZkClient } from '../../recipes/index.js';
 
 const [id = '?', connectString = '', namespace = '/chaos', storePort = '0', sessionTimeout = '2000', recipe = 'mutex'] =
   process.argv.slice(2);
@@ -113,7 +114,36 @@ async function leaderLoop(): Promise<void> {
   await withDeadline('latch close', latch.close());
 }
 
+async function semaphoreLoop(): Promise<void> {
+  const semaphore = new InterProcessSemaphoreV2(client, '/sem', { maxLeases: 2 });
+  while (!stopping.signal.aborted) {
+    let lease: Lease | undefined;
+    try {
+      [lease] = await withDeadline('acquire', semaphore.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
+      if (!lease) continue;
+      const token = await withDeadline('fencingToken', lease.fencingToken());
+      emit('acquired', { token: String(token) });
+      const hold = { worker: id, token: String(token), nodePath: `${namespace}${lease.nodePath}` };
+      const { accepted: entered } = await store('/enter', hold);
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
+      const { accepted: exited } = await store('/exit', hold);
+      emit(entered && exited ? 'wrote' : 'fenced', { token: String(token) });
+    } catch (error) {
+      if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      if (lease) {
+        await withDeadline('release', lease.release()).catch((error: unknown) =>
+          emit('error', { error: `release: ${(error as Error).message.slice(0, 100)}` }),
+        );
+        emit('released');
+      }
+    }
+  }
+}
+
 if (recipe === 'leader') await leaderLoop();
+else if (recipe === 'semaphore') await semaphoreLoop();
 else await mutexLoop();
 await client.close();
 emit('stopped');
