@@ -23,4 +23,12 @@ describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-s
     for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
     expect(report.operations.accepted).toBeGreaterThan(20);
   }, 300_000);
+
+  it('semaphore: never more than maxLeases live holders inside the resource, under every fault kind', async () => {
+    const report = await runChaos({ durationS: 40, seed: 9, recipe: 'semaphore' });
+    console.log(formatReport(report));
+    expect(report.violations).toEqual([]);
+    for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
+    expect(report.operations.accepted).toBeGreaterThan(20);
+  }, 300_000);
 });

@@ -331,7 +331,7 @@ export function formatReport(r: ChaosReport): string {
     `chaos run: ${r.recipe}, seed ${r.seed}, ${r.durationS} s`,
     '| measure | value |',
     '|---|---|',
-    `| ${r.recipe === 'mutex' ? 'locks acquired' : 'leader write cycles'} | ${r.operations.acquired} |`,
+    `| ${{ mutex: 'locks acquired', leader: 'leader write cycles', semaphore: 'leases acquired' }[r.recipe]} | ${r.operations.acquired} |`,
     `| writes accepted | ${r.operations.accepted} |`,
     `| writes fenced off (stale holder saved by its token) | ${r.operations.fenced} |`,
     `| worker errors (retried) | ${r.operations.errors} |`,
