@@ -114,50 +114,58 @@ export class SequentialQueue {
     const mode = options.mode ?? CreateMode.EPHEMERAL_SEQUENTIAL;
     const path = joinPath(this.parentPath, `${prefix}${name}`);
     let attempted = false;
-    const created = withRetry(
-      async () => {
-        if (attempted) {
-          const found = await this.#findOwn(prefix, options.signal);
-          if (found) return found;
+    // The caller's signal is checked between attempts but never cuts a create in flight: an
+    // abandoned create can still land on the server after we looked for it. Instead we wait for
+    // its answer (bounded by the operation deadline) and delete what it made.
+    const created = withRetry(async () => {
+      options.signal?.throwIfAborted();
+      if (attempted) {
+        const found = await this.#findOwn(prefix);
+        if (found) return found;
+      }
+      attempted = true;
+      // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
+      for (let tries = 0; ; tries++) {
+        try {
+          return await this.#createAndList(path, data, mode);
+        } catch (error) {
+          if (!(error instanceof NoNodeError) || tries >= 10) throw error;
+          this.#parentMaybeMissing = true;
+          await this.client.mkdirp(parentOf(this.parentPath));
         }
-        attempted = true;
-        // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
-        for (let tries = 0; ; tries++) {
-          try {
-            return await this.#createAndList(path, data, mode, options.signal);
-          } catch (error) {
-            if (!(error instanceof NoNodeError) || tries >= 10) throw error;
-            this.#parentMaybeMissing = true;
-            await this.client.mkdirp(parentOf(this.parentPath), { signal: options.signal });
-          }
-        }
-      },
-      this.client.retryPolicy,
-      options.signal,
-    );
-    return created.catch((error: unknown) => {
-      // The create may have reached the server although we gave up (abort, timeout): find and
-      // delete that node in the background, as Curator does, so nothing is left behind.
+      }
+    }, this.client.retryPolicy);
+    let node: QueueNode;
+    try {
+      node = await created;
+    } catch (error) {
+      // Retries exhausted after a lost reply: the node may still exist; find and delete it in the
+      // background, as Curator does.
       if (attempted) void this.#deleteProtected(prefix);
       throw error;
-    });
+    }
+    if (options.signal?.aborted) {
+      await this.leave(node);
+      throw options.signal.reason;
+    }
+    return node;
   }
 
   /**
    * One round trip: [create the parent if it may be missing], create our node, list the parent.
    * The requests go out back to back and ZooKeeper answers a session's requests in order.
    */
-  async #createAndList(path: string, data: Buffer | null, mode: CreateMode, signal?: AbortSignal): Promise<QueueNode> {
+  async #createAndList(path: string, data: Buffer | null, mode: CreateMode): Promise<QueueNode> {
     const sessionId = this.client.sessionId ?? '';
     const parent = this.#parentMaybeMissing
       ? // Not retried: a late retry could re-create the parent after a leave deleted it.
-        this.client.create(this.parentPath, null, { signal, retry: false }).then(
+        this.client.create(this.parentPath, null, { retry: false }).then(
           () => undefined,
           (error: unknown) => (error instanceof NodeExistsError ? undefined : error),
         )
       : undefined;
-    const create = this.client.create(path, data, { mode, signal });
-    const list = this.client.getChildren(this.parentPath, { signal }).then(
+    const create = this.client.create(path, data, { mode });
+    const list = this.client.getChildren(this.parentPath).then(
       (r) => r.children,
       () => undefined, // the listing is an optimisation; waitTurn lists again without it
     );
@@ -183,21 +191,21 @@ export class SequentialQueue {
     }
   }
 
-  async #findOwn(prefix: string, signal?: AbortSignal): Promise<QueueNode | undefined> {
-    const { children } = await this.client.getChildren(this.parentPath, { signal }).catch((error: unknown) => {
+  async #findOwn(prefix: string): Promise<QueueNode | undefined> {
+    const { children } = await this.client.getChildren(this.parentPath).catch((error: unknown) => {
       if (error instanceof NoNodeError) return { children: [] as string[] };
       throw error;
     });
     const name = children.find((c) => c.startsWith(prefix));
     if (!name) return undefined;
     const path = joinPath(this.parentPath, name);
-    const stat = await this.client.exists(path, { signal });
+    const stat = await this.client.exists(path);
     if (!stat) return undefined;
     if (sameSession(this.client.sessionId, stat.ephemeralOwner) || stat.ephemeralOwner === '0') {
       return { path, name, sessionId: this.client.sessionId ?? '' };
     }
     // Made by an earlier session that is gone (or going): never let it stand in our queue.
-    await this.client.delete(path, { signal }).catch((error: unknown) => {
+    await this.client.delete(path).catch((error: unknown) => {
       if (!(error instanceof NoNodeError)) throw error;
     });
     return undefined;
