@@ -3,7 +3,24 @@
  * write only with a fencing token at least as high as the highest it has seen (on a read or an
  * accepted write), and logs every attempt for the checker.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** Reads a JSON body; answers 400 and resolves undefined for a torn one (a worker killed mid-request). */
+function readJson<T>(req: IncomingMessage, res: ServerResponse): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(body) as T);
+      } catch {
+        res.statusCode = 400;
+        res.end('{}');
+        resolve(undefined);
+      }
+    });
+  });
+}
 
 export interface WriteAttempt {
   readonly worker: string;
@@ -23,35 +40,25 @@ export class GuardedStore {
   port = 0;
 
   constructor() {
-    this.#server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        if (req.url?.startsWith('/read')) {
-          // A read carries the reader's token too: once a newer holder has read, an older holder's
-          // late write is fenced off (otherwise it could land between the newer read and write).
-          const token = BigInt(new URL(req.url, 'http://x').searchParams.get('token') ?? '-1');
-          if (token > this.highest) this.highest = token;
-          res.end(JSON.stringify({ value: this.value }));
-          return;
-        }
-        let w: { worker: string; token: string; value: number; readValue: number; startedAt: number };
-        try {
-          w = JSON.parse(body);
-        } catch {
-          res.statusCode = 400; // a worker killed mid-request sends half a body
-          res.end('{}');
-          return;
-        }
-        const token = BigInt(w.token);
-        const accepted = token >= this.highest;
-        if (accepted) {
-          this.highest = token;
-          this.value = w.value;
-        }
-        this.log.push({ ...w, endedAt: Date.now(), accepted });
-        res.end(JSON.stringify({ accepted }));
-      });
+    this.#server = createServer(async (req, res) => {
+      if (req.url?.startsWith('/read')) {
+        // A read carries the reader's token too: once a newer holder has read, an older holder's
+        // late write is fenced off (otherwise it could land between the newer read and write).
+        const token = BigInt(new URL(req.url, 'http://x').searchParams.get('token') ?? '-1');
+        if (token > this.highest) this.highest = token;
+        res.end(JSON.stringify({ value: this.value }));
+        return;
+      }
+      const w = await readJson<{ worker: string; token: string; value: number; readValue: number; startedAt: number }>(req, res);
+      if (!w) return;
+      const token = BigInt(w.token);
+      const accepted = token >= this.highest;
+      if (accepted) {
+        this.highest = token;
+        this.value = w.value;
+      }
+      this.log.push({ ...w, endedAt: Date.now(), accepted });
+      res.end(JSON.stringify({ accepted }));
     });
   }
 
@@ -94,26 +101,16 @@ export class SemaphoreStore {
     readonly maxLeases: number,
     readonly leaseExists: (nodePath: string) => Promise<boolean>,
   ) {
-    this.#server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        let r: { worker: string; token: string; nodePath: string };
-        try {
-          r = JSON.parse(body);
-        } catch {
-          res.statusCode = 400; // a worker killed mid-request sends half a body
-          res.end('{}');
-          return;
-        }
-        // One request at a time: the accounting below must not interleave.
-        const work = this.#queue.then(() => (req.url === '/enter' ? this.#enter(r) : this.#exit(r)));
-        this.#queue = work.catch(() => undefined);
-        work.then(
-          (accepted) => res.end(JSON.stringify({ accepted })),
-          () => res.end(JSON.stringify({ accepted: false })),
-        );
-      });
+    this.#server = createServer(async (req, res) => {
+      const r = await readJson<{ worker: string; token: string; nodePath: string }>(req, res);
+      if (!r) return;
+      // One request at a time: the accounting below must not interleave.
+      const work = this.#queue.then(() => (req.url === '/enter' ? this.#enter(r) : this.#exit(r)));
+      this.#queue = work.catch(() => undefined);
+      work.then(
+        (accepted) => res.end(JSON.stringify({ accepted })),
+        () => res.end(JSON.stringify({ accepted: false })),
+      );
     });
   }
 

@@ -67,15 +67,16 @@ async function cycle(token: bigint): Promise<void> {
   emit(accepted ? 'wrote' : 'fenced', { token: String(token) });
 }
 
-async function mutexLoop(): Promise<void> {
-  const mutex = new InterProcessMutex(client, '/lock');
+/** Loops: take a lease, run `work` with its fencing token, give the lease back; errors are reported and retried. */
+async function leaseLoop(take: () => Promise<Lease | undefined>, work: (lease: Lease, token: bigint) => Promise<void>): Promise<void> {
   while (!stopping.signal.aborted) {
     let lease: Lease | undefined;
     try {
-      lease = await withDeadline('acquire', mutex.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
+      lease = await withDeadline('acquire', take());
+      if (!lease) continue;
       const token = await withDeadline('fencingToken', lease.fencingToken());
       emit('acquired', { token: String(token) });
-      await cycle(token);
+      await work(lease, token);
     } catch (error) {
       if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
       await new Promise((r) => setTimeout(r, 50));
@@ -88,6 +89,28 @@ async function mutexLoop(): Promise<void> {
       }
     }
   }
+}
+
+function mutexLoop(): Promise<void> {
+  const mutex = new InterProcessMutex(client, '/lock');
+  return leaseLoop(
+    () => mutex.acquire({ timeoutMs: 10_000, signal: stopping.signal }),
+    (_, token) => cycle(token),
+  );
+}
+
+function semaphoreLoop(): Promise<void> {
+  const semaphore = new InterProcessSemaphoreV2(client, '/sem', { maxLeases: 2 });
+  return leaseLoop(
+    async () => (await semaphore.acquire({ timeoutMs: 10_000, signal: stopping.signal }))[0],
+    async (lease, token) => {
+      const hold = { worker: id, token: String(token), nodePath: `${namespace}${lease.nodePath}` };
+      const { accepted: entered } = await store('/enter', hold);
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
+      const { accepted: exited } = await store('/exit', hold);
+      emit(entered && exited ? 'wrote' : 'fenced', { token: String(token) });
+    },
+  );
 }
 
 async function leaderLoop(): Promise<void> {
@@ -112,34 +135,6 @@ async function leaderLoop(): Promise<void> {
     }
   }
   await withDeadline('latch close', latch.close());
-}
-
-async function semaphoreLoop(): Promise<void> {
-  const semaphore = new InterProcessSemaphoreV2(client, '/sem', { maxLeases: 2 });
-  while (!stopping.signal.aborted) {
-    let lease: Lease | undefined;
-    try {
-      [lease] = await withDeadline('acquire', semaphore.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
-      if (!lease) continue;
-      const token = await withDeadline('fencingToken', lease.fencingToken());
-      emit('acquired', { token: String(token) });
-      const hold = { worker: id, token: String(token), nodePath: `${namespace}${lease.nodePath}` };
-      const { accepted: entered } = await store('/enter', hold);
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
-      const { accepted: exited } = await store('/exit', hold);
-      emit(entered && exited ? 'wrote' : 'fenced', { token: String(token) });
-    } catch (error) {
-      if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
-      await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      if (lease) {
-        await withDeadline('release', lease.release()).catch((error: unknown) =>
-          emit('error', { error: `release: ${(error as Error).message.slice(0, 100)}` }),
-        );
-        emit('released');
-      }
-    }
-  }
 }
 
 if (recipe === 'leader') await leaderLoop();
