@@ -8,9 +8,10 @@ export default defineConfig({
     hookTimeout: 90_000,
     pool: 'forks',
     // Two cores: more parallel JVMs and sessions only add noise to timing-based fault tests.
+    // (`npm test` also runs the heavy chaos suite on its own, after everything else.)
     maxWorkers: 2,
     // Under CI, also write a JSON summary so .ci/run can print a plain 'N passed, N failed' line.
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
-    outputFile: process.env.CI ? { json: 'test-results.json' } : undefined,
+    outputFile: process.env.CI ? { json: process.env.VITEST_JSON ?? 'test-results.json' } : undefined,
   },
 });

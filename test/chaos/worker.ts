@@ -56,7 +56,8 @@ client.on('state', (state) => {
 const stopping = new AbortController();
 process.on('SIGTERM', () => stopping.abort());
 
-await client.start();
+// A worker may start while the ensemble has no quorum: keep waiting rather than crash.
+await client.start().catch(() => client.blockUntilConnected({ timeoutMs: 120_000 }));
 
 /** Read the record with our token, wait a little, write it back incremented. */
 async function cycle(token: bigint): Promise<void> {
