@@ -9,10 +9,11 @@ import {
   NoNodeError,
   validatePath,
   WaitTimeoutError,
+  deadlineOf,
+  waitForWatch,
   type ZkClient,
 } from '../src/index.js';
 import { validateAcquireOptions } from './queue-lock.js';
-import { deadlineOf, waitForWatch } from './wait-helpers.js';
 
 /**
  * ```ts
@@ -65,7 +66,6 @@ export class DistributedBarrier {
         });
         if (!watched) return;
         await waitForWatch(this.client, watched.changed, {
-          signal,
           deadline,
           onTimeout: () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0),
         });

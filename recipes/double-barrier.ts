@@ -13,10 +13,11 @@ import {
   NoNodeError,
   validatePath,
   WaitTimeoutError,
+  deadlineOf,
+  waitForWatch,
   type ZkClient,
 } from '../src/index.js';
 import { validateAcquireOptions } from './queue-lock.js';
-import { deadlineOf, waitForWatch } from './wait-helpers.js';
 
 /** Curator's name of the node that opens the barrier. */
 export const READY_NODE = 'ready';
@@ -69,7 +70,6 @@ export class DistributedDoubleBarrier {
             return;
           }
           await waitForWatch(this.client, ready.changed, {
-            signal,
             deadline,
             onTimeout: () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0),
           });
@@ -113,7 +113,7 @@ export class DistributedDoubleBarrier {
               if (error instanceof NoNodeError) return undefined;
               throw error;
             });
-          if (watched) await waitForWatch(this.client, watched.changed, { signal, deadline, onTimeout });
+          if (watched) await waitForWatch(this.client, watched.changed, { deadline, onTimeout });
         } finally {
           round.abort();
         }

@@ -53,3 +53,4 @@ export {
   SILENT_LOGGER,
   publish,
 } from './diagnostics.js';
+export { deadlineOf, waitForWatch, type WatchWaitOptions } from './wait.js';

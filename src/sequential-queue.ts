@@ -8,7 +8,8 @@ import { ConnectionState } from './connection-state.js';
 import { InvalidArgumentError, NodeExistsError, NodeVanishedError, NoNodeError, SessionExpiredError, ZkRecipesError } from './errors.js';
 import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
-import { CreateMode, type WatchEvent } from './types.js';
+import { CreateMode } from './types.js';
+import { waitForWatch } from './wait.js';
 
 /** What a predicate decides for our node, given every contender sorted by sequence. */
 export type TurnDecision = { readonly acquired: true } | { readonly acquired: false; readonly watch: string };
@@ -255,29 +256,17 @@ export class SequentialQueue {
       this.#assertSession(node);
       const iteration = new AbortController();
       const signal = options.signal ? AbortSignal.any([options.signal, iteration.signal]) : iteration.signal;
-      let timer: NodeJS.Timeout | undefined;
-      let offState: (() => void) | undefined;
-      let offWake: (() => void) | undefined;
       try {
         const watched = await this.client.watchChildren(this.parentPath, { signal });
         const sorted = sortBySequence(watched.value.children, this.#sortNames);
         if (!sorted.includes(node.name)) throw new NodeVanishedError(node.path);
         if (admit(sorted, node.name)) return sorted;
-        const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
-        if (remaining !== undefined && remaining <= 0) throw options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out');
-        await new Promise<void>((resolve, reject) => {
-          watched.changed.then(() => resolve(), reject);
-          offState = this.client.on('state', (state) => {
-            if (state === ConnectionState.RECONNECTED || state === ConnectionState.LOST) resolve();
-          });
-          offWake = options.subscribe?.(resolve);
-          if (remaining !== undefined)
-            timer = setTimeout(() => reject(options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out')), remaining);
+        await waitForWatch(this.client, watched.changed, {
+          deadline: options.deadline,
+          onTimeout: () => options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out'),
+          subscribe: options.subscribe,
         });
       } finally {
-        clearTimeout(timer);
-        offState?.();
-        offWake?.();
         iteration.abort(); // drops our listener of the children watch
       }
     }
@@ -287,8 +276,6 @@ export class SequentialQueue {
   async #waitForChange(path: string, remainingMs: number | undefined, options: WaitOptions): Promise<boolean> {
     const iteration = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, iteration.signal]) : iteration.signal;
-    let timer: NodeJS.Timeout | undefined;
-    let offState: (() => void) | undefined;
     try {
       let watched: Awaited<ReturnType<ZkClient['watchData']>>;
       try {
@@ -298,26 +285,12 @@ export class SequentialQueue {
         if (error instanceof NoNodeError) return true; // predecessor already gone: re-evaluate now
         throw error;
       }
-      const wakers: Promise<unknown>[] = [watched.changed];
-      wakers.push(
-        new Promise<void>((resolve) => {
-          offState = this.client.on('state', (state) => {
-            if (state === ConnectionState.RECONNECTED || state === ConnectionState.LOST) resolve();
-          });
-        }),
-      );
-      if (remainingMs !== undefined) {
-        wakers.push(
-          new Promise<void>((_, reject) => {
-            timer = setTimeout(() => reject(options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out')), remainingMs);
-          }),
-        );
-      }
-      const woke = await Promise.race(wakers);
-      return (woke as WatchEvent | undefined)?.type === 'NODE_DELETED';
+      const event = await waitForWatch(this.client, watched.changed, {
+        deadline: remainingMs === undefined ? undefined : Date.now() + remainingMs,
+        onTimeout: () => options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out'),
+      });
+      return event?.type === 'NODE_DELETED';
     } finally {
-      clearTimeout(timer);
-      offState?.();
       iteration.abort(); // removes the watch listener if something else woke us
     }
   }

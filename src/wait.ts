@@ -1,0 +1,50 @@
+/**
+ * The one way recipes wait on a one-shot watch: it ends on the watch's event, a reconnect or a
+ * session loss (so the caller re-reads), an optional extra wake-up, or the deadline — and never
+ * leaves a timer or listener behind.
+ */
+import type { ZkClient } from './client.js';
+import { ConnectionState } from './connection-state.js';
+import type { WatchEvent } from './types.js';
+
+/** Options of {@link waitForWatch}. */
+export interface WatchWaitOptions {
+  /** Epoch ms; past it the wait rejects with `onTimeout()`. */
+  readonly deadline?: number;
+  /** Makes the error thrown when the deadline passes. */
+  readonly onTimeout: () => Error;
+  /** Another reason to wake (e.g. a semaphore's limit changed); returns an unsubscribe function. */
+  readonly subscribe?: (wake: () => void) => () => void;
+}
+
+/** Resolves to the watch event, or undefined when a reconnect, loss or `subscribe` woke us first. */
+export async function waitForWatch(
+  client: ZkClient,
+  changed: Promise<WatchEvent>,
+  options: WatchWaitOptions,
+): Promise<WatchEvent | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  let offState: (() => void) | undefined;
+  let offWake: (() => void) | undefined;
+  try {
+    const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
+    if (remaining !== undefined && remaining <= 0) throw options.onTimeout();
+    return await new Promise<WatchEvent | undefined>((resolve, reject) => {
+      changed.then(resolve, reject);
+      offState = client.on('state', (state) => {
+        if (state === ConnectionState.RECONNECTED || state === ConnectionState.LOST) resolve(undefined);
+      });
+      offWake = options.subscribe?.(() => resolve(undefined));
+      if (remaining !== undefined) timer = setTimeout(() => reject(options.onTimeout()), remaining);
+    });
+  } finally {
+    clearTimeout(timer);
+    offState?.();
+    offWake?.();
+  }
+}
+
+/** The deadline of an optional timeout. */
+export function deadlineOf(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+}
