@@ -10,6 +10,7 @@ import {
   validatePath,
   WaitTimeoutError,
   deadlineOf,
+  settleByDeadline,
   waitForWatch,
   type ZkClient,
 } from '../src/index.js';
@@ -51,13 +52,18 @@ export class DistributedBarrier {
     }
   }
 
-  /** Resolves once the barrier is down. WaitTimeoutError after `timeoutMs`; the signal's reason on abort. */
+  /** Resolves once the barrier is down. WaitTimeoutError at `timeoutMs` whatever the connection does; the signal's reason on abort. */
   async waitOnBarrier(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
     const deadline = deadlineOf(timeoutMs);
+    const onTimeout = () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0);
+    await settleByDeadline((inner) => this.#wait(deadline, onTimeout, inner), { deadline, signal, onTimeout, discard: () => undefined });
+  }
+
+  async #wait(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {
     for (;;) {
       const round = new AbortController();
-      const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
+      const both = AbortSignal.any([signal, round.signal]);
       try {
         // getData, not exists: a watch on a missing node would stay on the server (Curator's note too).
         const watched = await this.client.watchData(this.path, { signal: both }).catch((error: unknown) => {
@@ -65,10 +71,7 @@ export class DistributedBarrier {
           throw error;
         });
         if (!watched) return;
-        await waitForWatch(this.client, watched.changed, {
-          deadline,
-          onTimeout: () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0),
-        });
+        await waitForWatch(this.client, watched.changed, { deadline, onTimeout });
       } finally {
         round.abort(); // drops our watch listener whatever woke us
       }

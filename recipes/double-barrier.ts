@@ -14,6 +14,7 @@ import {
   validatePath,
   WaitTimeoutError,
   deadlineOf,
+  settleByDeadline,
   waitForWatch,
   type ZkClient,
 } from '../src/index.js';
@@ -49,16 +50,32 @@ export class DistributedDoubleBarrier {
     return joinPath(this.path, this.#ourName);
   }
 
-  /** Joins and waits until `memberQty` members are in. On timeout/abort our node is removed. */
+  /**
+   * Joins and waits until `memberQty` members are in. Settles by its deadline whatever the
+   * connection does; on timeout, abort or error our member node is removed (once its create has
+   * answered, if it was in flight), so an abandoned enter never counts as a member.
+   */
   async enter(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
     const deadline = deadlineOf(timeoutMs);
+    const onTimeout = () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0);
+    await settleByDeadline((inner) => this.#enter(deadline, onTimeout, inner), {
+      deadline,
+      signal,
+      onTimeout,
+      discard: () => this.#deleteOurs(),
+    });
+  }
+
+  async #enter(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {
     const readyPath = joinPath(this.path, READY_NODE);
-    await this.client.create(this.#ourPath, localAddressBytes(), { mode: CreateMode.EPHEMERAL, createParents: true, signal });
+    // Never cut in flight: an abandoned create could land after we gave up and count as a member.
+    await this.client.createInSession(this.#ourPath, localAddressBytes(), { mode: CreateMode.EPHEMERAL, createParents: true, signal });
     try {
       for (;;) {
+        signal.throwIfAborted();
         const round = new AbortController();
-        const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
+        const both = AbortSignal.any([signal, round.signal]);
         try {
           const ready = await this.client.watchExists(readyPath, { signal: both });
           if (ready.value !== null) return;
@@ -69,25 +86,31 @@ export class DistributedDoubleBarrier {
             });
             return;
           }
-          await waitForWatch(this.client, ready.changed, {
-            deadline,
-            onTimeout: () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0),
-          });
+          await waitForWatch(this.client, ready.changed, { deadline, onTimeout });
         } finally {
           round.abort();
         }
       }
     } catch (error) {
-      await this.#deleteOurs();
+      await this.#deleteOurs().catch(() => undefined);
       throw error;
     }
   }
 
-  /** Leaves and waits until every member has left. On timeout/abort our node is removed. */
+  /** Leaves and waits until every member has left. Settles by its deadline; on timeout/abort our node is removed. */
   async leave(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
     const deadline = deadlineOf(timeoutMs);
     const onTimeout = () => new WaitTimeoutError('leave', this.path, timeoutMs ?? 0);
+    await settleByDeadline((inner) => this.#leave(deadline, onTimeout, inner), {
+      deadline,
+      signal,
+      onTimeout,
+      discard: () => undefined,
+    });
+  }
+
+  async #leave(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {
     try {
       for (;;) {
         const { children } = await this.client.getChildren(this.path, { signal }).catch((error: unknown) => {
@@ -105,7 +128,7 @@ export class DistributedDoubleBarrier {
         const watchName = ourIndex === 0 ? members[members.length - 1] : members[0];
         if (ourIndex > 0) await this.#deleteOurs();
         const round = new AbortController();
-        const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
+        const both = AbortSignal.any([signal, round.signal]);
         try {
           const watched = await this.client
             .watchData(joinPath(this.path, watchName as string), { signal: both })
@@ -119,7 +142,7 @@ export class DistributedDoubleBarrier {
         }
       }
     } catch (error) {
-      await this.#deleteOurs();
+      await this.#deleteOurs().catch(() => undefined);
       throw error;
     }
     await this.client.delete(joinPath(this.path, READY_NODE)).catch((error: unknown) => {

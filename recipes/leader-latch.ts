@@ -15,6 +15,9 @@
  * our current session (Curator 5.7's check), so a node of a dead session never makes us leader.
  */
 import {
+  checkQueueNodeData,
+  ClientClosedError,
+  ClientNotStartedError,
   ConnectionState,
   InvalidArgumentError,
   isErrorState,
@@ -24,6 +27,7 @@ import {
   NoNodeError,
   publish,
   type QueueNode,
+  RecipeClosedError,
   SequentialQueue,
   TypedEvents,
   validatePath,
@@ -100,6 +104,8 @@ export class LeaderLatch implements AsyncDisposable {
   #offState: (() => void) | undefined;
   /** Wakes the loop when leadership must be re-examined. */
   #poke: (() => void) | undefined;
+  /** Aborts when the latch closes (by close() or with its client): ends every wait on it. */
+  readonly #closed = new AbortController();
 
   constructor(client: ZkClient, path: string, options: LeaderLatchOptions = {}) {
     if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
@@ -110,6 +116,7 @@ export class LeaderLatch implements AsyncDisposable {
     this.client = client;
     this.path = validatePath(path);
     this.id = options.id ?? '';
+    checkQueueNodeData('LeaderLatch id', client.namespace, this.path, LATCH_NODE_NAME, Buffer.byteLength(this.id, 'utf8'));
     this.#closeMode = closeMode;
     this.#queue = new SequentialQueue(client, this.path, { sortNames: [LATCH_NODE_NAME] });
   }
@@ -134,12 +141,17 @@ export class LeaderLatch implements AsyncDisposable {
     return this.#node?.path;
   }
 
-  /** Joins the election. Resolves once our node exists (leadership may come later). */
+  /**
+   * Joins the election. Resolves once our node exists (leadership may come later). Rejects with
+   * ClientNotStartedError / ClientClosedError when the client is not started or closed.
+   */
   async start(): Promise<void> {
     if (this.#state !== 'LATENT')
       throw new InvalidArgumentError(
         `LeaderLatch on ${this.path} was already ${this.#state === 'STARTED' ? 'started' : 'closed'}; create a new one.`,
       );
+    if (isClosed(this.client)) throw new ClientClosedError('LeaderLatch.start()');
+    if (!this.client.started) throw new ClientNotStartedError();
     this.#state = 'STARTED';
     const run = new AbortController();
     this.#run = run;
@@ -150,25 +162,32 @@ export class LeaderLatch implements AsyncDisposable {
     });
     this.#loop = this.#runLoop(run.signal, joined);
     await Promise.race([firstJoin, this.#loop]);
+    if (isClosed(this.client)) throw new ClientClosedError('LeaderLatch.start()');
   }
 
   /** Leaves the election and deletes our node. Idempotent. */
   async close(options: { closeMode?: LatchCloseMode } = {}): Promise<void> {
     if (this.#state !== 'STARTED') {
-      this.#state = 'CLOSED';
+      this.#markClosed(new RecipeClosedError(`LeaderLatch on ${this.path}`));
       return;
     }
     const mode = options.closeMode ?? this.#closeMode;
     if (mode === 'notifyLeader') this.#setLeader(false);
     else this.#leader = false;
-    this.#state = 'CLOSED';
-    this.#offState?.();
-    this.#run?.abort();
+    this.#markClosed(new RecipeClosedError(`LeaderLatch on ${this.path}`));
     await this.#loop;
     const node = this.#node;
     this.#node = undefined;
     if (node) await this.#queue.leave(node);
     this.#events.removeAllListeners();
+  }
+
+  /** Ends the latch's waits (awaitLeadership rejects with `reason`, changes() ends) and its loop. */
+  #markClosed(reason: Error): void {
+    this.#state = 'CLOSED';
+    this.#offState?.();
+    this.#run?.abort();
+    if (!this.#closed.signal.aborted) this.#closed.abort(reason);
   }
 
   /** `await using latch = ...`: closes the latch. */
@@ -182,20 +201,25 @@ export class LeaderLatch implements AsyncDisposable {
     if (this.#state !== 'STARTED') throw new InvalidArgumentError(`LeaderLatch on ${this.path} is not started.`);
     if (this.hasLeadership()) return;
     options.signal?.throwIfAborted();
+    const closed = this.#closed.signal;
     await new Promise<void>((resolve, reject) => {
       const settle = (outcome: () => void) => {
         off();
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
+        closed.removeEventListener('abort', onClosed);
         outcome();
       };
       const off = this.#events.on('isLeader', () => settle(resolve));
       const onAbort = () => settle(() => reject(options.signal?.reason));
+      // A follower must not wait for ever on a latch (or client) that was closed.
+      const onClosed = () => settle(() => reject(closed.reason));
       const timer =
         timeoutMs === undefined
           ? undefined
           : setTimeout(() => settle(() => reject(new LeadershipTimeoutError(this.path, timeoutMs))), timeoutMs);
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      closed.addEventListener('abort', onClosed, { once: true });
     });
   }
 
@@ -219,11 +243,13 @@ export class LeaderLatch implements AsyncDisposable {
     };
     const offs = [this.#events.on('isLeader', () => push(true)), this.#events.on('notLeader', () => push(false))];
     const stop = () => wake?.();
+    const closed = this.#closed.signal;
     options.signal?.addEventListener('abort', stop, { once: true });
+    closed.addEventListener('abort', stop, { once: true });
     try {
       for (;;) {
         while (queue.length > 0) yield queue.shift() as boolean;
-        if (options.signal?.aborted || this.#state === 'CLOSED') return;
+        if (options.signal?.aborted || closed.aborted || this.#state === 'CLOSED') return;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
@@ -232,6 +258,7 @@ export class LeaderLatch implements AsyncDisposable {
     } finally {
       for (const off of offs) off();
       options.signal?.removeEventListener('abort', stop);
+      closed.removeEventListener('abort', stop);
     }
   }
 
@@ -246,7 +273,13 @@ export class LeaderLatch implements AsyncDisposable {
   /** Runs synchronously with the client's state event: step down before anyone else can be elected. */
   #onState(state: ConnectionState): void {
     if (isErrorState(this.client.errorPolicy, state)) this.#setLeader(false);
-    if (state === ConnectionState.LOST) this.#node = undefined; // gone with the session; rejoin
+    if (state === ConnectionState.LOST) {
+      // Gone with the session; rejoin. leave() only forgets it (its session is not ours any more).
+      const node = this.#node;
+      this.#node = undefined;
+      if (node) void this.#queue.leave(node).catch(() => undefined);
+    }
+    if (state === ConnectionState.CLOSED) this.#markClosed(new ClientClosedError(`LeaderLatch on ${this.path}`));
     this.#poke?.();
   }
 

@@ -4,6 +4,9 @@
  * `takeLeadership(signal)` runs while we hold the mutex; leadership ends when it returns or throws.
  */
 import {
+  checkQueueNodeData,
+  ClientClosedError,
+  ClientNotStartedError,
   ConnectionState,
   InvalidArgumentError,
   type Lease,
@@ -73,6 +76,7 @@ export class LeaderSelector implements AsyncDisposable {
     this.client = client;
     this.path = validatePath(path);
     this.id = options.id ?? '';
+    checkQueueNodeData('LeaderSelector id', client.namespace, this.path, MUTEX_NODE_NAME, Buffer.byteLength(this.id, 'utf8'));
     this.#options = options;
     this.#mutex = new InterProcessMutex(client, this.path, { data: this.id ? Buffer.from(this.id, 'utf8') : localAddressBytes() });
     this.#queue = new SequentialQueue(client, this.path, { sortNames: [MUTEX_NODE_NAME] });
@@ -97,6 +101,8 @@ export class LeaderSelector implements AsyncDisposable {
   start(): void {
     if (this.#state !== 'LATENT')
       throw new InvalidArgumentError(`LeaderSelector on ${this.path} was already started or closed; create a new one.`);
+    if (isClosed(this.client)) throw new ClientClosedError('LeaderSelector.start()');
+    if (!this.client.started) throw new ClientNotStartedError();
     this.#state = 'STARTED';
     this.#queued = 1;
     this.#loop = this.#runLoop();

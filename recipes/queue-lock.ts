@@ -6,18 +6,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   AlreadyReleasedError,
+  checkQueueNodeData,
   ClientClosedError,
+  ConnectionLossError,
   InvalidArgumentError,
   joinPath,
   Lease,
   LockTimeoutError,
   localAddressBytes,
   NotOwnerError,
+  OwnershipLostError,
   publish,
   type QueueNode,
   SequentialQueue,
+  settleByDeadline,
   type TurnPredicate,
   validatePath,
+  validateTimeout,
   type ZkClient,
 } from '../src/index.js';
 import { RevocationWatch } from './revocation.js';
@@ -64,6 +69,8 @@ interface Hold {
   count: number;
   readonly leases: Lease[];
   revocation?: RevocationWatch;
+  /** Set once ownership was lost: nothing may be granted on the strength of this hold again. */
+  lost?: OwnershipLostError;
 }
 
 /** `tryAcquire()` semantics: the result, or null when the wait timed out (LockTimeoutError). */
@@ -81,10 +88,8 @@ export function validateAcquireOptions(options: AcquireOptions | undefined): Acq
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null)
     throw new InvalidArgumentError('options must be an object like { timeoutMs, signal }.');
-  const { timeoutMs, signal } = options;
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0)) {
-    throw new InvalidArgumentError(`timeoutMs must be a non-negative integer number of milliseconds, got ${String(timeoutMs)}.`);
-  }
+  const { signal } = options;
+  validateTimeout('timeoutMs', options.timeoutMs);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal.');
   return options;
 }
@@ -113,6 +118,7 @@ export class QueueLock {
     this.client = client;
     this.path = validatePath(path);
     if (options.data !== undefined && !Buffer.isBuffer(options.data)) throw new InvalidArgumentError('data must be a Buffer.');
+    checkQueueNodeData(`${spec.recipe} data`, client.namespace, this.path, spec.nodeName, options.data?.length ?? 0);
     this.#spec = spec;
     this.#data = options.data;
     this.#queue = new SequentialQueue(client, this.path, { sortNames: spec.sortNames, removeEmptyParent: options.removeEmptyParent });
@@ -124,10 +130,23 @@ export class QueueLock {
     this.#revocationListener = listener;
   }
 
-  /** True when the current async call tree holds this lock. */
+  /** True when the current async call tree holds this lock (even if ownership was lost since). */
   isOwnedByCurrentScope(): boolean {
     const hold = this.#scope.getStore();
     return hold !== undefined && hold.count > 0;
+  }
+
+  /**
+   * Throws {@link OwnershipLostError} when the current scope's hold is no longer in force (its
+   * lease signal aborted: connection suspended or session lost per the error policy, or the node
+   * deleted). Re-entry and downgrade ride only on a hold that is still valid.
+   */
+  assertScopeHoldValid(): void {
+    const hold = this.#scope.getStore();
+    if (!hold || hold.count <= 0) return;
+    if (!hold.lost && this.client.sessionId !== hold.node.sessionId) hold.lost = new OwnershipLostError(this.path, 'LOST');
+    if (!hold.lost && hold.leases.some((l) => !l.released && !l.valid)) hold.lost = new OwnershipLostError(this.path, 'LOST');
+    if (hold.lost) throw new OwnershipLostError(this.path, hold.lost.state);
   }
 
   /** True when any flow of this process holds this lock object. */
@@ -142,6 +161,7 @@ export class QueueLock {
     signal?.throwIfAborted();
     const current = this.#scope.getStore();
     if (current && current.count > 0) {
+      this.assertScopeHoldValid();
       current.count++; // re-entry: no round trip
       return this.#newLease(current);
     }
@@ -166,20 +186,42 @@ export class QueueLock {
 
   async #acquireNew(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Lease> {
     const predicate = this.#spec.predicate();
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const started = Date.now();
+    const waitDeadline = timeoutMs === undefined ? undefined : started + timeoutMs;
+    // A try (timeoutMs 0) still gets its one look at the queue, bounded by the operation timeout.
+    const tryMs = this.client.operationTimeoutMs;
     const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());
-    const node = await this.#queue.join(this.#spec.nodeName, data, { signal });
-    try {
-      await this.#queue.waitTurn(node, predicate, {
+    return settleByDeadline(
+      async (inner) => {
+        const node = await this.#queue.join(this.#spec.nodeName, data, { signal: inner });
+        try {
+          await this.#queue.waitTurn(node, predicate, {
+            signal: inner,
+            deadline: waitDeadline,
+            onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+            trustSolePredecessor: this.#spec.sequencesOnlyGrow === true,
+          });
+        } catch (error) {
+          await this.#queue.leave(node).catch(() => undefined);
+          throw error;
+        }
+        return this.#grant(node);
+      },
+      {
+        deadline: timeoutMs === undefined ? undefined : started + (timeoutMs === 0 ? tryMs : timeoutMs),
         signal,
-        deadline,
-        onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
-        trustSolePredecessor: this.#spec.sequencesOnlyGrow === true,
-      });
-    } catch (error) {
-      await this.#queue.leave(node).catch(() => undefined);
-      throw error;
-    }
+        onTimeout: () =>
+          timeoutMs === 0
+            ? new ConnectionLossError(
+                `Could not learn within ${tryMs} ms whether ${this.path} is free: ZooKeeper did not answer (the client is ${this.client.state}). Nothing was left behind.`,
+              )
+            : new LockTimeoutError(this.path, timeoutMs ?? 0),
+        discard: (late) => late.release(),
+      },
+    );
+  }
+
+  #grant(node: QueueNode): Lease {
     const hold: Hold = { node, count: 1, leases: [] };
     this.#holds.add(hold);
     const lease = this.#newLease(hold);
@@ -200,7 +242,8 @@ export class QueueLock {
     try {
       return await lease.run(fn);
     } finally {
-      await lease.release();
+      // fn may have released it itself (e.g. after a downgrade): that is fine.
+      if (!lease.released) await lease.release();
     }
   }
 
@@ -230,6 +273,9 @@ export class QueueLock {
       nodePath: hold.node.path,
       sessionId: hold.node.sessionId,
       runInScope: (fn) => this.#scope.run(hold, fn),
+      onLost: (reason) => {
+        hold.lost ??= reason;
+      },
       assertMayRelease: () => {
         const scope = this.#scope.getStore();
         if (scope && scope !== hold && scope.count > 0) {

@@ -65,8 +65,17 @@ export class InterProcessReadWriteLock {
         recipe: 'InterProcessReadWriteLock.readLock',
         nodeName: READ_NODE_NAME,
         sortNames: SORT_NAMES,
-        // Downgrade: the write owner's read node is granted at once, wherever it sorts.
-        predicate: () => (this.#write.isOwnedByCurrentScope() ? () => ({ acquired: true }) : readPredicate()),
+        // Downgrade: the write owner's read node is granted at once, wherever it sorts — but only
+        // on a write hold still in force (a lost one throws OwnershipLostError).
+        predicate: () => {
+          if (!this.#write.isOwnedByCurrentScope()) return readPredicate();
+          this.#write.assertScopeHoldValid();
+          // Checked again when our node is judged: the session may change while we join.
+          return () => {
+            this.#write.assertScopeHoldValid();
+            return { acquired: true };
+          };
+        },
         isParticipant: (name) => name.includes(READ_NODE_NAME),
       },
       options,

@@ -5,6 +5,8 @@
  * `leases`; everyone else sleeps in the mutex queue, so a returned lease wakes one waiter.
  */
 import {
+  checkQueueNodeData,
+  ConnectionLossError,
   InvalidArgumentError,
   joinPath,
   Lease,
@@ -13,6 +15,7 @@ import {
   NoNodeError,
   publish,
   SequentialQueue,
+  settleByDeadline,
   validatePath,
   type ZkClient,
 } from '../src/index.js';
@@ -83,6 +86,13 @@ export class InterProcessSemaphoreV2 {
       }
     } else positiveInteger('maxLeases', limit.maxLeases);
     if (options.data !== undefined && !Buffer.isBuffer(options.data)) throw new InvalidArgumentError('data must be a Buffer.');
+    checkQueueNodeData(
+      'InterProcessSemaphoreV2 data',
+      client.namespace,
+      joinPath(this.path, LEASE_PARENT),
+      LEASE_NODE_NAME,
+      options.data?.length ?? 0,
+    );
     this.#limit = limit;
     this.#data = options.data ?? localAddressBytes();
     this.#mutex = new InterProcessMutex(client, joinPath(this.path, LOCK_PARENT));
@@ -96,21 +106,35 @@ export class InterProcessSemaphoreV2 {
 
   /**
    * Takes `qty` leases, all or none: on timeout (LockTimeoutError), abort (the signal's reason) or
-   * error, every lease taken so far is returned and no node is left.
+   * error, every lease taken so far is returned and no node is left. The call settles by its
+   * deadline whatever the connection does. With a `count` source, a qty above the current count
+   * waits for the count to rise.
    */
   async acquire(options: SemaphoreAcquireOptions = {}): Promise<Lease[]> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
     const qty = positiveInteger('qty', options.qty ?? 1);
-    if (qty > this.maxLeases) {
-      throw new InvalidArgumentError(`qty (${qty}) exceeds maxLeases (${this.maxLeases}) of ${this.path}: it could never be granted.`);
+    if (!('count' in this.#limit) && qty > this.#limit.maxLeases) {
+      throw new InvalidArgumentError(
+        `qty (${qty}) exceeds maxLeases (${this.#limit.maxLeases}) of ${this.path}: it could never be granted.`,
+      );
     }
     signal?.throwIfAborted();
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const taken: Lease[] = [];
     const started = Date.now();
+    const waitDeadline = timeoutMs === undefined ? undefined : started + timeoutMs;
+    const tryMs = this.client.operationTimeoutMs;
     publish('zk-recipes:acquire:start', { recipe: 'InterProcessSemaphoreV2', path: this.path });
     try {
-      for (let i = 0; i < qty; i++) taken.push(await this.#acquireOne(deadline, timeoutMs ?? 0, signal));
+      const taken = await settleByDeadline((inner) => this.#acquireAll(qty, waitDeadline, timeoutMs ?? 0, inner), {
+        deadline: timeoutMs === undefined ? undefined : started + (timeoutMs === 0 ? tryMs : timeoutMs),
+        signal,
+        onTimeout: () =>
+          timeoutMs === 0
+            ? new ConnectionLossError(
+                `Could not learn within ${tryMs} ms whether ${this.path} has a free lease: ZooKeeper did not answer (the client is ${this.client.state}). Nothing was left behind.`,
+              )
+            : new LockTimeoutError(this.path, timeoutMs ?? 0),
+        discard: (late) => this.returnAll(late),
+      });
       publish('zk-recipes:acquire:end', {
         recipe: 'InterProcessSemaphoreV2',
         path: this.path,
@@ -120,8 +144,6 @@ export class InterProcessSemaphoreV2 {
       });
       return taken;
     } catch (error) {
-      await this.returnAll(taken).catch(() => undefined);
-      await this.#removePathIfEmpty();
       publish('zk-recipes:acquire:end', {
         recipe: 'InterProcessSemaphoreV2',
         path: this.path,
@@ -130,6 +152,35 @@ export class InterProcessSemaphoreV2 {
         error,
       });
       throw error;
+    }
+  }
+
+  /**
+   * Holds the gate (the internal mutex) for all `qty` leases. Curator takes the gate once per
+   * lease, so two all-or-none acquirers can each end up holding part and wait for each other for
+   * ever; holding it across the whole request means a waiter never holds part while another
+   * all-or-none acquirer waits (same layout, so Curator still interoperates).
+   */
+  async #acquireAll(qty: number, deadline: number | undefined, timeoutMs: number, signal: AbortSignal): Promise<Lease[]> {
+    const onTimeout = () => new LockTimeoutError(this.path, timeoutMs);
+    const remaining = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+    let gate: Lease;
+    try {
+      gate = await this.#mutex.acquire({ timeoutMs: remaining, signal });
+    } catch (error) {
+      throw error instanceof LockTimeoutError ? onTimeout() : error;
+    }
+    const taken: Lease[] = [];
+    try {
+      for (let i = 0; i < qty; i++) taken.push(await this.#takeLease(deadline, onTimeout, signal));
+      return taken;
+    } catch (error) {
+      await this.returnAll(taken).catch(() => undefined);
+      throw error;
+    } finally {
+      // The gate is held only while acquiring, never while a lease is held (Curator's algorithm).
+      await gate.release().catch(() => undefined);
+      if (taken.length < qty) await this.#removePathIfEmpty();
     }
   }
 
@@ -164,43 +215,30 @@ export class InterProcessSemaphoreV2 {
     }
   }
 
-  async #acquireOne(deadline: number | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<Lease> {
-    const onTimeout = () => new LockTimeoutError(this.path, timeoutMs);
-    const remaining = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-    let gate: Lease;
+  async #takeLease(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<Lease> {
+    const node = await this.#leases.join(LEASE_NODE_NAME, this.#data, { signal });
     try {
-      gate = await this.#mutex.acquire({ timeoutMs: remaining, signal });
-    } catch (error) {
-      throw error instanceof LockTimeoutError ? onTimeout() : error;
-    }
-    try {
-      const node = await this.#leases.join(LEASE_NODE_NAME, this.#data, { signal });
-      try {
-        const count = 'count' in this.#limit ? this.#limit.count : undefined;
-        await this.#leases.waitUntil(node, (sorted) => sorted.length <= this.maxLeases, {
-          signal,
-          deadline,
-          onTimeout,
-          subscribe: count ? (wake) => count.onChange(() => wake()) : undefined,
-        });
-      } catch (error) {
-        await this.#leases.leave(node).catch(() => undefined);
-        throw error;
-      }
-      return new Lease({
-        client: this.client,
-        lockPath: this.path,
-        nodePath: node.path,
-        sessionId: node.sessionId,
-        release: async () => {
-          await this.#leases.leave(node);
-          await this.#removePathIfEmpty();
-        },
+      const count = 'count' in this.#limit ? this.#limit.count : undefined;
+      await this.#leases.waitUntil(node, (sorted) => sorted.length <= this.maxLeases, {
+        signal,
+        deadline,
+        onTimeout,
+        subscribe: count ? (wake) => count.onChange(() => wake()) : undefined,
       });
-    } finally {
-      // The gate is held only while acquiring, never while a lease is held (Curator's algorithm).
-      await gate.release();
+    } catch (error) {
+      await this.#leases.leave(node).catch(() => undefined);
+      throw error;
     }
+    return new Lease({
+      client: this.client,
+      lockPath: this.path,
+      nodePath: node.path,
+      sessionId: node.sessionId,
+      release: async () => {
+        await this.#leases.leave(node);
+        await this.#removePathIfEmpty();
+      },
+    });
   }
 
   async #removePathIfEmpty(): Promise<void> {

@@ -7,7 +7,6 @@
  * - after session expiry, or a client-side LOST, the dead handle is replaced by a new session;
  * - wire callbacks only settle promises; user code never runs on the socket handler.
  */
-import { EventEmitter } from 'node:events';
 import { ConnectionState, type ErrorPolicy, isConnectedState } from './connection-state.js';
 import {
   ClientClosedError,
@@ -22,6 +21,7 @@ import {
   ZkRecipesError,
 } from './errors.js';
 import { type Logger, publish, SILENT_LOGGER } from './diagnostics.js';
+import { checkRequestSize, checkTimeoutMs, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
 import { parentOf, validatePath } from './paths.js';
 import { type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
 import {
@@ -38,6 +38,7 @@ import {
 } from './types.js';
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
 import { SessionHandle } from './session-handle.js';
+import { TypedEvents } from './typed-events.js';
 
 /** Options of {@link ZkClient}. */
 export interface ZkClientOptions {
@@ -59,10 +60,25 @@ export interface ZkClientOptions {
   readonly logger?: Logger;
 }
 
-/** Events a {@link ZkClient} emits. */
+/**
+ * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own
+ * work (never on its socket handler), in order; one that throws does not stop the others or the
+ * client: its error goes to `error` listeners (without one, to a process warning).
+ */
 export interface ZkClientEvents {
+  [event: string]: unknown[];
   /** Every connection-state change. */
   state: [state: ConnectionState];
+  /** A `state` listener threw. */
+  error: [error: unknown];
+}
+
+/** What {@link ZkClient.createInSession} created, and in which session. */
+export interface CreatedNode {
+  /** The node's path (with the sequence suffix for sequential modes). */
+  readonly path: string;
+  /** The session (16 hex digits) the create was sent in: the owner of an ephemeral node. */
+  readonly sessionId: string;
 }
 
 type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>> & {
@@ -72,20 +88,12 @@ type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>
 };
 
 function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds, got ${String(value)}.`);
-  }
-  return value;
+  return value === undefined ? fallback : checkTimeoutMs(name, value, 1);
 }
 
-/** Validates an optional per-call timeout. */
+/** Validates an optional per-call timeout (an integer from 0 to 2^31−1 ms: Node's timer range). */
 export function validateTimeout(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || !Number.isInteger(value)) {
-    throw new InvalidArgumentError(`${name} must be a non-negative integer number of milliseconds, got ${String(value)}.`);
-  }
-  return value;
+  return value === undefined ? undefined : checkTimeoutMs(name, value);
 }
 
 function resolveOptions(options: ZkClientOptions): Resolved {
@@ -150,7 +158,7 @@ function settleWithin<T>(
  */
 export class ZkClient {
   readonly #options: Resolved;
-  readonly #events = new EventEmitter<ZkClientEvents>();
+  readonly #events = new TypedEvents<ZkClientEvents>();
   #handle: SessionHandle | undefined;
   #state: ConnectionState | 'LATENT' = 'LATENT';
   #started = false;
@@ -170,6 +178,11 @@ export class ZkClient {
     return this.#state;
   }
 
+  /** True once `start()` was called (the connection may still be on its way). */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** The error policy recipes apply to this client's connection states. */
   get errorPolicy(): ErrorPolicy {
     return this.#options.errorPolicy;
@@ -178,6 +191,11 @@ export class ZkClient {
   /** The logger this client and its recipes use. */
   get logger(): Logger {
     return this.#options.logger;
+  }
+
+  /** The deadline of one request attempt (the `operationTimeoutMs` option). */
+  get operationTimeoutMs(): number {
+    return this.#options.operationTimeoutMs;
   }
 
   /** The retry policy of this client's operations. */
@@ -217,10 +235,7 @@ export class ZkClient {
 
   /** Subscribes to an event; returns a function that unsubscribes. */
   on<K extends keyof ZkClientEvents>(event: K, listener: (...args: ZkClientEvents[K]) => void): () => void {
-    // biome-ignore lint/suspicious/noExplicitAny: node's EventEmitter generic needs this cast
-    this.#events.on(event, listener as any);
-    // biome-ignore lint/suspicious/noExplicitAny: see above
-    return () => this.#events.off(event, listener as any);
+    return this.#events.on(event, listener);
   }
 
   /** Listeners currently subscribed to `event` (for leak checks). */
@@ -230,8 +245,7 @@ export class ZkClient {
 
   /** Removes a listener added with {@link on}. */
   off<K extends keyof ZkClientEvents>(event: K, listener: (...args: ZkClientEvents[K]) => void): void {
-    // biome-ignore lint/suspicious/noExplicitAny: see above
-    this.#events.off(event, listener as any);
+    this.#events.off(event, listener);
   }
 
   /**
@@ -291,25 +305,44 @@ export class ZkClient {
 
   /** Creates a node; resolves to its path (with the sequence suffix for sequential modes). */
   async create(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<string> {
+    return (await this.#create(path, data, options, options.signal)).path;
+  }
+
+  /**
+   * Creates a node and tells which session the request went out in: for an ephemeral node, its
+   * owner. That can differ from {@link sessionId} at call time when the session changes while the
+   * call waits for a connection. `signal` stops the wait for a connection (nothing was sent
+   * then), never a create already sent: its answer is awaited (within the operation timeout) so
+   * the caller always learns what it created and can delete it.
+   */
+  async createInSession(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<CreatedNode> {
+    return this.#create(path, data, options, undefined);
+  }
+
+  async #create(
+    path: string,
+    data: Buffer | null | undefined,
+    options: CreateOptions,
+    inflightSignal: AbortSignal | undefined,
+  ): Promise<CreatedNode> {
     const mode = options.mode ?? 0;
     if (![0, 1, 2, 3].includes(mode)) throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
     validatePath(path);
     const acl = this.#validateAcl(options.acl);
     this.#validateData(data);
+    checkRequestSize(`create ${path}`, createRecordBytes(this.#toWirePath(path), data?.length ?? 0, acl), data?.length ?? 0);
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
     // those with protected names instead, so sequential creates are attempted once here.
     const sequential = mode === 2 || mode === 3;
     return this.#op('create', path, { ...options, noRetry: sequential || options.retry === false }, async (handle, full, deadline) => {
+      const sessionId = handle.sessionIdHex ?? '';
+      const send = () => this.#call<string>('create', full, deadline, inflightSignal, (cb) => handle.create(full, data, acl, mode, cb));
       try {
-        return this.#toUserPath(
-          await this.#call('create', full, deadline, options.signal, (cb) => handle.create(full, data, acl, mode, cb)),
-        );
+        return { path: this.#toUserPath(await send()), sessionId };
       } catch (error) {
         if (!(error instanceof NoNodeError) || !options.createParents) throw error;
-        await this.#mkdirpWire(handle, parentOf(full), deadline, options.signal);
-        return this.#toUserPath(
-          await this.#call('create', full, deadline, options.signal, (cb) => handle.create(full, data, acl, mode, cb)),
-        );
+        await this.#mkdirpWire(handle, parentOf(full), deadline, inflightSignal);
+        return { path: this.#toUserPath(await send()), sessionId };
       }
     });
   }
@@ -372,6 +405,7 @@ export class ZkClient {
   async setData(path: string, data: Buffer | null, options: OperationOptions & { version?: number } = {}): Promise<Stat> {
     validatePath(path);
     this.#validateData(data);
+    checkRequestSize(`setData ${path}`, setDataRecordBytes(this.#toWirePath(path), data?.length ?? 0), data?.length ?? 0);
     const version = this.#validateVersion(options.version);
     return this.#op('setData', path, options, (handle, full, deadline) =>
       this.#call('setData', full, deadline, options.signal, (cb) => handle.setData(full, data, version, cb)),
@@ -395,7 +429,14 @@ export class ZkClient {
       if (op.type === 'create') this.#validateAcl(op.acl);
       else if (op.type === 'setData' || op.type === 'delete' || op.type === 'check') this.#validateVersion(op.version);
       else throw new InvalidArgumentError(`Unknown transaction operation type ${JSON.stringify((op as { type: unknown }).type)}.`);
+      if (op.type === 'create' || op.type === 'setData') this.#validateData(op.data);
     }
+    const dataBytes = ops.reduce((n, op) => n + ((op.type === 'create' || op.type === 'setData') && op.data ? op.data.length : 0), 0);
+    checkRequestSize(
+      'transaction',
+      transactionBytes(ops, (p) => this.#toWirePath(p), OPEN_ACL_UNSAFE),
+      dataBytes,
+    );
     return this.#op('transaction', ops[0]?.path ?? '/', options, (handle, _full, deadline) => {
       const wireOps = ops.map((op) => ({ ...op, path: this.#toWirePath(op.path) }));
       return this.#call<TransactionResult[]>('transaction', wireOps[0]?.path ?? '/', deadline, options.signal, (cb) =>
@@ -421,9 +462,6 @@ export class ZkClient {
   #validateData(data: unknown): void {
     if (data !== undefined && data !== null && !Buffer.isBuffer(data)) {
       throw new InvalidArgumentError('data must be a Buffer, null or undefined.');
-    }
-    if (Buffer.isBuffer(data) && data.length > 1_048_576) {
-      throw new InvalidArgumentError(`data is ${data.length} bytes; ZooKeeper's limit is 1 MiB (jute.maxbuffer).`);
     }
   }
 
@@ -497,11 +535,13 @@ export class ZkClient {
     });
     changed.catch(() => {}); // an abort nobody awaits must not become an unhandled rejection
     let remove: (() => void) | undefined;
+    let delivered = false;
     const onAbort = () => {
       remove?.();
       fail(options.signal?.reason);
     };
     const deliver = (event: WatchEvent) => {
+      delivered = true;
       options.signal?.removeEventListener('abort', onAbort);
       // Watch events arrive on the socket handler: hand them to user code on a later tick.
       setImmediate(() => settle({ type: event.type, path: this.#toUserPath(event.path) }));
@@ -519,8 +559,12 @@ export class ZkClient {
         throw error;
       }
     });
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    // The event may already have come (in the same socket read as the reply): then there is
+    // nothing left to abort, and a listener added now would never be removed.
+    if (!delivered) {
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    }
     return { value, changed };
   }
 
@@ -600,10 +644,13 @@ export class ZkClient {
   }
 
   #openSession(): void {
+    // Wire events arrive on the wire library's socket handler: handle them once it has returned
+    // (a microtask: before any other I/O), so no listener of ours or of the user's runs on its
+    // stack, where a throw would leave the wire library half-way through its own state change.
     const handle = new SessionHandle(this.#options.connectString, this.#options.sessionTimeoutMs, {
-      connected: () => this.#onConnected(handle),
-      disconnected: () => this.#onDisconnected(handle),
-      expired: () => this.#onSessionGone(handle),
+      connected: () => queueMicrotask(() => this.#onConnected(handle)),
+      disconnected: () => queueMicrotask(() => this.#onDisconnected(handle)),
+      expired: () => queueMicrotask(() => this.#onSessionGone(handle)),
     });
     this.#handle = handle;
     handle.connect();

@@ -237,3 +237,10 @@ export class CorruptDataError extends ZkRecipesError {
     super('CORRUPT_DATA', `${path} holds ${got} bytes; expected ${expected}. Another program wrote it, or it is not this recipe's node.`);
   }
 }
+
+/** The recipe (latch, selector, ...) was closed while a call waited on it. */
+export class RecipeClosedError extends ZkRecipesError {
+  constructor(what: string) {
+    super('RECIPE_CLOSED', `${what} was closed while this call waited. Create a new one to take part again.`);
+  }
+}

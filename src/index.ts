@@ -2,7 +2,7 @@
  * The core: client, connection states, retries, errors, paths and the shared primitives that
  * recipes build on. Knows nothing of recipes.
  */
-export { ZkClient, type ZkClientOptions, type ZkClientEvents, validateTimeout } from './client.js';
+export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, validateTimeout } from './client.js';
 export { ConnectionState, type ErrorPolicy, isErrorState, isConnectedState } from './connection-state.js';
 export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
 export * from './errors.js';
@@ -54,3 +54,5 @@ export {
   publish,
 } from './diagnostics.js';
 export { deadlineOf, waitForWatch, type WatchWaitOptions } from './wait.js';
+export { settleByDeadline, type DeadlineOptions } from './deadline.js';
+export { MAX_TIMEOUT_MS, JUTE_MAX_BUFFER, checkTimeoutMs, checkQueueNodeData } from './limits.js';

@@ -23,7 +23,40 @@ export interface LeaseInit {
   readonly assertMayRelease?: () => void;
   /** Runs `fn` inside this lease's owner scope (re-entrancy). */
   readonly runInScope?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Told once when ownership is lost (not on release): the hold behind the lease is void. */
+  readonly onLost?: (reason: OwnershipLostError) => void;
 }
+
+/**
+ * One client-state listener per client, shared by every lease of that client: many held leases
+ * must not pile listeners on the client. Leases are told synchronously with the state change, so
+ * their signals abort before anything else can be granted.
+ */
+const leasesByClient = new WeakMap<ZkClient, { leases: Set<Lease>; off: () => void }>();
+
+function watchStates(client: ZkClient, lease: Lease, onState: (state: ConnectionState) => void): () => void {
+  let entry = leasesByClient.get(client);
+  if (!entry) {
+    const leases = new Set<Lease>();
+    const off = client.on('state', (state) => {
+      for (const l of [...leases]) stateHandlers.get(l)?.(state);
+    });
+    entry = { leases, off };
+    leasesByClient.set(client, entry);
+  }
+  entry.leases.add(lease);
+  stateHandlers.set(lease, onState);
+  const current = entry;
+  return () => {
+    current.leases.delete(lease);
+    stateHandlers.delete(lease);
+    if (current.leases.size === 0 && leasesByClient.get(client) === current) {
+      current.off();
+      leasesByClient.delete(client);
+    }
+  };
+}
+const stateHandlers = new WeakMap<Lease, (state: ConnectionState) => void>();
 
 /** A held lock (or lease, or re-entrant hold). `await using lease = await mutex.acquire()` releases it. */
 export class Lease implements AsyncDisposable {
@@ -38,13 +71,17 @@ export class Lease implements AsyncDisposable {
   constructor(init: LeaseInit) {
     this.#init = init;
     const policy = init.client.errorPolicy;
-    this.#offState = init.client.on('state', (state) => {
+    this.#offState = watchStates(init.client, this, (state) => {
       if (isErrorState(policy, state)) this.#lost(state);
     });
     const now = init.client.state;
-    if (init.client.sessionId !== init.sessionId) this.#abort(new OwnershipLostError(init.lockPath, ConnectionState.LOST));
-    else if (now !== 'LATENT' && !isConnectedState(now) && isErrorState(policy, now))
-      this.#abort(new OwnershipLostError(init.lockPath, now));
+    if (init.client.sessionId !== init.sessionId) this.#lost(ConnectionState.LOST);
+    else if (now !== 'LATENT' && !isConnectedState(now) && isErrorState(policy, now)) this.#lost(now);
+  }
+
+  /** True while this hold is in force: not released, and ownership not lost (without starting the node watch that `signal` starts). */
+  get valid(): boolean {
+    return !this.#released && !this.#controller.signal.aborted;
   }
 
   /** Our lock node's path (relative to the client's namespace). */
@@ -95,7 +132,9 @@ export class Lease implements AsyncDisposable {
     if (this.#controller.signal.aborted) return;
     this.#init.client.logger.warn(`zk-recipes: ownership of ${this.#init.lockPath} lost (${state})`, { nodePath: this.#init.nodePath });
     publish('zk-recipes:lease:lost', { path: this.#init.lockPath, nodePath: this.#init.nodePath, state });
-    this.#abort(new OwnershipLostError(this.#init.lockPath, state));
+    const reason = new OwnershipLostError(this.#init.lockPath, state);
+    this.#init.onLost?.(reason);
+    this.#abort(reason);
   }
 
   #abort(reason: Error): void {

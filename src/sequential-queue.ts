@@ -6,7 +6,8 @@
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
 import { InvalidArgumentError, NodeExistsError, NodeVanishedError, NoNodeError, SessionExpiredError, ZkRecipesError } from './errors.js';
-import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, sortBySequence, validatePath } from './paths.js';
+import { checkTimeoutMs } from './limits.js';
+import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, protectedUuidOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode } from './types.js';
 import { waitForWatch } from './wait.js';
@@ -64,7 +65,23 @@ export interface WaitOptions {
 }
 
 function sameSession(a: string | undefined, b: string): boolean {
-  return a !== undefined && BigInt(`0x${a}`) === BigInt(`0x${b}`);
+  return a !== undefined && a !== '' && BigInt(`0x${a}`) === BigInt(`0x${b}`);
+}
+
+/**
+ * The protected uuids of every node a live join or hold of this process owns, per client. A node
+ * of the client's current session whose uuid is not here belongs to no one (a ghost): a waiter
+ * that finds one ahead of it deletes it rather than wait for it for ever.
+ */
+const liveUuids = new WeakMap<ZkClient, Set<string>>();
+
+function liveSet(client: ZkClient): Set<string> {
+  let set = liveUuids.get(client);
+  if (!set) {
+    set = new Set();
+    liveUuids.set(client, set);
+  }
+  return set;
 }
 
 /** A queue of contenders under one parent path. */
@@ -84,9 +101,8 @@ export class SequentialQueue {
     this.#sortNames = options.sortNames;
     const remove = options.removeEmptyParent ?? true;
     if (typeof remove === 'object') {
-      if (!remove || !Number.isInteger(remove.afterMs) || remove.afterMs < 0) {
-        throw new InvalidArgumentError('removeEmptyParent must be true, false or { afterMs: non-negative integer }.');
-      }
+      if (!remove) throw new InvalidArgumentError('removeEmptyParent must be true, false or { afterMs: non-negative integer }.');
+      checkTimeoutMs('removeEmptyParent.afterMs', remove.afterMs);
       this.#removeEmptyParent = false;
       this.#removeAfterMs = remove.afterMs;
     } else this.#removeEmptyParent = remove;
@@ -112,42 +128,52 @@ export class SequentialQueue {
     clearTimeout(this.#removeTimer); // busy again: the parent stays
     this.#removeTimer = undefined;
     const prefix = newProtectedPrefix();
+    const uuid = protectedUuidOf(`${prefix}x`) as string;
+    const live = liveSet(this.client);
+    live.add(uuid);
     const mode = options.mode ?? CreateMode.EPHEMERAL_SEQUENTIAL;
     const path = joinPath(this.parentPath, `${prefix}${name}`);
+    const { signal } = options;
     let attempted = false;
-    // The caller's signal is checked between attempts but never cuts a create in flight: an
-    // abandoned create can still land on the server after we looked for it. Instead we wait for
-    // its answer (bounded by the operation deadline) and delete what it made.
-    const created = withRetry(async () => {
-      options.signal?.throwIfAborted();
-      if (attempted) {
-        const found = await this.#findOwn(prefix);
-        if (found) return found;
-      }
-      attempted = true;
-      // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
-      for (let tries = 0; ; tries++) {
-        try {
-          return await this.#createAndList(path, data, mode);
-        } catch (error) {
-          if (!(error instanceof NoNodeError) || tries >= 10) throw error;
-          this.#parentMaybeMissing = true;
-          await this.client.mkdirp(parentOf(this.parentPath));
+    // The caller's signal stops waits for a connection and retries, but never a create in flight:
+    // an abandoned create can still land on the server after we looked for it. Instead we wait
+    // for its answer (bounded by the operation deadline) and delete what it made.
+    const created = withRetry(
+      async () => {
+        signal?.throwIfAborted();
+        if (attempted) {
+          const found = await this.#findOwn(prefix, signal);
+          if (found) return found;
         }
-      }
-    }, this.client.retryPolicy);
+        // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
+        for (let tries = 0; ; tries++) {
+          try {
+            attempted = true;
+            return await this.#createAndList(path, data, mode, signal);
+          } catch (error) {
+            if (!(error instanceof NoNodeError) || tries >= 10) throw error;
+            this.#parentMaybeMissing = true;
+            await this.client.mkdirp(parentOf(this.parentPath), { signal });
+          }
+        }
+      },
+      this.client.retryPolicy,
+      signal,
+    );
     let node: QueueNode;
     try {
       node = await created;
     } catch (error) {
-      // Retries exhausted after a lost reply: the node may still exist; find and delete it in the
-      // background, as Curator does.
+      // A create that may have landed (a lost reply, a session change, an abort after sending):
+      // find and delete its node in the background, as Curator does. A wait that gives up leaves
+      // nothing behind, in whichever session its create was carried out.
+      live.delete(uuid);
       if (attempted) void this.#deleteProtected(prefix);
       throw error;
     }
-    if (options.signal?.aborted) {
+    if (signal?.aborted) {
       await this.leave(node);
-      throw options.signal.reason;
+      throw signal.reason;
     }
     return node;
   }
@@ -156,25 +182,27 @@ export class SequentialQueue {
    * One round trip: [create the parent if it may be missing], create our node, list the parent.
    * The requests go out back to back and ZooKeeper answers a session's requests in order.
    */
-  async #createAndList(path: string, data: Buffer | null, mode: CreateMode): Promise<QueueNode> {
-    const sessionId = this.client.sessionId ?? '';
+  async #createAndList(path: string, data: Buffer | null, mode: CreateMode, signal: AbortSignal | undefined): Promise<QueueNode> {
     const parent = this.#parentMaybeMissing
       ? // Not retried: a late retry could re-create the parent after a leave deleted it.
-        this.client.create(this.parentPath, null, { retry: false }).then(
+        this.client.create(this.parentPath, null, { retry: false, signal }).then(
           () => undefined,
           (error: unknown) => (error instanceof NodeExistsError ? undefined : error),
         )
       : undefined;
-    const create = this.client.create(path, data, { mode });
+    // The node's session is the one the create went out in, which is not the session at call
+    // time if the session changes while we wait for a connection: recording the wrong one would
+    // make leave() skip the delete and leave a live ghost at the head of the queue.
+    const create = this.client.createInSession(path, data, { mode, signal });
     const list = this.client.getChildren(this.parentPath).then(
       (r) => r.children,
       () => undefined, // the listing is an optimisation; waitTurn lists again without it
     );
-    const [, createdPath, children] = await Promise.all([parent, create, list]);
+    const [, created, children] = await Promise.all([parent, create, list]);
     this.#parentMaybeMissing = false;
-    const nodeName = nodeNameOf(createdPath);
+    const nodeName = nodeNameOf(created.path);
     const listing = children?.includes(nodeName) ? children : undefined;
-    return { path: createdPath, name: nodeName, sessionId, listing };
+    return { path: created.path, name: nodeName, sessionId: created.sessionId, listing };
   }
 
   async #deleteProtected(prefix: string): Promise<void> {
@@ -192,18 +220,18 @@ export class SequentialQueue {
     }
   }
 
-  async #findOwn(prefix: string): Promise<QueueNode | undefined> {
-    const { children } = await this.client.getChildren(this.parentPath).catch((error: unknown) => {
+  async #findOwn(prefix: string, signal: AbortSignal | undefined): Promise<QueueNode | undefined> {
+    const { children } = await this.client.getChildren(this.parentPath, { signal }).catch((error: unknown) => {
       if (error instanceof NoNodeError) return { children: [] as string[] };
       throw error;
     });
     const name = children.find((c) => c.startsWith(prefix));
     if (!name) return undefined;
     const path = joinPath(this.parentPath, name);
-    const stat = await this.client.exists(path);
+    const stat = await this.client.exists(path, { signal });
     if (!stat) return undefined;
     if (sameSession(this.client.sessionId, stat.ephemeralOwner) || stat.ephemeralOwner === '0') {
-      return { path, name, sessionId: this.client.sessionId ?? '' };
+      return { path, name, sessionId: stat.ephemeralOwner === '0' ? (this.client.sessionId ?? '') : stat.ephemeralOwner.padStart(16, '0') };
     }
     // Made by an earlier session that is gone (or going): never let it stand in our queue.
     await this.client.delete(path).catch((error: unknown) => {
@@ -285,6 +313,12 @@ export class SequentialQueue {
         if (error instanceof NoNodeError) return true; // predecessor already gone: re-evaluate now
         throw error;
       }
+      if (this.#isGhost(nodeNameOf(path), watched.value.stat.ephemeralOwner)) {
+        // A node of our own live session that no wait or hold of ours owns: nobody would ever
+        // delete it, so waiting for it would be for ever.
+        await this.client.delete(path, { signal }).catch(() => undefined);
+        return true;
+      }
       const event = await waitForWatch(this.client, watched.changed, {
         deadline: remainingMs === undefined ? undefined : Date.now() + remainingMs,
         onTimeout: () => options.onTimeout?.() ?? new ZkRecipesError('TIMEOUT', 'Timed out'),
@@ -293,6 +327,11 @@ export class SequentialQueue {
     } finally {
       iteration.abort(); // removes the watch listener if something else woke us
     }
+  }
+
+  #isGhost(name: string, owner: string): boolean {
+    const uuid = protectedUuidOf(name);
+    return uuid !== undefined && sameSession(this.client.sessionId, owner) && !liveSet(this.client).has(uuid);
   }
 
   #assertSession(node: QueueNode): void {
@@ -304,6 +343,8 @@ export class SequentialQueue {
    * connection loss is retried until the delete succeeds or the node's session is gone.
    */
   async leave(node: QueueNode): Promise<void> {
+    const uuid = protectedUuidOf(node.name);
+    if (uuid) liveSet(this.client).delete(uuid);
     for (;;) {
       if (this.client.state === ConnectionState.CLOSED) return; // close() ended the session
       if (this.client.sessionId !== node.sessionId) return; // the session died with its node
