@@ -57,7 +57,13 @@ export class DistributedBarrier {
     const { timeoutMs, signal } = validateAcquireOptions(options);
     const deadline = deadlineOf(timeoutMs);
     const onTimeout = () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0);
-    await settleByDeadline((inner) => this.#wait(deadline, onTimeout, inner), { deadline, signal, onTimeout, discard: () => undefined });
+    await settleByDeadline((inner) => this.#wait(deadline, onTimeout, inner), {
+      deadline,
+      signal,
+      onTimeout,
+      connected: () => this.client.connected,
+      discard: () => undefined,
+    });
   }
 
   async #wait(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {

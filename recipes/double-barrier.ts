@@ -63,6 +63,7 @@ export class DistributedDoubleBarrier {
       deadline,
       signal,
       onTimeout,
+      connected: () => this.client.connected,
       discard: () => this.#deleteOurs(),
     });
   }
@@ -106,6 +107,7 @@ export class DistributedDoubleBarrier {
       deadline,
       signal,
       onTimeout,
+      connected: () => this.client.connected,
       discard: () => undefined,
     });
   }

@@ -216,6 +216,7 @@ export class QueueLock {
                 `Could not learn within ${tryMs} ms whether ${this.path} is free: ZooKeeper did not answer (the client is ${this.client.state}). Nothing was left behind.`,
               )
             : new LockTimeoutError(this.path, timeoutMs ?? 0),
+        connected: () => this.client.connected,
         discard: (late) => late.release(),
       },
     );

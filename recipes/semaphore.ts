@@ -133,6 +133,7 @@ export class InterProcessSemaphoreV2 {
                 `Could not learn within ${tryMs} ms whether ${this.path} has a free lease: ZooKeeper did not answer (the client is ${this.client.state}). Nothing was left behind.`,
               )
             : new LockTimeoutError(this.path, timeoutMs ?? 0),
+        connected: () => this.client.connected,
         discard: (late) => this.returnAll(late),
       });
       publish('zk-recipes:acquire:end', {

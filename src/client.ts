@@ -178,6 +178,11 @@ export class ZkClient {
     return this.#state;
   }
 
+  /** True while connected (CONNECTED or RECONNECTED): requests can reach the server. */
+  get connected(): boolean {
+    return this.#state !== 'LATENT' && isConnectedState(this.#state);
+  }
+
   /** True once `start()` was called (the connection may still be on its way). */
   get started(): boolean {
     return this.#started;

@@ -1,9 +1,10 @@
 /**
  * Every wait settles by its own deadline, whatever the connection does. A wait's work (creates,
  * listings, watches) may be stuck behind a dead link for minutes; the caller's promise must not
- * be. `settleByDeadline` answers the caller at the deadline or abort, and lets the work finish
- * in the background under an aborted signal, handing anything it still produced to `discard`
- * (e.g. delete the node, release the lease) so that nothing is left behind.
+ * be. At the deadline (or the caller's abort) `settleByDeadline` aborts the work's signal; while
+ * the server answers it lets the work remove what it made first (bounded by `graceMs`), so the
+ * usual "rejected, and no node left" holds; otherwise it answers at once and lets the work finish
+ * in the background, handing anything it still produced to `discard`.
  */
 
 /** Options of {@link settleByDeadline}. */
@@ -16,31 +17,47 @@ export interface DeadlineOptions<T> {
   readonly onTimeout: () => Error;
   /** Undoes a result that arrived after the caller was answered. */
   readonly discard: (late: T) => Promise<unknown> | undefined;
+  /** True while the server answers: then the work may clean up before the caller is answered. */
+  readonly connected?: () => boolean;
+  /** The most the caller waits past the deadline for that clean-up. @default 1000 */
+  readonly graceMs?: number;
 }
 
 /**
  * Runs `work(signal)`; its `signal` aborts at the deadline or when the caller's signal aborts,
- * and the returned promise settles at that moment (not when the work notices).
+ * and the returned promise settles then (after at most `graceMs` of clean-up while connected).
  */
 export function settleByDeadline<T>(work: (signal: AbortSignal) => Promise<T>, options: DeadlineOptions<T>): Promise<T> {
   const controller = new AbortController();
   const { deadline, signal } = options;
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
+    let answered = false;
     let timer: NodeJS.Timeout | undefined;
-    const cleanup = () => {
-      settled = true;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let stopReason: { error: unknown } | undefined;
+    const answer = (fn: () => void) => {
+      if (answered) return;
+      answered = true;
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       signal?.removeEventListener('abort', onCallerAbort);
+      fn();
     };
     const stop = (reason: unknown) => {
-      if (settled) return;
-      cleanup();
+      if (answered || stopReason) return;
+      stopReason = { error: reason };
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
       controller.abort(reason);
-      reject(reason);
+      if (options.connected?.() === true) {
+        graceTimer = setTimeout(() => answer(() => reject(reason)), options.graceMs ?? 1000);
+      } else answer(() => reject(reason));
     };
     const onCallerAbort = () => stop(signal?.reason);
-    if (signal?.aborted) return stop(signal.reason);
+    if (signal?.aborted) {
+      stop(signal.reason);
+      return;
+    }
     signal?.addEventListener('abort', onCallerAbort, { once: true });
     if (deadline !== undefined) timer = setTimeout(() => stop(options.onTimeout()), Math.max(0, deadline - Date.now()));
     let running: Promise<T>;
@@ -51,17 +68,17 @@ export function settleByDeadline<T>(work: (signal: AbortSignal) => Promise<T>, o
     }
     running.then(
       (value) => {
-        if (settled) {
-          void Promise.resolve(options.discard(value)).catch(() => undefined);
+        if (answered || stopReason) {
+          // Granted after the caller gave up: undo it (in the background if already answered).
+          const undo = Promise.resolve(options.discard(value)).catch(() => undefined);
+          if (!answered) undo.then(() => answer(() => reject(stopReason?.error)));
           return;
         }
-        cleanup();
-        resolve(value);
+        answer(() => resolve(value));
       },
       (error: unknown) => {
-        if (settled) return; // the caller was answered already; the work's own cleanup ran
-        cleanup();
-        reject(error);
+        // After a stop, the caller gets the stop's reason whatever the work threw while unwinding.
+        answer(() => reject(stopReason ? stopReason.error : error));
       },
     );
   });

@@ -157,8 +157,9 @@ export class SequentialQueue {
           }
         }
       },
+      // No signal here: p-retry would reject at the abort while a create is in flight, and the
+      // caller would be answered before we know what to delete. Attempts check it themselves.
       this.client.retryPolicy,
-      signal,
     );
     let node: QueueNode;
     try {

@@ -1,0 +1,135 @@
+/**
+ * Issue 13, items 4–5: every wait settles by its own deadline whatever the connection does, and a
+ * state listener that throws neither crashes the process nor stops state handling.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConnectionLossError,
+  ConnectionState,
+  DistributedDoubleBarrier,
+  InterProcessMutex,
+  InterProcessSemaphoreV2,
+  LeaderLatch,
+  LockTimeoutError,
+  WaitTimeoutError,
+  ZkClient,
+  type ZkClientOptions,
+} from '../../recipes/index.js';
+import { FaultProxy, TestingServer } from '../../src/testing/index.js';
+import { eventually } from '../support/locks.js';
+import { waitForState } from '../support/states.js';
+import { faultsSkipReason } from '../support/zk.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+async function setup(options: Partial<ZkClientOptions> = {}) {
+  const server = await TestingServer.start({ tickTimeMs: 200 });
+  cleanups.push(() => server.stop());
+  const proxy = await FaultProxy.start(server.connectString);
+  cleanups.push(() => proxy.close());
+  const client = async (viaProxy = true) => {
+    const c = new ZkClient({ connectString: viaProxy ? proxy.connectString : server.connectString, namespace: '/d', ...options });
+    cleanups.push(() => c.close());
+    await c.start();
+    return c;
+  };
+  return { server, proxy, client };
+}
+
+/** Resolves to [outcome, elapsed ms]. */
+async function timed<T>(p: Promise<T>): Promise<[{ value?: T; error?: unknown }, number]> {
+  const started = Date.now();
+  const outcome = await p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  return [outcome, Date.now() - started];
+}
+
+describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated servers)', () => {
+  it('link paused: acquire({ timeoutMs: 500 }) rejects with LockTimeoutError on time; tryAcquire answers within the operation timeout', async () => {
+    // A long session, so the client stays "connected" (it cannot tell yet) for the whole test.
+    const { proxy, client } = await setup({ sessionTimeoutMs: 30_000, operationTimeoutMs: 1_500 });
+    const a = await client();
+    const mutex = new InterProcessMutex(a, '/lock');
+    const semaphore = new InterProcessSemaphoreV2(a, '/sem', { maxLeases: 2 });
+    proxy.pause();
+    const [lock, lockMs] = await timed(mutex.acquire({ timeoutMs: 500 }));
+    expect(lock.error).toBeInstanceOf(LockTimeoutError);
+    expect(lockMs).toBeLessThan(500 + 1_000 + 500); // the deadline, the clean-up grace, slack
+    const [sem, semMs] = await timed(semaphore.acquire({ timeoutMs: 500 }));
+    expect(sem.error).toBeInstanceOf(LockTimeoutError);
+    expect(semMs).toBeLessThan(2_000);
+    const [tried, triedMs] = await timed(mutex.tryAcquire());
+    expect(tried.error).toBeInstanceOf(ConnectionLossError);
+    expect(triedMs).toBeLessThan(1_500 + 1_000 + 500);
+    proxy.resume();
+    // Once the link heals, whatever those waits sent is cleaned up and the lock is free.
+    const lease = await mutex.acquire({ timeoutMs: 10_000 });
+    await eventually(async () => (await mutex.getParticipantNodes()).length === 1, 10_000, 'only our node');
+    await lease.release();
+  });
+
+  it('server killed: acquire, semaphore, barrier enter and leadership waits all settle by their deadlines', async () => {
+    const { server, client } = await setup({ sessionTimeoutMs: 4_000 });
+    const a = await client(false);
+    const latch = new LeaderLatch(a, '/latch');
+    const blocker = await client(false);
+    const blockerLatch = new LeaderLatch(blocker, '/latch');
+    await blockerLatch.start();
+    await blockerLatch.awaitLeadership({ timeoutMs: 5_000 });
+    await latch.start();
+    cleanups.push(
+      () => latch.close(),
+      () => blockerLatch.close(),
+    );
+    await server.kill();
+    await waitForState(a, ConnectionState.SUSPENDED);
+    const results = await Promise.all([
+      timed(new InterProcessMutex(a, '/lock').acquire({ timeoutMs: 400 })),
+      timed(new InterProcessSemaphoreV2(a, '/sem', { maxLeases: 1 }).acquire({ timeoutMs: 400 })),
+      timed(new DistributedDoubleBarrier(a, '/barrier', 2).enter({ timeoutMs: 400 })),
+      timed(latch.awaitLeadership({ timeoutMs: 400 })),
+    ]);
+    for (const [outcome, ms] of results) {
+      expect(outcome.error).toBeInstanceOf(Error);
+      expect(ms).toBeLessThan(1_500);
+    }
+    expect(results[0]?.[0].error).toBeInstanceOf(LockTimeoutError);
+    expect(results[1]?.[0].error).toBeInstanceOf(LockTimeoutError);
+    expect(results[2]?.[0].error).toBeInstanceOf(WaitTimeoutError);
+    await server.restart();
+  });
+
+  it('a state listener that throws: no crash, the error is reported, state handling goes on', async () => {
+    const { proxy, client } = await setup({ sessionTimeoutMs: 4_000 });
+    const a = await client();
+    const reported: unknown[] = [];
+    a.on('error', (e) => reported.push(e));
+    a.on('state', () => {
+      throw new Error('listener bug');
+    });
+    const lease = await new InterProcessMutex(a, '/lock').acquire();
+    const latch = new LeaderLatch(a, '/latch');
+    cleanups.push(() => latch.close());
+    await latch.start();
+    await latch.awaitLeadership({ timeoutMs: 5_000 });
+    const states: string[] = [];
+    a.on('state', (s) => states.push(s));
+    proxy.pause();
+    await waitForState(a, ConnectionState.SUSPENDED);
+    expect(lease.signal.aborted).toBe(true);
+    expect(latch.hasLeadership()).toBe(false);
+    proxy.resume();
+    await waitForState(a, ConnectionState.RECONNECTED);
+    await latch.awaitLeadership({ timeoutMs: 5_000 });
+    expect(states).toEqual([ConnectionState.SUSPENDED, ConnectionState.RECONNECTED]);
+    expect(reported.length).toBeGreaterThanOrEqual(2);
+    expect((reported[0] as Error).message).toBe('listener bug');
+    await lease.release();
+  });
+});
