@@ -105,6 +105,31 @@ describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated
     await server.restart();
   });
 
+  it('DistributedDoubleBarrier: enters abandoned while their creates are in flight leave no member; 2 of 3 real members do not pass', async () => {
+    const { proxy, client } = await setup({ sessionTimeoutMs: 30_000 });
+    const clients = await Promise.all([client(), client()]);
+    const direct = await client(false);
+    await direct.mkdirp('/barrier');
+    const members = async () => (await direct.getChildren('/barrier')).children.filter((c) => c !== 'ready');
+    // The link holds every request: the creates are sent but not yet answered when we give up.
+    proxy.pause();
+    const attempts: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      const barrier = new DistributedDoubleBarrier(clients[i % 2] as ZkClient, '/barrier', 100);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('gave up')), 50);
+      attempts.push(barrier.enter(i % 2 === 0 ? { signal: controller.signal } : { timeoutMs: 50 }).catch((e: unknown) => e));
+    }
+    for (const outcome of await Promise.all(attempts)) expect(outcome).toBeInstanceOf(Error);
+    proxy.resume(); // the creates land now
+    await eventually(async () => (await members()).length === 0, 10_000, 'no member left by abandoned enters');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await members()).toEqual([]);
+    const real = [new DistributedDoubleBarrier(clients[0] as ZkClient, '/barrier', 3), new DistributedDoubleBarrier(direct, '/barrier', 3)];
+    const entered = await Promise.all(real.map((b) => b.enter({ timeoutMs: 1_000 }).catch((e: unknown) => e)));
+    for (const outcome of entered) expect(outcome).toBeInstanceOf(WaitTimeoutError);
+  });
+
   it('a state listener that throws: no crash, the error is reported, state handling goes on', async () => {
     const { proxy, client } = await setup({ sessionTimeoutMs: 4_000 });
     const a = await client();
