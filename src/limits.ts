@@ -57,13 +57,20 @@ export function transactionBytes(ops: readonly TransactionOp[], toWire: (path: s
   return total;
 }
 
+/**
+ * The largest request (header and record) the server reads. Measured against ZooKeeper 3.8 with
+ * the default jute.maxbuffer: a create of 1,048,574 bytes in all is answered, one of 1,048,575
+ * (= jute.maxbuffer) already makes the server drop the connection.
+ */
+export const MAX_REQUEST_BYTES = JUTE_MAX_BUFFER - 1;
+
 /** Throws when a request whose record is `recordBytes` long would exceed the server's jute.maxbuffer. */
 export function checkRequestSize(what: string, recordBytes: number, dataLength: number): void {
   const packet = HEADER + recordBytes;
-  if (packet > JUTE_MAX_BUFFER) {
-    const room = Math.max(0, dataLength - (packet - JUTE_MAX_BUFFER));
+  if (packet > MAX_REQUEST_BYTES) {
+    const room = Math.max(0, dataLength - (packet - MAX_REQUEST_BYTES));
     throw new InvalidArgumentError(
-      `${what} would be a ${packet}-byte request; ZooKeeper drops the connection above jute.maxbuffer (${JUTE_MAX_BUFFER} bytes by default). ` +
+      `${what} would be a ${packet}-byte request; ZooKeeper drops the connection (and every request and watch on it) at jute.maxbuffer (${JUTE_MAX_BUFFER} bytes by default). ` +
         `At most ${room} bytes of data fit with this path and ACL: store large values elsewhere and keep a reference in ZooKeeper.`,
     );
   }
