@@ -39,7 +39,9 @@ Prints the subtree under <path> compactly, one node per line, with ephemeral own
   revoke: `zk-recipes revoke <node-path> [--connect <cs>]
 
 Asks the holder of a lock node to release it by writing __REVOKE__ into the node (Curator's
-Revoker.attemptRevoke). Only holders that made their lock revocable react.`,
+Revoker.attemptRevoke). Only holders that made their lock revocable react. Anything that is not the
+ephemeral lock node of a mutex or read-write lock (a counter, a lock's parent, a semaphore or latch
+node) is refused and left untouched (exit 1).`,
 };
 
 class UsageError extends Error {}
@@ -93,8 +95,18 @@ async function connect(cs: string): Promise<ZkClient> {
 }
 
 async function inspect(client: ZkClient, path: string, json: boolean, watch: boolean): Promise<void> {
-  const render = async () => {
-    const report = await inspectRecipe(client, path);
+  const render = async (): Promise<InspectReport | undefined> => {
+    let report: InspectReport;
+    try {
+      report = await inspectRecipe(client, path);
+    } catch (error) {
+      // With --watch, a path that is not there (yet, or any more: an idle lock's parent is removed
+      // with its last node) is a state to show, not the end.
+      if (!(watch && error instanceof NoNodeError)) throw error;
+      if (json) console.log(JSON.stringify({ path, kind: 'absent', nodes: [] }));
+      else console.log(`\n[${new Date().toISOString()}] ${path}: nothing there (waiting for it to appear)`);
+      return undefined;
+    }
     if (json) console.log(JSON.stringify(report));
     else console.log(`${watch ? `\n[${new Date().toISOString()}] ` : ''}${table(report)}`);
     return report;
@@ -102,16 +114,25 @@ async function inspect(client: ZkClient, path: string, json: boolean, watch: boo
   let report = await render();
   if (!watch) return;
   const stop = new AbortController();
+  // Made once, before any wait: a listener added after the abort would never fire.
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   process.once('SIGINT', () => stop.abort());
   while (!stop.signal.aborted) {
-    const paths = [path, ...(report.kind === 'semaphore' ? [joinPath(path, 'leases'), joinPath(path, 'locks')] : [])];
     const round = new AbortController();
     const signal = AbortSignal.any([stop.signal, round.signal]);
-    const watches = await Promise.all(paths.map((p) => client.watchChildren(p, { signal }).catch(() => undefined)));
-    await Promise.race([
-      ...watches.filter((w) => w !== undefined).map((w) => w.changed.catch(() => undefined)),
-      new Promise((r) => stop.signal.addEventListener('abort', r, { once: true })),
-    ]);
+    const changes: Promise<unknown>[] = [];
+    if (report) {
+      const paths = [path, ...(report.kind === 'semaphore' ? [joinPath(path, 'leases'), joinPath(path, 'locks')] : [])];
+      const watches = await Promise.all(paths.map((p) => client.watchChildren(p, { signal }).catch(() => undefined)));
+      for (const w of watches) if (w) changes.push(w.changed.catch(() => undefined));
+      if (watches[0] === undefined) changes.push(Promise.resolve()); // gone meanwhile: render again
+    } else {
+      const appears = await client.watchExists(path, { signal }).catch(() => undefined);
+      if (appears?.value)
+        changes.push(Promise.resolve()); // appeared meanwhile
+      else if (appears) changes.push(appears.changed.catch(() => undefined));
+    }
+    await Promise.race([...changes, stopped]);
     round.abort();
     if (!stop.signal.aborted) report = await render();
   }
@@ -177,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
     else if (command === 'tree') await tree(client, target);
     else if (command === 'revoke') {
       if (!(await client.exists(target))) throw new NoNodeError(target);
-      await revoke(client, target);
+      await revoke(client, target); // refuses anything that is not a revocable recipe's lock node
       console.log(`Asked the holder of ${target} to release it (wrote __REVOKE__).`);
     }
   } finally {

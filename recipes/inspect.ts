@@ -69,6 +69,26 @@ async function describeNodes(
   return out;
 }
 
+/**
+ * Roles in a read-write lock: the first node, if a writer, holds the write lock; a reader holds
+ * when no writer is ahead of it — or when the writer holding the lock is of its own session (a
+ * downgrade: the write owner's read lock is granted wherever its node sorts).
+ */
+export function readWriteRoles(nodes: readonly InspectedNode[]): InspectedNode[] {
+  const first = nodes[0];
+  const writeHolder = first?.name.includes(WRITE_NODE_NAME) ? first : undefined;
+  let writerAhead = false;
+  return nodes.map((node, i) => {
+    const isWriter = node.name.includes(WRITE_NODE_NAME);
+    let role: NodeRole;
+    if (isWriter) role = i === 0 ? 'holder' : 'waiting';
+    else if (!writerAhead) role = 'holder';
+    else role = writeHolder && writeHolder.session !== '0' && writeHolder.session === node.session ? 'holder' : 'waiting';
+    if (isWriter) writerAhead = true;
+    return { ...node, role };
+  });
+}
+
 /** Looks at `path` and describes the recipe living there. NoNodeError when nothing is there. */
 export async function inspectRecipe(client: ZkClient, path: string): Promise<InspectReport> {
   validatePath(path);
@@ -89,12 +109,8 @@ export async function inspectRecipe(client: ZkClient, path: string): Promise<Ins
   if (children.some((c) => c.includes(READ_NODE_NAME) || c.includes(WRITE_NODE_NAME))) {
     const sortNames = [READ_NODE_NAME, WRITE_NODE_NAME];
     const sorted = sortBySequence(children, sortNames);
-    const firstWriter = sorted.findIndex((c) => c.includes(WRITE_NODE_NAME));
-    const role = (name: string, i: number): NodeRole => {
-      if (name.includes(WRITE_NODE_NAME)) return i === 0 ? 'holder' : 'waiting';
-      return firstWriter === -1 || i < firstWriter ? 'holder' : 'waiting';
-    };
-    return { path, kind: 'read-write-lock', nodes: await describeNodes(client, path, sorted, sortNames, role) };
+    const described = await describeNodes(client, path, sorted, sortNames, () => 'waiting');
+    return { path, kind: 'read-write-lock', nodes: readWriteRoles(described) };
   }
   if (children.some((c) => c.includes(LATCH_NODE_NAME))) {
     const sorted = sortBySequence(children, [LATCH_NODE_NAME]);

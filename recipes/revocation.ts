@@ -2,21 +2,61 @@
  * Cooperative revocation, as in Curator: anyone writes `__REVOKE__` into a holder's lock node;
  * the holder (if it made its lock revocable) is told and may release.
  */
-import { InvalidArgumentError, NoNodeError, validatePath, type ZkClient } from '../src/index.js';
+import {
+  BadVersionError,
+  InvalidArgumentError,
+  NoNodeError,
+  nodeNameOf,
+  parentOf,
+  parseSequence,
+  validatePath,
+  type ZkClient,
+} from '../src/index.js';
+import { MUTEX_NODE_NAME } from './mutex.js';
+import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';
+import { LEASE_PARENT, LOCK_PARENT } from './semaphore.js';
+
+/** Node names of the recipes whose holders can be asked to revoke (Curator's mutex and read-write lock). */
+// A function, not a constant: this module and mutex.ts import each other.
+const revocableNames = () => [MUTEX_NODE_NAME, READ_NODE_NAME, WRITE_NODE_NAME];
+
+function notRevocable(nodePath: string, why: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${nodePath} is not the lock node of a revocable recipe (${why}); refusing to write __REVOKE__ into it. ` +
+      'Pass the holder node of an InterProcessMutex or read-write lock, e.g. as listed by `zk-recipes inspect <lock path>`.',
+  );
+}
 
 /** The bytes Curator writes to ask for revocation. */
 export const REVOKE_MESSAGE = Buffer.from('__REVOKE__', 'utf8');
 
 /**
  * Asks the holder of `nodePath` to give its lock up (Curator's `Revoker.attemptRevoke`).
- * A missing node is fine: the hold is already gone.
+ * A missing node is fine: the hold is already gone. Anything that is not the ephemeral lock node
+ * of a mutex or read-write lock (a counter, a lock's parent, a semaphore's lease or gate node, a
+ * latch) is refused with InvalidArgumentError and left untouched: writing into it would corrupt it.
  */
 export async function revoke(client: ZkClient, nodePath: string, options: { signal?: AbortSignal } = {}): Promise<void> {
   validatePath(nodePath);
+  const name = nodeNameOf(nodePath);
+  const names = revocableNames();
+  if (parseSequence(name, names) === undefined || !names.some((n) => name.includes(n))) {
+    throw notRevocable(nodePath, `its name does not end in ${names.join(', ')} and a sequence number`);
+  }
+  const parent = parentOf(nodePath);
+  if (nodeNameOf(parent) === LOCK_PARENT) {
+    const siblings = await client.getChildren(parentOf(parent), { signal: options.signal }).catch(() => ({ children: [] as string[] }));
+    if (siblings.children.includes(LEASE_PARENT)) throw notRevocable(nodePath, "it is a semaphore's internal gate node");
+  }
   try {
-    await client.setData(nodePath, REVOKE_MESSAGE, { signal: options.signal });
+    const stat = await client.exists(nodePath, { signal: options.signal });
+    if (!stat) return;
+    if (stat.ephemeralOwner === '0') throw notRevocable(nodePath, 'it is a persistent node, not a lock holder');
+    // Only the version we looked at: never write into a node that changed meanwhile.
+    await client.setData(nodePath, REVOKE_MESSAGE, { signal: options.signal, version: stat.version });
   } catch (error) {
-    if (!(error instanceof NoNodeError)) throw error;
+    if (error instanceof NoNodeError || error instanceof BadVersionError) return; // gone, or revoked by someone else
+    throw error;
   }
 }
 
