@@ -75,16 +75,19 @@ async function describeNodes(
  * downgrade: the write owner's read lock is granted wherever its node sorts).
  */
 export function readWriteRoles(nodes: readonly InspectedNode[]): InspectedNode[] {
-  const first = nodes[0];
-  const writeHolder = first?.name.includes(WRITE_NODE_NAME) ? first : undefined;
+  const isWriter = (n: InspectedNode) => n.name.includes(WRITE_NODE_NAME);
+  // The holding writer is the first writer with nothing ahead of it but downgrade read nodes,
+  // which share its sequence number (Curator 5.5+, and ours) and may list before it.
+  const firstWriter = nodes.findIndex(isWriter);
+  const candidate = firstWriter === -1 ? undefined : nodes[firstWriter];
+  const writeHolder = candidate && nodes.slice(0, firstWriter).every((n) => n.sequence === candidate.sequence) ? candidate : undefined;
   let writerAhead = false;
-  return nodes.map((node, i) => {
-    const isWriter = node.name.includes(WRITE_NODE_NAME);
+  return nodes.map((node) => {
     let role: NodeRole;
-    if (isWriter) role = i === 0 ? 'holder' : 'waiting';
-    else if (!writerAhead) role = 'holder';
+    if (isWriter(node)) role = node === writeHolder ? 'holder' : 'waiting';
+    else if (!writerAhead && (!writeHolder || node.sequence === writeHolder.sequence)) role = 'holder';
     else role = writeHolder && writeHolder.session !== '0' && writeHolder.session === node.session ? 'holder' : 'waiting';
-    if (isWriter) writerAhead = true;
+    if (isWriter(node)) writerAhead = true;
     return { ...node, role };
   });
 }

@@ -8,6 +8,7 @@ import {
   AlreadyReleasedError,
   checkQueueNodeData,
   ClientClosedError,
+  type CreateMode,
   ConnectionLossError,
   InvalidArgumentError,
   joinPath,
@@ -62,6 +63,11 @@ export interface QueueLockSpec {
   readonly sequencesOnlyGrow?: boolean;
   /** Which children count as participants (all by default). */
   readonly isParticipant?: (nodeName: string) => boolean;
+  /**
+   * Names our node otherwise than `nodeName` + a sequence, decided at acquire time in the caller's
+   * scope (a downgrade's read node takes the write node's sequence). Undefined: the default.
+   */
+  readonly joinAs?: () => { readonly name: string; readonly mode: CreateMode } | undefined;
 }
 
 interface Hold {
@@ -136,6 +142,12 @@ export class QueueLock {
     return hold !== undefined && hold.count > 0;
   }
 
+  /** The name of the node the current scope holds this lock through, if it holds it. */
+  scopeNodeName(): string | undefined {
+    const hold = this.#scope.getStore();
+    return hold && hold.count > 0 ? hold.node.name : undefined;
+  }
+
   /**
    * Throws {@link OwnershipLostError} when the current scope's hold is no longer in force (its
    * lease signal aborted: connection suspended or session lost per the error policy, or the node
@@ -191,9 +203,10 @@ export class QueueLock {
     // A try (timeoutMs 0) still gets its one look at the queue, bounded by the operation timeout.
     const tryMs = this.client.operationTimeoutMs;
     const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());
+    const joinAs = this.#spec.joinAs?.();
     return settleByDeadline(
       async (inner) => {
-        const node = await this.#queue.join(this.#spec.nodeName, data, { signal: inner });
+        const node = await this.#queue.join(joinAs?.name ?? this.#spec.nodeName, data, { signal: inner, mode: joinAs?.mode });
         try {
           await this.#queue.waitTurn(node, predicate, {
             signal: inner,

@@ -2,7 +2,7 @@
  * InterProcessReadWriteLock: readers share, a writer excludes everyone. Wire-compatible with
  * Curator's (`_c_<uuid>-__READ__<seq>` and `_c_<uuid>-__WRIT__<seq>` under one parent).
  */
-import { IllegalStateError, leasePredicate, type TurnPredicate, type ZkClient } from '../src/index.js';
+import { CreateMode, IllegalStateError, leasePredicate, sequenceKey, type TurnPredicate, type ZkClient } from '../src/index.js';
 import { type LockOptions, QueueLock } from './queue-lock.js';
 
 /** Curator's name of read-lock nodes. */
@@ -77,6 +77,15 @@ export class InterProcessReadWriteLock {
           };
         },
         isParticipant: (name) => name.includes(READ_NODE_NAME),
+        // Curator 5.5+ (CURATOR-621): the downgrade read node is a plain EPHEMERAL node named
+        // with the write node's sequence, so it sorts at the writer's place. With a fresh
+        // sequence it would sort behind writers already queued, and the first of them would be
+        // granted the write lock as soon as we release ours — while we still hold the read lock.
+        joinAs: () => {
+          const writeNode = this.#write.isOwnedByCurrentScope() ? this.#write.scopeNodeName() : undefined;
+          if (!writeNode) return undefined;
+          return { name: `${READ_NODE_NAME}${sequenceKey(writeNode, [WRITE_NODE_NAME])}`, mode: CreateMode.EPHEMERAL };
+        },
       },
       options,
     );

@@ -194,7 +194,8 @@ export class SequentialQueue {
     // The node's session is the one the create went out in, which is not the session at call
     // time if the session changes while we wait for a connection: recording the wrong one would
     // make leave() skip the delete and leave a live ghost at the head of the queue.
-    const create = this.client.createInSession(path, data, { mode, signal });
+    // Never retried blindly (join looks for its own node after a lost reply instead).
+    const create = this.client.createInSession(path, data, { mode, signal, retry: false });
     const list = this.client.getChildren(this.parentPath).then(
       (r) => r.children,
       () => undefined, // the listing is an optimisation; waitTurn lists again without it

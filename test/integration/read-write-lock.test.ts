@@ -70,6 +70,28 @@ describe('InterProcessReadWriteLock (real server)', () => {
     await read.release();
   });
 
+  it('downgrade with a writer already queued: that writer waits until the downgraded read is released (CURATOR-621 node)', async () => {
+    const [a, b] = await Promise.all([ns().client(), ns().client()]);
+    const rw = new InterProcessReadWriteLock(a, '/rw');
+    const other = new InterProcessReadWriteLock(b, '/rw').writeLock();
+    let otherHolds = false;
+    await rw.writeLock().using(async (w) => {
+      const waiting = other.acquire({ timeoutMs: 10_000 }).then((lease) => {
+        otherHolds = true;
+        return lease;
+      });
+      await eventually(async () => (await other.getParticipantNodes()).length === 2, 5_000, 'writer queued');
+      const read = await rw.readLock().acquire();
+      const writeSeq = w.nodePath.slice(-10);
+      expect(read.nodePath).toMatch(new RegExp(`-__READ__${writeSeq}$`)); // sorts at the writer's place
+      await w.release();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(otherHolds).toBe(false); // never a writer beside a reader
+      await read.release();
+      await (await waiting).release();
+    });
+  });
+
   it('a reader asking for the write lock is refused with a typed error instead of deadlocking', async () => {
     const rw = new InterProcessReadWriteLock(await ns().client(), '/rw');
     await rw.readLock().using(async () => {

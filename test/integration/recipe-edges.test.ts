@@ -14,7 +14,7 @@ import {
   SharedCount,
   ZkClient,
 } from '../../recipes/index.js';
-import { eventually, expectNothingLeft } from '../support/locks.js';
+import { expectNothingLeft } from '../support/locks.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
 
 /** Collects process warnings while `fn` runs (the library must print none). */
