@@ -62,6 +62,7 @@ export class DistributedBarrier {
       signal,
       onTimeout,
       connected: () => this.client.connected,
+      graceMs: Math.min(1000, timeoutMs ?? 1000),
       discard: () => undefined,
     });
   }

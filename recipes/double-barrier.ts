@@ -64,6 +64,7 @@ export class DistributedDoubleBarrier {
       signal,
       onTimeout,
       connected: () => this.client.connected,
+      graceMs: Math.min(1000, timeoutMs ?? 1000),
       discard: () => this.#deleteOurs(),
     });
   }
@@ -108,6 +109,7 @@ export class DistributedDoubleBarrier {
       signal,
       onTimeout,
       connected: () => this.client.connected,
+      graceMs: Math.min(1000, timeoutMs ?? 1000),
       discard: () => undefined,
     });
   }

@@ -21,6 +21,7 @@ import {
   type QueueNode,
   SequentialQueue,
   settleByDeadline,
+  waitBudget,
   type TurnPredicate,
   validatePath,
   validateTimeout,
@@ -221,12 +222,12 @@ export class QueueLock {
         return this.#grant(node);
       },
       {
-        deadline: timeoutMs === undefined ? undefined : started + (timeoutMs === 0 ? tryMs : timeoutMs),
+        ...waitBudget(timeoutMs, tryMs, started),
         signal,
         onTimeout: () =>
           timeoutMs === 0
             ? new ConnectionLossError(
-                `Could not learn within ${tryMs} ms whether ${this.path} is free: ZooKeeper did not answer (the client is ${this.client.state}). Nothing was left behind.`,
+                `Could not learn within ${tryMs} ms whether ${this.path} is free: ZooKeeper did not answer (the client is ${this.client.state}). Whatever was sent is cleaned up once the connection is back.`,
               )
             : new LockTimeoutError(this.path, timeoutMs ?? 0),
         connected: () => this.client.connected,

@@ -16,6 +16,7 @@ import {
   publish,
   SequentialQueue,
   settleByDeadline,
+  waitBudget,
   validatePath,
   type ZkClient,
 } from '../src/index.js';
@@ -125,12 +126,12 @@ export class InterProcessSemaphoreV2 {
     publish('zk-recipes:acquire:start', { recipe: 'InterProcessSemaphoreV2', path: this.path });
     try {
       const taken = await settleByDeadline((inner) => this.#acquireAll(qty, waitDeadline, timeoutMs ?? 0, inner), {
-        deadline: timeoutMs === undefined ? undefined : started + (timeoutMs === 0 ? tryMs : timeoutMs),
+        ...waitBudget(timeoutMs, tryMs, started),
         signal,
         onTimeout: () =>
           timeoutMs === 0
             ? new ConnectionLossError(
-                `Could not learn within ${tryMs} ms whether ${this.path} has a free lease: ZooKeeper did not answer (the client is ${this.client.state}). Nothing was left behind.`,
+                `Could not learn within ${tryMs} ms whether ${this.path} has a free lease: ZooKeeper did not answer (the client is ${this.client.state}). Whatever was sent is cleaned up once the connection is back.`,
               )
             : new LockTimeoutError(this.path, timeoutMs ?? 0),
         connected: () => this.client.connected,

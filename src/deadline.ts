@@ -83,3 +83,21 @@ export function settleByDeadline<T>(work: (signal: AbortSignal) => Promise<T>, o
     );
   });
 }
+
+/**
+ * When a wait with `timeoutMs` must answer, and how long it may spend removing its node first
+ * (while connected). A try (`timeoutMs` 0) answers within the operation timeout, clean-up
+ * included; a timed wait answers at its deadline plus at most min(1 s, timeoutMs) of clean-up.
+ */
+export function waitBudget(
+  timeoutMs: number | undefined,
+  operationTimeoutMs: number,
+  started = Date.now(),
+): { deadline: number | undefined; graceMs: number } {
+  if (timeoutMs === undefined) return { deadline: undefined, graceMs: 1000 };
+  if (timeoutMs === 0) {
+    const graceMs = Math.min(1000, Math.floor(operationTimeoutMs / 4));
+    return { deadline: started + operationTimeoutMs - graceMs, graceMs };
+  }
+  return { deadline: started + timeoutMs, graceMs: Math.min(1000, timeoutMs) };
+}

@@ -54,5 +54,5 @@ export {
   publish,
 } from './diagnostics.js';
 export { deadlineOf, waitForWatch, type WatchWaitOptions } from './wait.js';
-export { settleByDeadline, type DeadlineOptions } from './deadline.js';
+export { settleByDeadline, waitBudget, type DeadlineOptions } from './deadline.js';
 export { MAX_TIMEOUT_MS, JUTE_MAX_BUFFER, checkTimeoutMs, checkQueueNodeData } from './limits.js';
