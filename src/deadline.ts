@@ -55,7 +55,9 @@ export function settleByDeadline<T>(work: (signal: AbortSignal) => Promise<T>, o
     };
     const onCallerAbort = () => stop(signal?.reason);
     if (signal?.aborted) {
-      stop(signal.reason);
+      // Nothing was started, so there is nothing to clean up: answer at once.
+      answered = true;
+      reject(signal.reason);
       return;
     }
     signal?.addEventListener('abort', onCallerAbort, { once: true });
