@@ -41,8 +41,8 @@ export interface AcquireOptions {
 export interface LockOptions {
   /** Data of our lock nodes. @default this host's IP as text (Curator's default); empty when revocable */
   readonly data?: Buffer;
-  /** Delete the lock's parent node when the last contender leaves: at once, or `{ afterMs }` idle (see SequentialQueue). @default true */
-  readonly removeEmptyParent?: boolean | { readonly afterMs: number };
+  /** Delete the lock's parent when the last contender leaves (see SequentialQueue): 'auto' leaves it to the server's container reaper (3.5+). @default 'auto' */
+  readonly removeEmptyParent?: boolean | 'auto' | { readonly afterMs: number };
 }
 
 /** Called (on a later tick) when another process asks the holder to give the lock up. */
@@ -287,6 +287,7 @@ export class QueueLock {
       lockPath: this.path,
       nodePath: hold.node.path,
       sessionId: hold.node.sessionId,
+      fencingToken: hold.node.stat?.czxid,
       runInScope: (fn) => this.#scope.run(hold, fn),
       onLost: (reason) => {
         hold.lost ??= reason;

@@ -236,6 +236,7 @@ export class InterProcessSemaphoreV2 {
       lockPath: this.path,
       nodePath: node.path,
       sessionId: node.sessionId,
+      fencingToken: node.stat?.czxid,
       release: async () => {
         await this.#leases.leave(node);
         await this.#removePathIfEmpty();
@@ -244,6 +245,8 @@ export class InterProcessSemaphoreV2 {
   }
 
   async #removePathIfEmpty(): Promise<void> {
+    // Container parents (ZooKeeper 3.5+) are reaped by the server; a failing delete costs a write.
+    if (this.client.containersSupported !== false) return;
     try {
       await this.client.delete(this.path);
     } catch {

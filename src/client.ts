@@ -19,6 +19,7 @@ import {
   OperationTimeoutError,
   SessionExpiredError,
   ZkRecipesError,
+  ZooKeeperError,
 } from './errors.js';
 import { type Logger, publish, SILENT_LOGGER } from './diagnostics.js';
 import { checkRequestSize, checkTimeoutMs, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
@@ -79,6 +80,8 @@ export interface CreatedNode {
   readonly path: string;
   /** The session (16 hex digits) the create was sent in: the owner of an ephemeral node. */
   readonly sessionId: string;
+  /** The new node's Stat (its `czxid` is a lock's fencing token), when the server speaks create2 (3.5+). */
+  readonly stat?: Stat;
 }
 
 type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>> & {
@@ -168,6 +171,8 @@ export class ZkClient {
   /** The handle (session) for which the namespace is known to exist. */
   #namespaceDone: SessionHandle | undefined;
   readonly #inflight = new Set<(error: ZkRecipesError) => void>();
+  /** Whether the server speaks create2 / createContainer (3.5+); learned from its first answer. */
+  #create2: boolean | undefined;
 
   constructor(options: ZkClientOptions) {
     this.#options = resolveOptions(options);
@@ -181,6 +186,14 @@ export class ZkClient {
   /** True while connected (CONNECTED or RECONNECTED): requests can reach the server. */
   get connected(): boolean {
     return this.#state !== 'LATENT' && isConnectedState(this.#state);
+  }
+
+  /**
+   * True when the server creates CONTAINER nodes (and answers create2), false on a 3.4 server,
+   * undefined until a create has told us.
+   */
+  get containersSupported(): boolean | undefined {
+    return this.#create2;
   }
 
   /** True once `start()` was called (the connection may still be on its way). */
@@ -310,7 +323,7 @@ export class ZkClient {
 
   /** Creates a node; resolves to its path (with the sequence suffix for sequential modes). */
   async create(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<string> {
-    return (await this.#create(path, data, options, options.signal)).path;
+    return (await this.#create(path, data, options, options.signal, false)).path;
   }
 
   /**
@@ -321,7 +334,7 @@ export class ZkClient {
    * the caller always learns what it created and can delete it.
    */
   async createInSession(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<CreatedNode> {
-    return this.#create(path, data, options, undefined);
+    return this.#create(path, data, options, undefined, true);
   }
 
   async #create(
@@ -329,9 +342,10 @@ export class ZkClient {
     data: Buffer | null | undefined,
     options: CreateOptions,
     inflightSignal: AbortSignal | undefined,
+    wantStat: boolean,
   ): Promise<CreatedNode> {
     const mode = options.mode ?? 0;
-    if (![0, 1, 2, 3].includes(mode)) throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
+    if (![0, 1, 2, 3, 4].includes(mode)) throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
     validatePath(path);
     const acl = this.#validateAcl(options.acl);
     this.#validateData(data);
@@ -341,21 +355,64 @@ export class ZkClient {
     const sequential = mode === 2 || mode === 3;
     return this.#op('create', path, { ...options, noRetry: sequential || options.retry === false }, async (handle, full, deadline) => {
       const sessionId = handle.sessionIdHex ?? '';
-      const send = () => this.#call<string>('create', full, deadline, inflightSignal, (cb) => handle.create(full, data, acl, mode, cb));
+      const send = async (): Promise<CreatedNode> => {
+        const created = await this.#createWire(handle, full, data, acl, mode, deadline, inflightSignal, wantStat);
+        return { path: this.#toUserPath(created.path), sessionId, stat: created.stat };
+      };
       try {
-        return { path: this.#toUserPath(await send()), sessionId };
+        return await send();
       } catch (error) {
         if (!(error instanceof NoNodeError) || !options.createParents) throw error;
-        await this.#mkdirpWire(handle, parentOf(full), deadline, inflightSignal);
-        return { path: this.#toUserPath(await send()), sessionId };
+        await this.#mkdirpWire(handle, parentOf(full), deadline, inflightSignal, options.createParents === 'container');
+        return await send();
       }
     });
   }
 
-  /** Creates `path` and any missing ancestors as empty persistent nodes; existing nodes are fine. */
-  async mkdirp(path: string, options: OperationOptions = {}): Promise<void> {
+  /**
+   * One create on the wire: create2 / createContainer where the server speaks them (3.5+), else
+   * the 3.4 create (a CONTAINER then becomes PERSISTENT). A 3.4 server answers UNIMPLEMENTED
+   * without creating anything, so the fallback may send the create again.
+   */
+  async #createWire(
+    handle: SessionHandle,
+    full: string,
+    data: Buffer | null | undefined,
+    acl: readonly Acl[],
+    mode: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    wantStat: boolean,
+  ): Promise<{ path: string; stat?: Stat }> {
+    if ((wantStat || mode === 4) && this.#create2 !== false) {
+      try {
+        const created = await this.#call<{ path: string; stat: Stat }>('create', full, deadline, signal, (cb) =>
+          handle.create2(full, data, acl, mode, cb),
+        );
+        this.#create2 = true;
+        return created;
+      } catch (error) {
+        if (!(error instanceof ZooKeeperError) || error.code !== 'UNIMPLEMENTED') {
+          if (error instanceof ZooKeeperError) this.#create2 = true; // it understood the request
+          throw error;
+        }
+        this.#create2 = false;
+      }
+    }
+    const wireMode = mode === 4 ? 0 : mode;
+    return { path: await this.#call<string>('create', full, deadline, signal, (cb) => handle.create(full, data, acl, wireMode, cb)) };
+  }
+
+  /**
+   * Creates `path` and any missing ancestors as empty persistent nodes (`container: true`: as
+   * CONTAINER nodes, which the server reaps once empty — how Curator makes recipe parents);
+   * existing nodes are fine.
+   */
+  async mkdirp(path: string, options: OperationOptions & { container?: boolean } = {}): Promise<void> {
     validatePath(path);
-    await this.#op('mkdirp', path, options, (handle, full, deadline) => this.#mkdirpWire(handle, full, deadline, options.signal));
+    await this.#op('mkdirp', path, options, (handle, full, deadline) =>
+      this.#mkdirpWire(handle, full, deadline, options.signal, options.container === true),
+    );
   }
 
   /** Reads a node's data and stat. */
@@ -603,15 +660,17 @@ export class ZkClient {
     );
   }
 
-  async #mkdirpWire(handle: SessionHandle, wirePath: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async #mkdirpWire(handle: SessionHandle, wirePath: string, timeoutMs: number, signal?: AbortSignal, container = false): Promise<void> {
     if (wirePath === '/') return;
     const segments = wirePath.slice(1).split('/');
+    const ns = this.#options.namespace;
     let current = '';
     for (const segment of segments) {
       current += `/${segment}`;
-      const here = current;
+      // The namespace itself stays persistent: it is the application's root, not a recipe parent.
+      const mode = container && current.length > ns.length ? 4 : 0;
       try {
-        await this.#call('create', here, timeoutMs, signal, (cb) => handle.create(here, null, OPEN_ACL_UNSAFE, 0, cb));
+        await this.#createWire(handle, current, null, OPEN_ACL_UNSAFE, mode, timeoutMs, signal, false);
       } catch (error) {
         if (!(error instanceof NodeExistsError)) throw error;
       }

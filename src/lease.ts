@@ -17,6 +17,8 @@ export interface LeaseInit {
   readonly nodePath: string;
   /** The session that owns the node. */
   readonly sessionId: string;
+  /** The node's czxid when the create reply carried it (create2): no round trip for fencingToken(). */
+  readonly fencingToken?: bigint;
   /** Gives up ownership; called exactly once. */
   readonly release: () => Promise<void>;
   /** Throws when the current caller may not release this lease (e.g. another owner's scope). */
@@ -70,6 +72,7 @@ export class Lease implements AsyncDisposable {
 
   constructor(init: LeaseInit) {
     this.#init = init;
+    this.#token = init.fencingToken;
     const policy = init.client.errorPolicy;
     this.#offState = watchStates(init.client, this, (state) => {
       if (isErrorState(policy, state)) this.#lost(state);

@@ -9,7 +9,7 @@ import { InvalidArgumentError, NodeExistsError, NodeVanishedError, NoNodeError, 
 import { checkTimeoutMs } from './limits.js';
 import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, protectedUuidOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
-import { CreateMode } from './types.js';
+import { CreateMode, type Stat } from './types.js';
 import { waitForWatch } from './wait.js';
 
 /** What a predicate decides for our node, given every contender sorted by sequence. */
@@ -31,6 +31,8 @@ export interface QueueNode {
    * one session are processed in order, so it includes our node). waitTurn starts from it.
    */
   readonly listing?: readonly string[];
+  /** The node's Stat from the create reply (create2, ZooKeeper 3.5+): its czxid is the fencing token. */
+  readonly stat?: Stat;
 }
 
 /** Options of a {@link SequentialQueue}. */
@@ -38,14 +40,15 @@ export interface SequentialQueueOptions {
   /** Names whose numeric suffix orders the queue, e.g. `['lock-']` or `['__READ__', '__WRIT__']`. */
   readonly sortNames: readonly string[];
   /**
-   * Delete the parent node when the last contender leaves. Our wire client cannot create
-   * CONTAINER nodes, so without this, parents of short-lived lock paths pile up. A creator racing
-   * with the delete simply re-creates the parent. `true` deletes in the same round trip as our
-   * node (two extra writes per uncontended cycle); `{ afterMs }` deletes once this queue object has
-   * been idle that long (like the server's container reaper), which saves those writes on hot
-   * paths. @default true
+   * Delete the parent node when the last contender leaves. By default (`'auto'`) parents are
+   * CONTAINER nodes, as Curator makes them, and the server reaps them once empty — nothing to do
+   * on our side — except on a 3.4 server, which cannot make containers: there the parent is
+   * deleted in the same round trip as our node when we were the last. `true` always deletes that
+   * way (two extra writes per uncontended cycle); `{ afterMs }` deletes once this queue object has
+   * been idle that long; `false` never. A creator racing with a delete re-creates the parent.
+   * @default 'auto'
    */
-  readonly removeEmptyParent?: boolean | { readonly afterMs: number };
+  readonly removeEmptyParent?: boolean | 'auto' | { readonly afterMs: number };
 }
 
 /** Options of one wait. */
@@ -89,7 +92,7 @@ export class SequentialQueue {
   readonly client: ZkClient;
   readonly parentPath: string;
   readonly #sortNames: readonly string[];
-  readonly #removeEmptyParent: boolean;
+  readonly #removeEmptyParent: boolean | 'auto';
   readonly #removeAfterMs: number | undefined;
   #removeTimer: NodeJS.Timeout | undefined;
   /** True when our last leave deleted the parent (or it was never seen): joins re-create it in the same round trip. */
@@ -99,13 +102,14 @@ export class SequentialQueue {
     this.client = client;
     this.parentPath = validatePath(parentPath);
     this.#sortNames = options.sortNames;
-    const remove = options.removeEmptyParent ?? true;
+    const remove = options.removeEmptyParent ?? 'auto';
     if (typeof remove === 'object') {
       if (!remove) throw new InvalidArgumentError('removeEmptyParent must be true, false or { afterMs: non-negative integer }.');
       checkTimeoutMs('removeEmptyParent.afterMs', remove.afterMs);
       this.#removeEmptyParent = false;
       this.#removeAfterMs = remove.afterMs;
-    } else this.#removeEmptyParent = remove;
+    } else if (remove === true || remove === false || remove === 'auto') this.#removeEmptyParent = remove;
+    else throw new InvalidArgumentError("removeEmptyParent must be 'auto', true, false or { afterMs }.");
   }
 
   /** Every contender's node name, sorted by sequence (Curator's order). */
@@ -153,7 +157,7 @@ export class SequentialQueue {
           } catch (error) {
             if (!(error instanceof NoNodeError) || tries >= 10) throw error;
             this.#parentMaybeMissing = true;
-            await this.client.mkdirp(parentOf(this.parentPath), { signal });
+            await this.client.mkdirp(parentOf(this.parentPath), { signal, container: true });
           }
         }
       },
@@ -186,7 +190,7 @@ export class SequentialQueue {
   async #createAndList(path: string, data: Buffer | null, mode: CreateMode, signal: AbortSignal | undefined): Promise<QueueNode> {
     const parent = this.#parentMaybeMissing
       ? // Not retried: a late retry could re-create the parent after a leave deleted it.
-        this.client.create(this.parentPath, null, { retry: false, signal }).then(
+        this.client.create(this.parentPath, null, { retry: false, signal, mode: CreateMode.CONTAINER }).then(
           () => undefined,
           (error: unknown) => (error instanceof NodeExistsError ? undefined : error),
         )
@@ -204,7 +208,7 @@ export class SequentialQueue {
     this.#parentMaybeMissing = false;
     const nodeName = nodeNameOf(created.path);
     const listing = children?.includes(nodeName) ? children : undefined;
-    return { path: created.path, name: nodeName, sessionId: created.sessionId, listing };
+    return { path: created.path, name: nodeName, sessionId: created.sessionId, listing, stat: created.stat };
   }
 
   async #deleteProtected(prefix: string): Promise<void> {
@@ -352,7 +356,10 @@ export class SequentialQueue {
       if (this.client.sessionId !== node.sessionId) return; // the session died with its node
       const deleted = this.client.delete(node.path);
       // Sent right behind our delete (same round trip): removes the parent if we were the last.
-      const parentRemoved = this.#removeEmptyParent
+      // Not with container parents (the server reaps them): a failing delete costs a write.
+      const removeParent =
+        this.#removeEmptyParent === true || (this.#removeEmptyParent === 'auto' && this.client.containersSupported === false);
+      const parentRemoved = removeParent
         ? this.client.delete(this.parentPath, { retry: false }).then(
             () => true,
             () => false,

@@ -7,7 +7,10 @@
  */
 import type { Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
+// The wire library's jute records, to send the 3.5+ creates it has no method for.
+import jute from 'node-zookeeper-client/lib/jute/index.js';
 import { type Acl, OPEN_ACL_UNSAFE, type Stat, type TransactionOp, type TransactionResult, type WatchEventType } from './types.js';
+import { FrameSplitter, OP_CREATE_CONTAINER, OP_CREATE2, OWN_OPCODES, parseCreate2Response, parseReplyHeader } from './wire-replies.js';
 
 type Callback<T> = (error: unknown, result?: T) => void;
 type Watcher = (type: WatchEventType, path: string) => void;
@@ -26,15 +29,24 @@ interface WireStat {
   numChildren: number;
 }
 
+interface PendingPacket {
+  request: { header: { xid: number; type: number } };
+  callback: (error: unknown, result?: unknown) => void;
+}
+
 interface ConnectionManagerInternals {
   socket?: Socket;
   state: number;
+  zxid?: Buffer;
+  pendingQueue: PendingPacket[];
+  queue(request: unknown, callback: (error: unknown, result?: unknown) => void): void;
   sessionTimeout: number;
   onSocketData: (buffer: Buffer) => void;
   onSocketConnected: () => void;
   on(event: 'state', listener: (state: number) => void): void;
 }
 
+const WIRE_CONNECTING = 1;
 const WIRE_CONNECTED = 2;
 const WIRE_CLOSED = -2;
 const EVENT_TYPES: Record<number, WatchEventType> = {
@@ -89,6 +101,7 @@ export class SessionHandle {
   #watchdog: NodeJS.Timeout | undefined;
   #retired = false;
   #connectedOnce = false;
+  readonly #frames = new FrameSplitter();
 
   constructor(connectString: string, sessionTimeoutMs: number, events: SessionHandleEvents) {
     this.#requestedTimeoutMs = sessionTimeoutMs;
@@ -107,24 +120,32 @@ export class SessionHandle {
     });
   }
 
-  /** Records every byte heard and guards the socket handler; retired handles never reconnect. */
+  /**
+   * Splits the reply stream into frames: records what is heard, answers the 3.5+ creates the wire
+   * library cannot parse, hands every other frame to it, and guards its handler. Retired handles
+   * never reconnect.
+   */
   #installHooks(): void {
     const cm = this.#cm;
     const onData = cm.onSocketData;
     const onConnected = cm.onSocketConnected;
     cm.onSocketData = (buffer: Buffer) => {
-      // A lone watch notification (xid -1) proves the server can reach us, not that it hears us:
-      // only replies (and pings) count, so a one-way partition still trips the read timeout.
-      const loneNotification = buffer.length >= 8 && buffer.readInt32BE(4) === -1 && buffer.readInt32BE(0) + 4 === buffer.length;
-      if (!loneNotification) this.#lastHeard = Date.now();
-      try {
-        onData.call(cm, buffer);
-      } catch {
-        // e.g. an error code the wire library does not know: drop the connection, do not crash.
-        cm.socket?.destroy();
+      for (const frame of this.#frames.push(buffer)) {
+        // A watch notification (xid -1) proves the server can reach us, not that it hears us:
+        // only replies (and pings) count, so a one-way partition still trips the read timeout.
+        if (!(frame.length >= 8 && frame.readInt32BE(4) === -1)) this.#lastHeard = Date.now();
+        try {
+          if (cm.state !== WIRE_CONNECTING && this.#takeOwnReply(frame)) continue;
+          onData.call(cm, frame);
+        } catch {
+          // e.g. an error code the wire library does not know: drop the connection, do not crash.
+          cm.socket?.destroy();
+          return;
+        }
       }
     };
     cm.onSocketConnected = () => {
+      this.#frames.reset();
       if (this.#retired) {
         cm.socket?.destroy();
         return;
@@ -132,6 +153,19 @@ export class SessionHandle {
       this.#lastHeard = Date.now();
       onConnected.call(cm);
     };
+  }
+
+  /** Answers the reply to a request of ours (create2, createContainer) at the head of the queue. */
+  #takeOwnReply(frame: Buffer): boolean {
+    const pending = this.#cm.pendingQueue[0];
+    if (!pending || !OWN_OPCODES.has(pending.request.header.type) || frame.length < 20) return false;
+    const header = parseReplyHeader(frame);
+    if (header.xid !== pending.request.header.xid) return false; // out of order: the wire library resets the connection
+    this.#cm.pendingQueue.shift();
+    if (header.zxid > 0n) this.#cm.zxid = Buffer.from(frame.subarray(8, 16));
+    if (header.err !== 0) pending.callback({ code: header.err });
+    else pending.callback(null, parseCreate2Response(frame));
+    return true;
   }
 
   /** The negotiated session timeout once connected. */
@@ -202,6 +236,27 @@ export class SessionHandle {
     const done = (error: unknown, created?: string) => cb(error, created);
     if (data) this.#client.create(path, data, toWireAcl(acl) as zookeeper.ACL[], mode, done as never);
     else this.#client.create(path, toWireAcl(acl) as zookeeper.ACL[], mode, done as never);
+  }
+
+  /**
+   * ZooKeeper 3.5+ `create2` (opcode 15), or `createContainer` (opcode 19) for mode CONTAINER: the
+   * reply carries the node's Stat. A 3.4 server answers UNIMPLEMENTED (-6).
+   */
+  create2(
+    path: string,
+    data: Buffer | null | undefined,
+    acl: readonly Acl[],
+    mode: number,
+    cb: Callback<{ path: string; stat: Stat }>,
+  ): void {
+    const header = new jute.protocol.RequestHeader();
+    header.type = mode === 4 ? OP_CREATE_CONTAINER : OP_CREATE2;
+    const payload = new jute.protocol.CreateRequest();
+    payload.path = path;
+    payload.acl = toWireAcl(acl).map((a) => (a as { toRecord(): unknown }).toRecord());
+    payload.flags = mode;
+    if (data) payload.data = data;
+    this.#cm.queue(new jute.Request(header, payload), cb as (error: unknown, result?: unknown) => void);
   }
 
   getData(path: string, watcher: Watcher | undefined, cb: Callback<{ data: Buffer; stat: Stat }>): void {

@@ -8,6 +8,11 @@ export const CreateMode = {
   EPHEMERAL: 1,
   PERSISTENT_SEQUENTIAL: 2,
   EPHEMERAL_SEQUENTIAL: 3,
+  /**
+   * A persistent node the server deletes once it is empty again (ZooKeeper 3.5+; Curator makes
+   * every recipe parent one). On a 3.4 server it is created as PERSISTENT.
+   */
+  CONTAINER: 4,
 } as const;
 export type CreateMode = (typeof CreateMode)[keyof typeof CreateMode];
 
@@ -73,8 +78,8 @@ export interface CreateOptions extends OperationOptions {
   readonly mode?: CreateMode;
   /** @default OPEN_ACL_UNSAFE */
   readonly acl?: readonly Acl[];
-  /** Create missing ancestors (empty persistent nodes) first. @default false */
-  readonly createParents?: boolean;
+  /** Create missing ancestors first: `true` as empty persistent nodes, `'container'` as CONTAINER nodes (as Curator does). @default false */
+  readonly createParents?: boolean | 'container';
   /**
    * Retry on connection loss. A late retry can re-create a node someone deleted meanwhile, so
    * pass false for best-effort creates. Sequential creates are never retried. @default true

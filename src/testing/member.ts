@@ -18,6 +18,8 @@ export interface MemberConfig {
   readonly tickTimeMs: number;
   readonly minSessionTimeoutMs?: number;
   readonly maxSessionTimeoutMs?: number;
+  /** Java system properties for the server, e.g. `{ 'znode.container.checkIntervalMs': '500' }`. */
+  readonly systemProperties?: Readonly<Record<string, string>>;
   /** Ensemble only: this member's id and every member's `server.N` line. */
   readonly quorum?: { readonly myid: number; readonly servers: readonly string[] };
 }
@@ -68,6 +70,7 @@ export class Member {
         '-XX:TieredStopAtLevel=1',
         '-Dzookeeper.admin.enableServer=false',
         '-Dzookeeper.cnxTimeout=1000',
+        ...Object.entries(this.config.systemProperties ?? {}).map(([k, v]) => `-D${k}=${v}`),
         '-cp',
         this.config.classpath.join(':'),
         main,

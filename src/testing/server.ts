@@ -20,6 +20,8 @@ export interface TestingServerOptions {
   readonly maxSessionTimeoutMs?: number;
   /** A fixed client port. @default a free port */
   readonly port?: number;
+  /** Java system properties, e.g. `{ 'znode.container.checkIntervalMs': '500' }` to reap containers fast. */
+  readonly systemProperties?: Readonly<Record<string, string>>;
 }
 
 interface DockerContainer {
@@ -64,6 +66,7 @@ export class TestingServer {
       tickTimeMs,
       minSessionTimeoutMs: options.minSessionTimeoutMs,
       maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+      systemProperties: options.systemProperties,
     });
     try {
       await member.start();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InterProcessMutex, InterProcessReadWriteLock, type InspectReport, LeaderLatch, SharedCount } from '../../recipes/index.js';
-import { eventually } from '../support/locks.js';
+import { eventually, expectReaped } from '../support/locks.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
 
 const ARGS = ['--import', 'tsx', 'bin/zk-recipes.ts'];
@@ -42,8 +42,6 @@ describe('zk-recipes CLI safety (real server)', () => {
     const gate = await new InterProcessMutex(client, '/sem/locks').acquire();
     expect((await cli('revoke', `${ns().namespace}${gate.nodePath}`)).code).toBe(1);
     await gate.release();
-    await client.delete('/sem/leases');
-    await client.delete('/sem');
     const latch = new LeaderLatch(client, '/latch');
     await latch.start();
     expect((await cli('revoke', `${ns().namespace}${latch.nodePath}`)).code).toBe(1);
@@ -94,7 +92,7 @@ describe('zk-recipes CLI safety (real server)', () => {
     try {
       await eventually(() => reports.length >= 1, 15_000, 'first report');
       await first.release();
-      expect(await client.exists('/w')).toBeNull();
+      await expectReaped(client, '/w');
       await eventually(() => reports.some((r) => r.kind === 'absent'), 10_000, 'an "absent" report');
       const second = await mutex.acquire();
       await eventually(() => reports.at(-1)?.kind === 'mutex-or-selector' && reports.at(-1)?.nodes.length === 1, 10_000, 'the next holder');

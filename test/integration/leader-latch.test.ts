@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, InvalidPathError, LeaderLatch, LeadershipTimeoutError, type ZkClient } from '../../recipes/index.js';
-import { eventually, expectNothingLeft } from '../support/locks.js';
+import { eventually, expectNothingLeft, expectReaped } from '../support/locks.js';
 import { LeadershipRecorder } from '../support/leadership.js';
 import { useTestNamespace } from '../support/zk.js';
 
@@ -110,7 +110,7 @@ describe('LeaderLatch (real server)', () => {
     await latch.close();
     expect(latch.hasLeadership()).toBe(false);
     expect(client.pendingWatchCount).toBe(0);
-    expect(await client.exists('/election')).toBeNull();
+    await expectReaped(client, '/election'); // an empty container: the server reaps it
   });
 
   it('closing the client under a running latch steps it down and ends it quietly (no error spin)', async () => {
@@ -129,10 +129,9 @@ describe('LeaderLatch (real server)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(errors).toEqual([]);
     await latch.close();
-    // The node died with the session; the parent stays (nobody was left to remove it).
+    // The node died with the session; the container parent is then reaped by the server.
     const b = await ns().client();
-    expect((await b.getChildren('/election')).children).toEqual([]);
-    await b.delete('/election');
+    await expectReaped(b, '/election');
   });
 
   it('bad input gets typed errors', async () => {

@@ -12,7 +12,7 @@ import {
   type ZkClientOptions,
 } from '../../recipes/index.js';
 import { expireSession, FaultProxy, TestingServer } from '../../src/testing/index.js';
-import { eventually } from '../support/locks.js';
+import { eventually, expectReaped } from '../support/locks.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason } from '../support/zk.js';
 
@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 async function setup(withProxy = false) {
-  const server = await TestingServer.start({ tickTimeMs: 200 });
+  const server = await TestingServer.start({ tickTimeMs: 200, systemProperties: { 'znode.container.checkIntervalMs': '100' } });
   cleanups.push(() => server.stop());
   const proxy = withProxy ? await FaultProxy.start(server.connectString) : undefined;
   if (proxy) cleanups.push(() => proxy.close());
@@ -105,14 +105,14 @@ describe.skipIf(faultsSkipReason)('locks under faults (dedicated servers)', () =
     const observer = await client();
     const mutex = new InterProcessMutex(contender, '/lock');
     // Make sure the parent exists so the next request of the contender is the lock node's create.
-    await observer.mkdirp('/lock');
+    await observer.mkdirp('/lock', { container: true });
     await contender.exists('/lock'); // namespace set up: the next request is the create
     proxy!.dropNextReply();
     const lease = await mutex.acquire({ timeoutMs: 10_000 });
     const participants = await new InterProcessMutex(observer, '/lock').getParticipantNodes();
     expect(participants).toEqual([lease.nodePath]);
     await lease.release();
-    expect(await observer.exists('/lock')).toBeNull();
+    await expectReaped(observer, '/lock');
   });
 
   it('a waiting read lock survives SUSPENDED and gets the lock once the writer leaves', async () => {

@@ -1,0 +1,81 @@
+/**
+ * ZooKeeper 3.5+ replies the wire library cannot parse (it destroys the socket on an opcode it
+ * does not know): framing of the reply stream, and the jute records of `create2` (opcode 15) and
+ * `createContainer` (opcode 19), whose reply is a Create2Response — the path and the new node's
+ * Stat. Part of the wire boundary; pure, so it is unit-tested on recorded bytes.
+ */
+import type { Stat } from './types.js';
+
+/** `create2`: a create whose reply carries the node's Stat. */
+export const OP_CREATE2 = 15;
+/** `createContainer`: creates a CONTAINER node (reaped by the server once empty); replies like create2. */
+export const OP_CREATE_CONTAINER = 19;
+/** The opcodes whose replies we parse ourselves. */
+export const OWN_OPCODES: ReadonlySet<number> = new Set([OP_CREATE2, OP_CREATE_CONTAINER]);
+/** The server's answer to an opcode it does not implement (a 3.4 server to create2). */
+export const UNIMPLEMENTED = -6;
+
+/** Size of a jute Stat record. */
+const STAT_BYTES = 68;
+
+/** Splits a byte stream into complete length-prefixed frames; keeps the incomplete tail. */
+export class FrameSplitter {
+  #pending: Buffer | undefined;
+
+  /** Adds bytes; returns every frame now complete (each with its 4-byte length prefix). */
+  push(chunk: Buffer): Buffer[] {
+    let buffer = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
+    const frames: Buffer[] = [];
+    while (buffer.length >= 4) {
+      const size = buffer.readInt32BE(0);
+      if (size < 0 || buffer.length < size + 4) break;
+      frames.push(buffer.subarray(0, size + 4));
+      buffer = buffer.subarray(size + 4);
+    }
+    this.#pending = buffer.length > 0 ? buffer : undefined;
+    return frames;
+  }
+
+  /** Forgets a partial frame (a new connection starts a new stream). */
+  reset(): void {
+    this.#pending = undefined;
+  }
+}
+
+/** The reply header at the start of a frame (after the length): xid, zxid, err. */
+export interface ReplyHeader {
+  readonly xid: number;
+  readonly zxid: bigint;
+  readonly err: number;
+}
+
+export function parseReplyHeader(frame: Buffer): ReplyHeader {
+  return { xid: frame.readInt32BE(4), zxid: frame.readBigInt64BE(8), err: frame.readInt32BE(16) };
+}
+
+/** The jute Stat at `offset`. */
+export function parseStat(buffer: Buffer, offset: number): Stat {
+  if (buffer.length < offset + STAT_BYTES) throw new RangeError('Stat record truncated');
+  return {
+    czxid: buffer.readBigInt64BE(offset),
+    mzxid: buffer.readBigInt64BE(offset + 8),
+    ctime: Number(buffer.readBigInt64BE(offset + 16)),
+    mtime: Number(buffer.readBigInt64BE(offset + 24)),
+    version: buffer.readInt32BE(offset + 32),
+    cversion: buffer.readInt32BE(offset + 36),
+    aversion: buffer.readInt32BE(offset + 40),
+    ephemeralOwner: buffer.readBigUInt64BE(offset + 44).toString(16),
+    dataLength: buffer.readInt32BE(offset + 52),
+    numChildren: buffer.readInt32BE(offset + 56),
+    pzxid: buffer.readBigInt64BE(offset + 60),
+  };
+}
+
+/** A Create2Response after the 16-byte reply header of `frame`: the created path and its Stat. */
+export function parseCreate2Response(frame: Buffer): { path: string; stat: Stat } {
+  const offset = 4 + 16;
+  const length = frame.readInt32BE(offset);
+  if (length < 0 || frame.length < offset + 4 + length + STAT_BYTES) throw new RangeError('Create2Response truncated');
+  const path = frame.toString('utf8', offset + 4, offset + 4 + length);
+  return { path, stat: parseStat(frame, offset + 4 + length) };
+}
