@@ -4,6 +4,7 @@
 // prints one JSON line of figures, waits for another line, then closes its sessions.
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -73,6 +74,16 @@ public class CuratorBench {
         return (System.nanoTime() - t0) / 1e6;
     }
 
+    /** CPU time of the whole JVM (every thread, JIT and GC included), like Node's process.cpuUsage(). */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** Warm-up cycles before every measured workload (both libraries get the same). */
+    static int warmup() {
+        return size("warmup");
+    }
+
     public static void main(String[] args) throws Exception {
         cs = args[0];
         ns = args[1];
@@ -94,9 +105,10 @@ public class CuratorBench {
         int cycles = size("w1Cycles");
         CuratorFramework c = client();
         InterProcessMutex m = new InterProcessMutex(c, "/w1");
-        for (int i = 0; i < 20; i++) { m.acquire(); m.release(); }
+        for (int i = 0; i < warmup(); i++) { m.acquire(); m.release(); }
         ready();
         List<Double> acq = new ArrayList<>(), rel = new ArrayList<>();
+        long cpu0 = cpuNanos();
         long start = System.nanoTime();
         for (int i = 0; i < cycles; i++) {
             long t0 = System.nanoTime();
@@ -107,18 +119,30 @@ public class CuratorBench {
             rel.add(ms(t1));
         }
         double total = ms(start);
-        done(String.format("{\"cyclesPerSec\":%s,\"acquireP50Ms\":%s,\"acquireP99Ms\":%s,\"releaseP50Ms\":%s,\"releaseP99Ms\":%s}",
-                r(cycles / total * 1000), r(pct(acq, 50)), r(pct(acq, 99)), r(pct(rel, 50)), r(pct(rel, 99))), List.of(c));
+        double cpuUs = (cpuNanos() - cpu0) / 1e3 / cycles;
+        done(String.format("{\"cyclesPerSec\":%s,\"acquireP50Ms\":%s,\"acquireP99Ms\":%s,\"releaseP50Ms\":%s,\"releaseP99Ms\":%s,\"clientCpuUsPerCycle\":%s}",
+                r(cycles / total * 1000), r(pct(acq, 50)), r(pct(acq, 99)), r(pct(rel, 50)), r(pct(rel, 99)), r(cpuUs)), List.of(c));
     }
 
     static void w2() throws Exception {
         int sessions = size("w2Sessions"), cycles = size("w2Cycles");
         List<CuratorFramework> cl = clients(sessions);
-        ready();
         AtomicInteger inside = new AtomicInteger(), violations = new AtomicInteger();
         List<Double> waits = Collections.synchronizedList(new ArrayList<>());
-        List<Thread> threads = new ArrayList<>();
+        contend(cl, Math.max(1, warmup() / sessions), inside, violations, null); // warm-up, same code path
+        ready();
+        long cpu0 = cpuNanos();
         long start = System.nanoTime();
+        contend(cl, cycles, inside, violations, waits);
+        double total = ms(start);
+        double cpuUs = (cpuNanos() - cpu0) / 1e3 / (sessions * cycles);
+        done(String.format("{\"handoffsPerSec\":%s,\"waitP50Ms\":%s,\"waitP99Ms\":%s,\"violations\":%d,\"clientCpuUsPerHandoff\":%s}",
+                r(sessions * cycles / total * 1000), r(pct(waits, 50)), r(pct(waits, 99)), violations.get(), r(cpuUs)), cl);
+    }
+
+    /** Every session takes the mutex `cycles` times; the exclusion check yields inside the critical section so it can fail. */
+    static void contend(List<CuratorFramework> cl, int cycles, AtomicInteger inside, AtomicInteger violations, List<Double> waits) throws Exception {
+        List<Thread> threads = new ArrayList<>();
         for (CuratorFramework c : cl) {
             Thread t = new Thread(() -> {
                 try {
@@ -126,8 +150,9 @@ public class CuratorBench {
                     for (int i = 0; i < cycles; i++) {
                         long t0 = System.nanoTime();
                         m.acquire();
-                        waits.add(ms(t0));
+                        if (waits != null) waits.add(ms(t0));
                         if (inside.incrementAndGet() > 1) violations.incrementAndGet();
+                        Thread.yield();
                         inside.decrementAndGet();
                         m.release();
                     }
@@ -137,9 +162,6 @@ public class CuratorBench {
             t.start();
         }
         for (Thread t : threads) t.join();
-        double total = ms(start);
-        done(String.format("{\"handoffsPerSec\":%s,\"waitP50Ms\":%s,\"waitP99Ms\":%s,\"violations\":%d}",
-                r(sessions * cycles / total * 1000), r(pct(waits, 50)), r(pct(waits, 99)), violations.get()), cl);
     }
 
     static void w3() throws Exception {
@@ -245,16 +267,26 @@ public class CuratorBench {
         int flows = size("w6Flows"), cycles = size("w6Cycles");
         CuratorFramework c = client();
         InterProcessMutex m = new InterProcessMutex(c, "/w6"); // one object shared by threads
-        ready();
         AtomicInteger inside = new AtomicInteger(), violations = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
+        flows(m, flows, Math.max(1, warmup() / flows), inside, violations); // warm-up
+        ready();
+        long cpu0 = cpuNanos();
         long start = System.nanoTime();
+        flows(m, flows, cycles, inside, violations);
+        double total = ms(start);
+        double cpuUs = (cpuNanos() - cpu0) / 1e3 / (flows * cycles);
+        done(String.format("{\"handoffsPerSec\":%s,\"violations\":%d,\"clientCpuUsPerHandoff\":%s}", r(flows * cycles / total * 1000), violations.get(), r(cpuUs)), List.of(c));
+    }
+
+    static void flows(InterProcessMutex m, int flows, int cycles, AtomicInteger inside, AtomicInteger violations) throws Exception {
+        List<Thread> threads = new ArrayList<>();
         for (int f = 0; f < flows; f++) {
             Thread t = new Thread(() -> {
                 try {
                     for (int i = 0; i < cycles; i++) {
                         m.acquire();
                         if (inside.incrementAndGet() > 1) violations.incrementAndGet();
+                        Thread.yield();
                         inside.decrementAndGet();
                         m.release();
                     }
@@ -264,6 +296,5 @@ public class CuratorBench {
             t.start();
         }
         for (Thread t : threads) t.join();
-        done(String.format("{\"handoffsPerSec\":%s,\"violations\":%d}", r(flows * cycles / ms(start) * 1000), violations.get()), List.of(c));
     }
 }

@@ -55,8 +55,16 @@ export async function runCurator(server: Server, workload: WorkloadName, sizes: 
   for (const [k, v] of Object.entries(result)) if (typeof v === 'number') figures[k] = v;
   const packets = after.packets - before.packets;
   const watches = after.watches - before.watches;
-  if (workload === 'W1' || workload === 'W1L') figures.requestsPerCycle = round(packets / sizes.w1Cycles);
-  if (workload === 'W2') figures.requestsPerAcquisition = round(packets / (sizes.w2Sessions * sizes.w2Cycles));
+  const writes = after.writes - before.writes;
+  if (workload === 'W1' || workload === 'W1L') {
+    figures.requestsPerCycle = round(packets / sizes.w1Cycles);
+    figures.writesPerCycle = round(writes / sizes.w1Cycles);
+  }
+  if (workload === 'W2') {
+    figures.requestsPerAcquisition = round(packets / (sizes.w2Sessions * sizes.w2Cycles));
+    figures.writesPerHandoff = round(writes / (sizes.w2Sessions * sizes.w2Cycles));
+  }
+  if (workload === 'W6') figures.writesPerHandoff = round(writes / (sizes.w6Flows * sizes.w6Cycles));
   if (workload === 'W3') figures.watchNotificationsPerHandoff = round(watches / sizes.w3Waiters);
   return figures;
 }

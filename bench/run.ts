@@ -23,6 +23,7 @@ const { values } = parseArgs({
 });
 
 const FULL: Sizes = {
+  warmup: 500,
   w1Cycles: 2000,
   w2Sessions: 8,
   w2Cycles: 250,
@@ -34,6 +35,7 @@ const FULL: Sizes = {
   w6Cycles: 250,
 };
 const QUICK: Sizes = {
+  warmup: 10,
   w1Cycles: 50,
   w2Sessions: 3,
   w2Cycles: 10,

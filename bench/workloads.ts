@@ -3,7 +3,7 @@
  * returns its figures; `bench/run.ts` prints and compares them.
  */
 import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type LockOptions, ZkClient } from '../recipes/index.js';
-import { monitor } from '../src/testing/index.js';
+import { fourLetterWord, monitor } from '../src/testing/index.js';
 import { mean, percentile, round } from './stats.js';
 
 export interface Server {
@@ -15,6 +15,8 @@ export interface Server {
 export type Figures = Record<string, number>;
 
 export interface Sizes {
+  /** Warm-up cycles before every measured workload (both libraries get the same). */
+  warmup: number;
   w1Cycles: number;
   w2Sessions: number;
   w2Cycles: number;
@@ -28,11 +30,22 @@ export interface Sizes {
 
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
-/** Server-wide request and watch-notification counters (mntr), for per-operation figures. */
-export async function counters(server: Server): Promise<{ packets: number; watches: number }> {
-  const m = await monitor(server.host, server.port);
+/** Client CPU (user + system, µs) of this process since `from`: the Node side's cost per operation. */
+const cpuUs = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+};
+
+/** An await inside the critical section, so the exclusion check can fail. */
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+/** Server-wide counters (mntr, srvr): requests, watch notifications and writes (every write, failed ones included, takes a zxid). */
+export async function counters(server: Server): Promise<{ packets: number; watches: number; writes: number }> {
+  const [m, srvr] = await Promise.all([monitor(server.host, server.port), fourLetterWord(server.host, server.port, 'srvr')]);
   const n = (k: string) => Number(m[k] ?? 0);
+  const zxid = /Zxid: (0x[0-9a-f]+)/.exec(srvr)?.[1];
   return {
+    writes: zxid ? Number(BigInt(zxid) & 0xffffffffn) : Number.NaN,
     packets: n('zk_packets_received'),
     watches:
       n('zk_sum_node_deleted_watch_count') +
@@ -59,18 +72,19 @@ export function w1(server: Server, sizes: Sizes, ns: string): Promise<Figures> {
   return uncontended(server, sizes, ns, {});
 }
 
-/** W1 with `removeEmptyParent: { afterMs: 1000 }`: the lock parent is not deleted and re-created every cycle. */
+/** W1 with `removeEmptyParent: true`: the lock parent deleted and re-created every cycle (what a 3.4 server costs). */
 export function w1lazy(server: Server, sizes: Sizes, ns: string): Promise<Figures> {
-  return uncontended(server, sizes, ns, { removeEmptyParent: { afterMs: 1000 } });
+  return uncontended(server, sizes, ns, { removeEmptyParent: true });
 }
 
 async function uncontended(server: Server, sizes: Sizes, ns: string, options: LockOptions): Promise<Figures> {
   const [client] = await clients(server, 1, ns);
   const mutex = new InterProcessMutex(client!, '/w1', options);
-  for (let i = 0; i < 20; i++) await (await mutex.acquire()).release(); // warm-up
+  for (let i = 0; i < sizes.warmup; i++) await (await mutex.acquire()).release();
   const acquire: number[] = [];
   const release: number[] = [];
   const before = await counters(server);
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < sizes.w1Cycles; i++) {
     const t0 = process.hrtime.bigint();
@@ -81,10 +95,13 @@ async function uncontended(server: Server, sizes: Sizes, ns: string, options: Lo
     release.push(ms(t1));
   }
   const total = ms(start);
+  const cpu = cpuUs(cpu0);
   const after = await counters(server);
   await closeAll([client!]);
   return {
     cyclesPerSec: round((sizes.w1Cycles / total) * 1000),
+    clientCpuUsPerCycle: round(cpu / sizes.w1Cycles),
+    writesPerCycle: round((after.writes - before.writes) / sizes.w1Cycles),
     acquireP50Ms: round(percentile(acquire, 50)),
     acquireP99Ms: round(percentile(acquire, 99)),
     releaseP50Ms: round(percentile(release, 50)),
@@ -99,27 +116,35 @@ export async function w2(server: Server, sizes: Sizes, ns: string): Promise<Figu
   let inside = 0;
   let violations = 0;
   const waits: number[] = [];
+  const contend = (cycles: number, record: boolean) =>
+    Promise.all(
+      list.map(async (client) => {
+        const mutex = new InterProcessMutex(client, '/w2');
+        for (let i = 0; i < cycles; i++) {
+          const t0 = process.hrtime.bigint();
+          const lease = await mutex.acquire();
+          if (record) waits.push(ms(t0));
+          if (++inside > 1) violations++;
+          await yieldNow();
+          inside--;
+          await lease.release();
+        }
+      }),
+    );
+  await contend(Math.max(1, Math.round(sizes.warmup / sizes.w2Sessions)), false); // warm-up, same code path
   const before = await counters(server);
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
-  await Promise.all(
-    list.map(async (client) => {
-      const mutex = new InterProcessMutex(client, '/w2');
-      for (let i = 0; i < sizes.w2Cycles; i++) {
-        const t0 = process.hrtime.bigint();
-        const lease = await mutex.acquire();
-        waits.push(ms(t0));
-        if (++inside > 1) violations++;
-        inside--;
-        await lease.release();
-      }
-    }),
-  );
+  await contend(sizes.w2Cycles, true);
   const total = ms(start);
+  const cpu = cpuUs(cpu0);
   const after = await counters(server);
   await closeAll(list);
   const acquisitions = sizes.w2Sessions * sizes.w2Cycles;
   return {
     handoffsPerSec: round((acquisitions / total) * 1000),
+    clientCpuUsPerHandoff: round(cpu / acquisitions),
+    writesPerHandoff: round((after.writes - before.writes) / acquisitions),
     waitP50Ms: round(percentile(waits, 50)),
     waitP99Ms: round(percentile(waits, 99)),
     violations,
@@ -229,20 +254,34 @@ export async function w6(server: Server, sizes: Sizes, ns: string): Promise<Figu
   const mutex = new InterProcessMutex(client!, '/w6');
   let inside = 0;
   let violations = 0;
+  const flows = (cycles: number) =>
+    Promise.all(
+      Array.from({ length: sizes.w6Flows }, async () => {
+        for (let i = 0; i < cycles; i++) {
+          const lease = await mutex.acquire();
+          if (++inside > 1) violations++;
+          await yieldNow();
+          inside--;
+          await lease.release();
+        }
+      }),
+    );
+  await flows(Math.max(1, Math.round(sizes.warmup / sizes.w6Flows))); // warm-up
+  const before = await counters(server);
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: sizes.w6Flows }, async () => {
-      for (let i = 0; i < sizes.w6Cycles; i++) {
-        const lease = await mutex.acquire();
-        if (++inside > 1) violations++;
-        inside--;
-        await lease.release();
-      }
-    }),
-  );
+  await flows(sizes.w6Cycles);
   const total = ms(start);
+  const cpu = cpuUs(cpu0);
+  const after = await counters(server);
   await closeAll([client!]);
-  return { handoffsPerSec: round(((sizes.w6Flows * sizes.w6Cycles) / total) * 1000), violations };
+  const handoffs = sizes.w6Flows * sizes.w6Cycles;
+  return {
+    handoffsPerSec: round((handoffs / total) * 1000),
+    clientCpuUsPerHandoff: round(cpu / handoffs),
+    writesPerHandoff: round((after.writes - before.writes) / handoffs),
+    violations,
+  };
 }
 
 export const WORKLOADS = { W1: w1, W1L: w1lazy, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 } as const;
