@@ -32,6 +32,7 @@ import {
   TypedEvents,
   validatePath,
   validateTimeout,
+  WAIT_OVER,
   type ZkClient,
 } from '../src/index.js';
 import { type Participant, readParticipants } from './participants.js';
@@ -339,7 +340,7 @@ export class LeaderLatch implements AsyncDisposable {
       });
     } finally {
       this.#poke = undefined;
-      iteration.abort();
+      iteration.abort(WAIT_OVER);
     }
   }
 }

@@ -40,6 +40,7 @@ import {
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
 import { SessionHandle } from './session-handle.js';
 import { TypedEvents } from './typed-events.js';
+import { DeadlineTimer } from './deadline-timer.js';
 
 /** Options of {@link ZkClient}. */
 export interface ZkClientOptions {
@@ -171,6 +172,7 @@ export class ZkClient {
   /** The handle (session) for which the namespace is known to exist. */
   #namespaceDone: SessionHandle | undefined;
   readonly #inflight = new Set<(error: ZkRecipesError) => void>();
+  readonly #deadlines = new DeadlineTimer();
   /** Whether the server speaks create2 / createContainer (3.5+); learned from its first answer. */
   #create2: boolean | undefined;
 
@@ -308,6 +310,7 @@ export class ZkClient {
     this.#setState(ConnectionState.CLOSED);
     clearTimeout(this.#lostTimer);
     for (const fail of [...this.#inflight]) fail(new ClientClosedError());
+    this.#deadlines.clear();
     this.#watches.settleAll('CLIENT_CLOSED', (p) => this.#toUserPath(p));
     const handle = this.#handle;
     if (wasStarted && handle) await handle.close();
@@ -638,26 +641,38 @@ export class ZkClient {
     signal: AbortSignal | undefined,
     issue: (cb: (error: unknown, result?: T) => void) => void,
   ): Promise<T> {
-    return settleWithin<T>(
-      (resolve, reject) => {
-        const failInflight = (error: ZkRecipesError) => reject(error);
-        this.#inflight.add(failInflight);
-        try {
-          issue((error, result) => {
-            if (error) {
-              const code = (error as { code?: unknown }).code;
-              reject(typeof code === 'number' ? errorFromZkCode(code, this.#toUserPath(wirePath)) : error);
-            } else resolve(result as T);
-          });
-        } catch (error) {
-          reject(new ZkRecipesError('UNEXPECTED', `${name} ${wirePath}: the wire client threw: ${String(error)}`, { cause: error }));
-        }
-        return () => this.#inflight.delete(failInflight);
-      },
-      timeoutMs,
-      () => new OperationTimeoutError(name, this.#toUserPath(wirePath), timeoutMs),
-      signal,
-    );
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      // The happy path allocates no timer and no error: one shared deadline timer, errors made
+      // only when something failed.
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        removeDeadline();
+        this.#inflight.delete(failInflight);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const failInflight = (error: ZkRecipesError) => finish(() => reject(error));
+      const onAbort = () => finish(() => reject(signal?.reason));
+      const removeDeadline = this.#deadlines.add(timeoutMs, () =>
+        finish(() => reject(new OperationTimeoutError(name, this.#toUserPath(wirePath), timeoutMs))),
+      );
+      this.#inflight.add(failInflight);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        issue((error, result) => {
+          if (!error) return finish(() => resolve(result as T));
+          const code = (error as { code?: unknown }).code;
+          finish(() => reject(typeof code === 'number' ? errorFromZkCode(code, this.#toUserPath(wirePath)) : error));
+        });
+      } catch (error) {
+        finish(() =>
+          reject(new ZkRecipesError('UNEXPECTED', `${name} ${wirePath}: the wire client threw: ${String(error)}`, { cause: error })),
+        );
+      }
+    });
   }
 
   async #mkdirpWire(handle: SessionHandle, wirePath: string, timeoutMs: number, signal?: AbortSignal, container = false): Promise<void> {

@@ -53,6 +53,6 @@ export {
   SILENT_LOGGER,
   publish,
 } from './diagnostics.js';
-export { deadlineOf, waitForWatch, type WatchWaitOptions } from './wait.js';
+export { deadlineOf, WAIT_OVER, waitForWatch, type WatchWaitOptions } from './wait.js';
 export { settleByDeadline, waitBudget, type DeadlineOptions } from './deadline.js';
 export { MAX_TIMEOUT_MS, JUTE_MAX_BUFFER, checkTimeoutMs, checkQueueNodeData } from './limits.js';

@@ -63,7 +63,10 @@ const stateHandlers = new WeakMap<Lease, (state: ConnectionState) => void>();
 /** A held lock (or lease, or re-entrant hold). `await using lease = await mutex.acquire()` releases it. */
 export class Lease implements AsyncDisposable {
   readonly #init: LeaseInit;
-  readonly #controller = new AbortController();
+  /** Made when `signal` is first read: a lease nobody watches costs no controller and no error. */
+  #controller: AbortController | undefined;
+  /** Why ownership ended (loss), or undefined while it lasts. */
+  #lostReason: OwnershipLostError | undefined;
   readonly #offState: () => void;
   readonly #heldSince = Date.now();
   #released = false;
@@ -84,7 +87,7 @@ export class Lease implements AsyncDisposable {
 
   /** True while this hold is in force: not released, and ownership not lost (without starting the node watch that `signal` starts). */
   get valid(): boolean {
-    return !this.#released && !this.#controller.signal.aborted;
+    return !this.#released && this.#lostReason === undefined;
   }
 
   /** Our lock node's path (relative to the client's namespace). */
@@ -110,17 +113,23 @@ export class Lease implements AsyncDisposable {
   get signal(): AbortSignal {
     // Watch our own node only for callers who look at the signal: it also aborts when an operator
     // deletes the node, at the cost of one request that plain acquire/release loops do not pay.
+    if (!this.#controller) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.#lostReason) controller.abort(this.#lostReason);
+      else if (this.#released) controller.abort(new OwnershipLostError(this.#init.lockPath, 'RELEASED'));
+    }
     if (!this.#watchingNode && !this.#controller.signal.aborted) {
       this.#watchingNode = true;
-      void this.#watchNode();
+      void this.#watchNode(this.#controller.signal);
     }
     return this.#controller.signal;
   }
 
-  async #watchNode(): Promise<void> {
+  async #watchNode(signal: AbortSignal): Promise<void> {
     try {
       for (;;) {
-        const watched = await this.#init.client.watchData(this.#init.nodePath, { signal: this.#controller.signal });
+        const watched = await this.#init.client.watchData(this.#init.nodePath, { signal });
         const event = await watched.changed;
         if (event.type === 'NODE_DELETED') return this.#lost('DELETED');
         if (event.type !== 'NODE_DATA_CHANGED') return; // session lost or client closed: the state listener handles it
@@ -132,17 +141,19 @@ export class Lease implements AsyncDisposable {
   }
 
   #lost(state: string): void {
-    if (this.#controller.signal.aborted) return;
+    if (this.#lostReason || this.#released) return;
     this.#init.client.logger.warn(`zk-recipes: ownership of ${this.#init.lockPath} lost (${state})`, { nodePath: this.#init.nodePath });
     publish('zk-recipes:lease:lost', { path: this.#init.lockPath, nodePath: this.#init.nodePath, state });
     const reason = new OwnershipLostError(this.#init.lockPath, state);
+    this.#lostReason = reason;
     this.#init.onLost?.(reason);
-    this.#abort(reason);
+    this.#abort(() => reason);
   }
 
-  #abort(reason: Error): void {
+  #abort(reason: () => Error): void {
     this.#offState();
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    const controller = this.#controller;
+    if (controller && !controller.signal.aborted) controller.abort(reason());
   }
 
   /**
@@ -175,7 +186,7 @@ export class Lease implements AsyncDisposable {
     if (this.#released) throw new AlreadyReleasedError(`The lease on ${this.#init.lockPath}`);
     this.#init.assertMayRelease?.();
     this.#released = true;
-    this.#abort(new OwnershipLostError(this.#init.lockPath, 'RELEASED'));
+    this.#abort(() => new OwnershipLostError(this.#init.lockPath, 'RELEASED'));
     await this.#init.release();
     publish('zk-recipes:release', { path: this.#init.lockPath, nodePath: this.#init.nodePath, holdMs: Date.now() - this.#heldSince });
   }

@@ -45,20 +45,42 @@ export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined): Re
 
 /**
  * Runs `attempt` until it succeeds, fails with a non-retryable error, the policy is exhausted,
- * or `signal` aborts (then rejects with the signal's reason).
+ * or `signal` aborts (then rejects with the signal's reason). The first attempt runs bare: the
+ * retry machinery (p-retry, its closures and timers) is entered only once an attempt has failed,
+ * so a request that succeeds pays nothing for it.
  */
 export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
   signal?.throwIfAborted();
+  let first: unknown;
   try {
-    return await pRetry(attempt, {
-      retries: policy.maxRetries,
-      factor: 2,
-      minTimeout: policy.baseSleepMs,
-      maxTimeout: policy.maxSleepMs,
-      randomize: true,
-      signal,
-      shouldRetry: ({ error }) => isRetryable(error),
-    });
+    return await attempt(1);
+  } catch (error) {
+    if (!isRetryable(error) || policy.maxRetries === 0) throw error;
+    if (signal?.aborted) throw signal.reason;
+    first = error;
+  }
+  try {
+    // p-retry sees the first failure as its own first attempt (rethrown at once), so its backoff
+    // schedule and attempt numbers are exactly those of a run that started with it.
+    let replayed = false;
+    return await pRetry(
+      (n) => {
+        if (!replayed) {
+          replayed = true;
+          return Promise.reject(first);
+        }
+        return attempt(n);
+      },
+      {
+        retries: policy.maxRetries,
+        factor: 2,
+        minTimeout: policy.baseSleepMs,
+        maxTimeout: policy.maxSleepMs,
+        randomize: true,
+        signal,
+        shouldRetry: ({ error }) => isRetryable(error),
+      },
+    );
   } catch (error) {
     // p-retry wraps the abort; callers expect the signal's own reason.
     if (signal?.aborted) throw signal.reason;

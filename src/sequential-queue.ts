@@ -10,7 +10,7 @@ import { checkTimeoutMs } from './limits.js';
 import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, protectedUuidOf, sortBySequence, validatePath } from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type Stat } from './types.js';
-import { waitForWatch } from './wait.js';
+import { WAIT_OVER, waitForWatch } from './wait.js';
 
 /** What a predicate decides for our node, given every contender sorted by sequence. */
 export type TurnDecision = { readonly acquired: true } | { readonly acquired: false; readonly watch: string };
@@ -301,7 +301,7 @@ export class SequentialQueue {
           subscribe: options.subscribe,
         });
       } finally {
-        iteration.abort(); // drops our listener of the children watch
+        iteration.abort(WAIT_OVER); // drops our listener of the children watch
       }
     }
   }
@@ -331,7 +331,7 @@ export class SequentialQueue {
       });
       return event?.type === 'NODE_DELETED';
     } finally {
-      iteration.abort(); // removes the watch listener if something else woke us
+      iteration.abort(WAIT_OVER); // removes the watch listener if something else woke us
     }
   }
 

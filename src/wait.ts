@@ -7,6 +7,12 @@ import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
 import type { WatchEvent } from './types.js';
 
+/**
+ * The reason an internal wait aborts its own per-iteration signal with once it is over. Without
+ * one, `abort()` builds a DOMException (with a stack trace) on every hand-off.
+ */
+export const WAIT_OVER: Error = new Error('zk-recipes: internal wait over');
+
 /** Options of {@link waitForWatch}. */
 export interface WatchWaitOptions {
   /** Epoch ms; past it the wait rejects with `onTimeout()`. */
