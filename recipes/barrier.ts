@@ -67,10 +67,10 @@ export class DistributedBarrier {
     });
   }
 
-  async #wait(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {
+  async #wait(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       const round = new AbortController();
-      const both = AbortSignal.any([signal, round.signal]);
+      const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
       try {
         // getData, not exists: a watch on a missing node would stay on the server (Curator's note too).
         const watched = await this.client.watchData(this.path, { signal: both }).catch((error: unknown) => {

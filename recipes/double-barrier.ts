@@ -69,15 +69,15 @@ export class DistributedDoubleBarrier {
     });
   }
 
-  async #enter(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {
+  async #enter(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<void> {
     const readyPath = joinPath(this.path, READY_NODE);
     // Never cut in flight: an abandoned create could land after we gave up and count as a member.
     await this.client.createInSession(this.#ourPath, localAddressBytes(), { mode: CreateMode.EPHEMERAL, createParents: true, signal });
     try {
       for (;;) {
-        signal.throwIfAborted();
+        signal?.throwIfAborted();
         const round = new AbortController();
-        const both = AbortSignal.any([signal, round.signal]);
+        const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
         try {
           const ready = await this.client.watchExists(readyPath, { signal: both });
           if (ready.value !== null) return;
@@ -114,7 +114,7 @@ export class DistributedDoubleBarrier {
     });
   }
 
-  async #leave(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<void> {
+  async #leave(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<void> {
     try {
       for (;;) {
         const { children } = await this.client.getChildren(this.path, { signal }).catch((error: unknown) => {
@@ -132,7 +132,7 @@ export class DistributedDoubleBarrier {
         const watchName = ourIndex === 0 ? members[members.length - 1] : members[0];
         if (ourIndex > 0) await this.#deleteOurs();
         const round = new AbortController();
-        const both = AbortSignal.any([signal, round.signal]);
+        const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;
         try {
           const watched = await this.client
             .watchData(joinPath(this.path, watchName as string), { signal: both })

@@ -163,7 +163,7 @@ export class InterProcessSemaphoreV2 {
    * ever; holding it across the whole request means a waiter never holds part while another
    * all-or-none acquirer waits (same layout, so Curator still interoperates).
    */
-  async #acquireAll(qty: number, deadline: number | undefined, timeoutMs: number, signal: AbortSignal): Promise<Lease[]> {
+  async #acquireAll(qty: number, deadline: number | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<Lease[]> {
     const onTimeout = () => new LockTimeoutError(this.path, timeoutMs);
     const remaining = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
     let gate: Lease;
@@ -217,7 +217,7 @@ export class InterProcessSemaphoreV2 {
     }
   }
 
-  async #takeLease(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal): Promise<Lease> {
+  async #takeLease(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<Lease> {
     const node = await this.#leases.join(LEASE_NODE_NAME, this.#data, { signal });
     try {
       const count = 'count' in this.#limit ? this.#limit.count : undefined;

@@ -27,9 +27,11 @@ export interface DeadlineOptions<T> {
  * Runs `work(signal)`; its `signal` aborts at the deadline or when the caller's signal aborts,
  * and the returned promise settles then (after at most `graceMs` of clean-up while connected).
  */
-export function settleByDeadline<T>(work: (signal: AbortSignal) => Promise<T>, options: DeadlineOptions<T>): Promise<T> {
-  const controller = new AbortController();
+export function settleByDeadline<T>(work: (signal: AbortSignal | undefined) => Promise<T>, options: DeadlineOptions<T>): Promise<T> {
   const { deadline, signal } = options;
+  // Nothing can stop this wait: run the work as it is (no controller, no wrapper on a hot path).
+  if (deadline === undefined && signal === undefined) return work(undefined);
+  const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
     let answered = false;
     let timer: NodeJS.Timeout | undefined;

@@ -102,6 +102,7 @@ export class SessionHandle {
   #retired = false;
   #connectedOnce = false;
   readonly #frames = new FrameSplitter();
+  #corked: Socket | undefined;
 
   constructor(connectString: string, sessionTimeoutMs: number, events: SessionHandleEvents) {
     this.#requestedTimeoutMs = sessionTimeoutMs;
@@ -166,6 +167,21 @@ export class SessionHandle {
     if (header.err !== 0) pending.callback({ code: header.err });
     else pending.callback(null, parseCreate2Response(frame));
     return true;
+  }
+
+  /**
+   * Requests issued in one tick (a create and its listing, a delete and its parent's) leave in
+   * one write: the wire library writes each request on its own, one syscall apiece.
+   */
+  #batch(): void {
+    const socket = this.#cm.socket;
+    if (!socket || this.#corked === socket || this.#cm.state !== WIRE_CONNECTED) return;
+    this.#corked = socket;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = undefined;
+      socket.uncork();
+    });
   }
 
   /** The negotiated session timeout once connected. */
@@ -233,6 +249,7 @@ export class SessionHandle {
   }
 
   create(path: string, data: Buffer | null | undefined, acl: readonly Acl[], mode: number, cb: Callback<string>): void {
+    this.#batch();
     const done = (error: unknown, created?: string) => cb(error, created);
     if (data) this.#client.create(path, data, toWireAcl(acl) as zookeeper.ACL[], mode, done as never);
     else this.#client.create(path, toWireAcl(acl) as zookeeper.ACL[], mode, done as never);
@@ -249,6 +266,7 @@ export class SessionHandle {
     mode: number,
     cb: Callback<{ path: string; stat: Stat }>,
   ): void {
+    this.#batch();
     const header = new jute.protocol.RequestHeader();
     header.type = mode === 4 ? OP_CREATE_CONTAINER : OP_CREATE2;
     const payload = new jute.protocol.CreateRequest();
@@ -260,6 +278,7 @@ export class SessionHandle {
   }
 
   getData(path: string, watcher: Watcher | undefined, cb: Callback<{ data: Buffer; stat: Stat }>): void {
+    this.#batch();
     const done = (error: unknown, data?: Buffer, stat?: WireStat) =>
       error ? cb(error) : cb(null, { data: data ?? Buffer.alloc(0), stat: statFromWire(stat as WireStat) });
     const w = wireWatcher(watcher);
@@ -268,6 +287,7 @@ export class SessionHandle {
   }
 
   exists(path: string, watcher: Watcher | undefined, cb: Callback<Stat | null>): void {
+    this.#batch();
     const done = (error: unknown, stat?: WireStat | null) => (error ? cb(error) : cb(null, stat ? statFromWire(stat) : null));
     const w = wireWatcher(watcher);
     if (w) this.#client.exists(path, w as never, done as never);
@@ -275,6 +295,7 @@ export class SessionHandle {
   }
 
   getChildren(path: string, watcher: Watcher | undefined, cb: Callback<{ children: string[]; stat: Stat }>): void {
+    this.#batch();
     const done = (error: unknown, children?: string[], stat?: WireStat) =>
       error ? cb(error) : cb(null, { children: children ?? [], stat: statFromWire(stat as WireStat) });
     const w = wireWatcher(watcher);
@@ -283,15 +304,18 @@ export class SessionHandle {
   }
 
   setData(path: string, data: Buffer | null, version: number, cb: Callback<Stat>): void {
+    this.#batch();
     this.#client.setData(path, data, version, ((error: unknown, stat?: WireStat) =>
       error ? cb(error) : cb(null, statFromWire(stat as WireStat))) as never);
   }
 
   remove(path: string, version: number, cb: Callback<void>): void {
+    this.#batch();
     this.#client.remove(path, version, ((error: unknown) => cb(error)) as never);
   }
 
   transaction(ops: readonly TransactionOp[], cb: Callback<TransactionResult[]>): void {
+    this.#batch();
     const tx = this.#client.transaction() as unknown as {
       ops: { version?: number }[];
       create(path: string, data: Buffer | undefined, acls: unknown[], mode: number): void;

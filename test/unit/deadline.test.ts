@@ -34,7 +34,7 @@ describe('settleByDeadline', () => {
     const steps: string[] = [];
     const result = settleByDeadline(
       async (signal) => {
-        await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+        await new Promise((r) => (signal as AbortSignal).addEventListener('abort', r, { once: true }));
         await sleep(30); // removing our node
         steps.push('cleaned');
         throw new Error('the work’s own error while unwinding');
