@@ -609,7 +609,9 @@ export class ZkClient {
       delivered = true;
       options.signal?.removeEventListener('abort', onAbort);
       // Watch events arrive on the socket handler: hand them to user code on a later tick.
-      setImmediate(() => settle({ type: event.type, path: this.#toUserPath(event.path) }));
+      // A microtask: off the wire library's stack (it has returned by then), without waiting a
+      // whole event-loop turn — this is the hand-off path of every lock.
+      queueMicrotask(() => settle({ type: event.type, path: this.#toUserPath(event.path) }));
     };
     const value = await this.#op(name, path, options, async (handle, full, deadline) => {
       // Listen before the request: its response and the event can arrive in one socket read.
