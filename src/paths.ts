@@ -8,8 +8,12 @@ import { InvalidPathError } from './errors.js';
 /** Curator's prefix for protected (recoverable) node names. */
 export const PROTECTED_PREFIX = '_c_';
 
+/** Paths made only of `/name` segments of ASCII letters, digits, `_` and `-`: valid by construction (every path our recipes make). */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+$/;
+
 /** Throws {@link InvalidPathError} unless `path` is a valid absolute ZooKeeper path. */
 export function validatePath(path: unknown): string {
+  if (typeof path === 'string' && PLAIN_PATH.test(path)) return path; // the common case, checked in one pass
   if (typeof path !== 'string') throw new InvalidPathError(path, 'a path must be a string');
   if (path.length === 0) throw new InvalidPathError(path, 'a path must not be empty');
   if (path[0] !== '/') throw new InvalidPathError(path, "a path must start with '/'");
