@@ -9,8 +9,7 @@ import {
   NoNodeError,
   validatePath,
   WaitTimeoutError,
-  deadlineOf,
-  settleByDeadline,
+  settleClientWait,
   waitForWatch,
   type ZkClient,
 } from '../src/index.js';
@@ -55,16 +54,8 @@ export class DistributedBarrier {
   /** Resolves once the barrier is down. WaitTimeoutError at `timeoutMs` whatever the connection does; the signal's reason on abort. */
   async waitOnBarrier(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
-    const deadline = deadlineOf(timeoutMs);
     const onTimeout = () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0);
-    await settleByDeadline((inner) => this.#wait(deadline, onTimeout, inner), {
-      deadline,
-      signal,
-      onTimeout,
-      connected: () => this.client.connected,
-      graceMs: Math.min(1000, timeoutMs ?? 1000),
-      discard: () => undefined,
-    });
+    await settleClientWait(this.client, { timeoutMs, signal, onTimeout }, (deadline, inner) => this.#wait(deadline, onTimeout, inner));
   }
 
   async #wait(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<void> {

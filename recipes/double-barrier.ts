@@ -13,8 +13,7 @@ import {
   NoNodeError,
   validatePath,
   WaitTimeoutError,
-  deadlineOf,
-  settleByDeadline,
+  settleClientWait,
   waitForWatch,
   type ZkClient,
 } from '../src/index.js';
@@ -57,16 +56,10 @@ export class DistributedDoubleBarrier {
    */
   async enter(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
-    const deadline = deadlineOf(timeoutMs);
     const onTimeout = () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0);
-    await settleByDeadline((inner) => this.#enter(deadline, onTimeout, inner), {
-      deadline,
-      signal,
-      onTimeout,
-      connected: () => this.client.connected,
-      graceMs: Math.min(1000, timeoutMs ?? 1000),
-      discard: () => this.#deleteOurs(),
-    });
+    await settleClientWait(this.client, { timeoutMs, signal, onTimeout, discard: () => this.#deleteOurs() }, (deadline, inner) =>
+      this.#enter(deadline, onTimeout, inner),
+    );
   }
 
   async #enter(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<void> {
@@ -102,16 +95,8 @@ export class DistributedDoubleBarrier {
   /** Leaves and waits until every member has left. Settles by its deadline; on timeout/abort our node is removed. */
   async leave(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options);
-    const deadline = deadlineOf(timeoutMs);
     const onTimeout = () => new WaitTimeoutError('leave', this.path, timeoutMs ?? 0);
-    await settleByDeadline((inner) => this.#leave(deadline, onTimeout, inner), {
-      deadline,
-      signal,
-      onTimeout,
-      connected: () => this.client.connected,
-      graceMs: Math.min(1000, timeoutMs ?? 1000),
-      discard: () => undefined,
-    });
+    await settleClientWait(this.client, { timeoutMs, signal, onTimeout }, (deadline, inner) => this.#leave(deadline, onTimeout, inner));
   }
 
   async #leave(deadline: number | undefined, onTimeout: () => Error, signal: AbortSignal | undefined): Promise<void> {

@@ -105,3 +105,30 @@ export function waitBudget(
   }
   return { deadline: started + timeoutMs, graceMs: Math.min(1000, timeoutMs) };
 }
+
+/**
+ * A wait on a client that settles at `timeoutMs` (with `onTimeout()`) or on abort whatever the
+ * connection does, giving its work at most min(1 s, timeoutMs) to clean up while connected.
+ * `work` gets the wait's deadline (epoch ms) and the signal that stops it.
+ */
+export function settleClientWait<T>(
+  client: { readonly connected: boolean },
+  options: {
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal;
+    readonly onTimeout: () => Error;
+    readonly discard?: (late: T) => Promise<unknown> | undefined;
+  },
+  work: (deadline: number | undefined, signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const { timeoutMs } = options;
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  return settleByDeadline((signal) => work(deadline, signal), {
+    deadline,
+    signal: options.signal,
+    onTimeout: options.onTimeout,
+    connected: () => client.connected,
+    graceMs: Math.min(1000, timeoutMs ?? 1000),
+    discard: options.discard ?? (() => undefined),
+  });
+}

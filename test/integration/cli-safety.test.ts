@@ -7,20 +7,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InterProcessMutex, InterProcessReadWriteLock, type InspectReport, LeaderLatch, SharedCount } from '../../recipes/index.js';
+import { runCli } from '../support/cli.js';
 import { eventually, expectReaped } from '../support/locks.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
 
 const ARGS = ['--import', 'tsx', 'bin/zk-recipes.ts'];
 
-async function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...ARGS, ...args, '--connect', sharedConnectString()], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(...args, '--connect', sharedConnectString());
 
 describe('zk-recipes CLI safety (real server)', () => {
   const ns = useTestNamespace();

@@ -1,19 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InterProcessMutex, InterProcessSemaphoreV2, type InspectReport, LeaderLatch } from '../../recipes/index.js';
+import { runCli } from '../support/cli.js';
 import { eventually } from '../support/locks.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
 
-async function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/zk-recipes.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 describe('zk-recipes CLI (real server)', () => {
   const ns = useTestNamespace();

@@ -16,20 +16,8 @@ import {
 } from '../../recipes/index.js';
 import { createRecordBytes, MAX_REQUEST_BYTES } from '../../src/limits.js';
 import { expectNothingLeft, expectReaped } from '../support/locks.js';
+import { warningsDuring } from '../support/warnings.js';
 import { useTestNamespace } from '../support/zk.js';
-
-async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const onWarning = (w: Error) => seen.push(`${w.name}: ${w.message}`);
-  process.on('warning', onWarning);
-  try {
-    await fn();
-    await new Promise((r) => setTimeout(r, 100));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return seen;
-}
 
 describe('hygiene (real server)', () => {
   const ns = useTestNamespace();

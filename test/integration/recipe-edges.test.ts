@@ -15,21 +15,8 @@ import {
   ZkClient,
 } from '../../recipes/index.js';
 import { expectNothingLeft } from '../support/locks.js';
+import { warningsDuring } from '../support/warnings.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
-
-/** Collects process warnings while `fn` runs (the library must print none). */
-async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const onWarning = (w: Error) => seen.push(`${w.name}: ${w.message}`);
-  process.on('warning', onWarning);
-  try {
-    await fn();
-    await new Promise((r) => setTimeout(r, 200));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return seen;
-}
 
 describe('recipe edges (real server)', () => {
   const ns = useTestNamespace();

@@ -3,7 +3,7 @@
  * listener) whose create runs in the next session; a selector across a long partition; re-entry
  * and downgrade on a hold whose session is gone. Each on servers of its own.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConnectionState,
   InterProcessMutex,
@@ -12,38 +12,16 @@ import {
   type Lease,
   LeaderSelector,
   OwnershipLostError,
-  ZkClient,
-  type ZkClientOptions,
+  type ZkClient,
 } from '../../recipes/index.js';
-import { expireSession, FaultProxy, TestingServer } from '../../src/testing/index.js';
+import { expireSession } from '../../src/testing/index.js';
 import { eventually } from '../support/locks.js';
+import { startRig, useCleanups } from '../support/rig.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason } from '../support/zk.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
-
-async function setup() {
-  const server = await TestingServer.start({ tickTimeMs: 200 });
-  cleanups.push(() => server.stop());
-  const proxy = await FaultProxy.start(server.connectString);
-  cleanups.push(() => proxy.close());
-  const client = async (viaProxy: boolean, options: Partial<ZkClientOptions> = {}) => {
-    const c = new ZkClient({
-      connectString: viaProxy ? proxy.connectString : server.connectString,
-      sessionTimeoutMs: 2000,
-      namespace: '/edge',
-      ...options,
-    });
-    cleanups.push(() => c.close());
-    await c.start();
-    return c;
-  };
-  return { server, proxy, client };
-}
+const track = useCleanups();
+const setup = () => startRig(track, { sessionTimeoutMs: 2000, namespace: '/edge' });
 
 type Acquirer = (client: ZkClient) => {
   acquire: (timeoutMs?: number) => Promise<Lease>;
@@ -147,7 +125,7 @@ describe.skipIf(faultsSkipReason)('correct at the session boundary (dedicated se
         },
       });
       s.on('error', () => undefined);
-      cleanups.push(() => s.close());
+      track(() => s.close());
       s.start();
       return s;
     };

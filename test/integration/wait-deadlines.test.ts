@@ -2,7 +2,7 @@
  * Issue 13, items 4–5: every wait settles by its own deadline whatever the connection does, and a
  * state listener that throws neither crashes the process nor stops state handling.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConnectionLossError,
   ConnectionState,
@@ -12,33 +12,16 @@ import {
   LeaderLatch,
   LockTimeoutError,
   WaitTimeoutError,
-  ZkClient,
+  type ZkClient,
   type ZkClientOptions,
 } from '../../recipes/index.js';
-import { FaultProxy, TestingServer } from '../../src/testing/index.js';
 import { eventually } from '../support/locks.js';
+import { startRig, useCleanups } from '../support/rig.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason } from '../support/zk.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
-
-async function setup(options: Partial<ZkClientOptions> = {}) {
-  const server = await TestingServer.start({ tickTimeMs: 200 });
-  cleanups.push(() => server.stop());
-  const proxy = await FaultProxy.start(server.connectString);
-  cleanups.push(() => proxy.close());
-  const client = async (viaProxy = true) => {
-    const c = new ZkClient({ connectString: viaProxy ? proxy.connectString : server.connectString, namespace: '/d', ...options });
-    cleanups.push(() => c.close());
-    await c.start();
-    return c;
-  };
-  return { server, proxy, client };
-}
+const track = useCleanups();
+const setup = (options: Partial<ZkClientOptions> = {}) => startRig(track, { namespace: '/d', ...options });
 
 /** Resolves to [outcome, elapsed ms]. */
 async function timed<T>(p: Promise<T>): Promise<[{ value?: T; error?: unknown }, number]> {
@@ -54,7 +37,7 @@ describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated
   it('link paused: acquire({ timeoutMs: 500 }) rejects with LockTimeoutError on time; tryAcquire answers within the operation timeout', async () => {
     // A long session, so the client stays "connected" (it cannot tell yet) for the whole test.
     const { proxy, client } = await setup({ sessionTimeoutMs: 30_000, operationTimeoutMs: 1_500 });
-    const a = await client();
+    const a = await client(true);
     const mutex = new InterProcessMutex(a, '/lock');
     const semaphore = new InterProcessSemaphoreV2(a, '/sem', { maxLeases: 2 });
     proxy.pause();
@@ -83,10 +66,8 @@ describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated
     await blockerLatch.start();
     await blockerLatch.awaitLeadership({ timeoutMs: 5_000 });
     await latch.start();
-    cleanups.push(
-      () => latch.close(),
-      () => blockerLatch.close(),
-    );
+    track(() => latch.close());
+    track(() => blockerLatch.close());
     await server.kill();
     await waitForState(a, ConnectionState.SUSPENDED);
     const results = await Promise.all([
@@ -107,7 +88,7 @@ describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated
 
   it('DistributedDoubleBarrier: enters abandoned while their creates are in flight leave no member; 2 of 3 real members do not pass', async () => {
     const { proxy, client } = await setup({ sessionTimeoutMs: 30_000 });
-    const clients = await Promise.all([client(), client()]);
+    const clients = await Promise.all([client(true), client(true)]);
     const direct = await client(false);
     await direct.mkdirp('/barrier');
     const members = async () => (await direct.getChildren('/barrier')).children.filter((c) => c !== 'ready');
@@ -132,7 +113,7 @@ describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated
 
   it('a state listener that throws: no crash, the error is reported, state handling goes on', async () => {
     const { proxy, client } = await setup({ sessionTimeoutMs: 4_000 });
-    const a = await client();
+    const a = await client(true);
     const reported: unknown[] = [];
     a.on('error', (e) => reported.push(e));
     a.on('state', () => {
@@ -140,7 +121,7 @@ describe.skipIf(faultsSkipReason)('waits settle by their own deadline (dedicated
     });
     const lease = await new InterProcessMutex(a, '/lock').acquire();
     const latch = new LeaderLatch(a, '/latch');
-    cleanups.push(() => latch.close());
+    track(() => latch.close());
     await latch.start();
     await latch.awaitLeadership({ timeoutMs: 5_000 });
     const states: string[] = [];
