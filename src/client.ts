@@ -9,6 +9,7 @@
  */
 import { ConnectionState, type ErrorPolicy, isConnectedState } from './connection-state.js';
 import {
+  AuthFailedError,
   ClientClosedError,
   ClientNotStartedError,
   ConnectionLossError,
@@ -21,6 +22,7 @@ import {
   ZkRecipesError,
   ZooKeeperError,
 } from './errors.js';
+import { type AclProvider, type AuthInfo, checkAcl, checkAuth, OPEN_ACL_PROVIDER } from './acl.js';
 import { type Logger, publish, SILENT_LOGGER } from './diagnostics.js';
 import { checkRequestSize, checkTimeoutMs, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
 import { parentOf, validatePath } from './paths.js';
@@ -60,6 +62,17 @@ export interface ZkClientOptions {
   readonly errorPolicy?: ErrorPolicy;
   /** Where the client and its recipes log. @default silent */
   readonly logger?: Logger;
+  /**
+   * Credentials sent on every connection of every session (`addauth`), e.g.
+   * `[{ scheme: 'digest', credentials: 'alice:secret' }]`. Refused credentials close the client
+   * with {@link AuthFailedError}; they are not retried.
+   */
+  readonly auth?: readonly AuthInfo[];
+  /**
+   * The ACL of every node created without an explicit `acl` — by the client and by every recipe
+   * (lock and lease nodes, parents, latch and barrier nodes, counters). @default open to anyone
+   */
+  readonly aclProvider?: AclProvider;
 }
 
 /**
@@ -85,10 +98,12 @@ export interface CreatedNode {
   readonly stat?: Stat;
 }
 
-type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger'>> & {
+type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger' | 'auth' | 'aclProvider'>> & {
   namespace: string;
   retry: RetryPolicy;
   logger: Logger;
+  auth: readonly AuthInfo[];
+  aclProvider: AclProvider;
 };
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -98,6 +113,15 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 /** Validates an optional per-call timeout (an integer from 0 to 2^31−1 ms: Node's timer range). */
 export function validateTimeout(name: string, value: unknown): number | undefined {
   return value === undefined ? undefined : checkTimeoutMs(name, value);
+}
+
+function resolveAclProvider(provider: AclProvider | undefined): AclProvider {
+  if (provider === undefined) return OPEN_ACL_PROVIDER;
+  if (!provider || typeof provider !== 'object') throw new InvalidArgumentError('aclProvider must be { defaultAcl, forPath? }.');
+  checkAcl(provider.defaultAcl, 'aclProvider.defaultAcl');
+  if (provider.forPath !== undefined && typeof provider.forPath !== 'function')
+    throw new InvalidArgumentError('aclProvider.forPath must be a function.');
+  return provider;
 }
 
 function resolveOptions(options: ZkClientOptions): Resolved {
@@ -123,6 +147,8 @@ function resolveOptions(options: ZkClientOptions): Resolved {
     retry: resolveRetryPolicy(options.retry),
     errorPolicy,
     logger: options.logger ?? SILENT_LOGGER,
+    auth: checkAuth(options.auth),
+    aclProvider: resolveAclProvider(options.aclProvider),
   };
 }
 
@@ -173,6 +199,8 @@ export class ZkClient {
   #namespaceDone: SessionHandle | undefined;
   readonly #inflight = new Set<(error: ZkRecipesError) => void>();
   readonly #deadlines = new DeadlineTimer();
+  /** Why the client closed by itself (refused credentials), for the errors its calls get. */
+  #closedBy: ZkRecipesError | undefined;
   /** Whether the server speaks create2 / createContainer (3.5+); learned from its first answer. */
   #create2: boolean | undefined;
 
@@ -273,7 +301,7 @@ export class ZkClient {
    * connectionTimeoutMs (the client keeps trying in the background until `close()`).
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#state === ConnectionState.CLOSED) throw new ClientClosedError('start()');
+    if (this.#state === ConnectionState.CLOSED) throw this.#closedBy ?? new ClientClosedError('start()');
     if (!this.#started) {
       this.#started = true;
       this.#openSession();
@@ -290,7 +318,7 @@ export class ZkClient {
       (resolve, reject) => {
         const off = this.on('state', (s) => {
           if (isConnectedState(s)) resolve();
-          else if (s === ConnectionState.CLOSED) reject(new ClientClosedError('blockUntilConnected()'));
+          else if (s === ConnectionState.CLOSED) reject(this.#closedBy ?? new ClientClosedError('blockUntilConnected()'));
         });
         return off;
       },
@@ -350,7 +378,7 @@ export class ZkClient {
     const mode = options.mode ?? 0;
     if (![0, 1, 2, 3, 4].includes(mode)) throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
     validatePath(path);
-    const acl = this.#validateAcl(options.acl);
+    const acl = this.#aclFor(path, options.acl);
     this.#validateData(data);
     checkRequestSize(`create ${path}`, createRecordBytes(this.#toWirePath(path), data?.length ?? 0, acl), data?.length ?? 0);
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
@@ -450,6 +478,14 @@ export class ZkClient {
     );
   }
 
+  /** A node's ACL. */
+  async getAcl(path: string, options: OperationOptions = {}): Promise<Acl[]> {
+    validatePath(path);
+    return this.#op('getAcl', path, options, (handle, full, deadline) =>
+      this.#call('getAcl', full, deadline, options.signal, (cb) => handle.getAcl(full, cb)),
+    );
+  }
+
   /** Lists a node's children (names, unsorted) with its stat. */
   async getChildren(path: string, options: OperationOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     validatePath(path);
@@ -491,19 +527,25 @@ export class ZkClient {
     if (!Array.isArray(ops) || ops.length === 0) throw new InvalidArgumentError('transaction() needs a non-empty array of operations.');
     for (const op of ops) {
       validatePath(op?.path);
-      if (op.type === 'create') this.#validateAcl(op.acl);
+      if (op.type === 'create') continue;
       else if (op.type === 'setData' || op.type === 'delete' || op.type === 'check') this.#validateVersion(op.version);
       else throw new InvalidArgumentError(`Unknown transaction operation type ${JSON.stringify((op as { type: unknown }).type)}.`);
-      if (op.type === 'create' || op.type === 'setData') this.#validateData(op.data);
+      if (op.type === 'setData') this.#validateData(op.data);
     }
+    // Creates get their ACL now (the provider's when none is given), and their data checked.
+    const resolved = ops.map((op): TransactionOp => {
+      if (op.type !== 'create') return op;
+      this.#validateData(op.data);
+      return { ...op, acl: this.#aclFor(op.path, op.acl) };
+    });
     const dataBytes = ops.reduce((n, op) => n + ((op.type === 'create' || op.type === 'setData') && op.data ? op.data.length : 0), 0);
     checkRequestSize(
       'transaction',
-      transactionBytes(ops, (p) => this.#toWirePath(p), OPEN_ACL_UNSAFE),
+      transactionBytes(resolved, (p) => this.#toWirePath(p), OPEN_ACL_UNSAFE),
       dataBytes,
     );
     return this.#op('transaction', ops[0]?.path ?? '/', options, (handle, _full, deadline) => {
-      const wireOps = ops.map((op) => ({ ...op, path: this.#toWirePath(op.path) }));
+      const wireOps = resolved.map((op) => ({ ...op, path: this.#toWirePath(op.path) }));
       return this.#call<TransactionResult[]>('transaction', wireOps[0]?.path ?? '/', deadline, options.signal, (cb) =>
         handle.transaction(wireOps, cb),
       ).then((results) => results.map((r) => (r.type === 'create' ? { type: 'create', path: this.#toUserPath(r.path) } : r)));
@@ -513,15 +555,15 @@ export class ZkClient {
   // ---- internals --------------------------------------------------------------------------
 
   #assertUsable(): void {
-    if (this.#state === ConnectionState.CLOSED) throw new ClientClosedError();
+    if (this.#state === ConnectionState.CLOSED) throw this.#closedBy ?? new ClientClosedError();
     if (!this.#started) throw new ClientNotStartedError();
   }
 
-  #validateAcl(acl: readonly Acl[] | undefined): readonly Acl[] {
-    const list = acl ?? OPEN_ACL_UNSAFE;
-    if (!Array.isArray(list) || list.length === 0)
-      throw new InvalidArgumentError('acl must be a non-empty array of { permissions, scheme, id }.');
-    return list;
+  /** The explicit ACL, else the provider's for this (user) path. */
+  #aclFor(path: string, acl: readonly Acl[] | undefined): readonly Acl[] {
+    if (acl !== undefined) return checkAcl(acl);
+    const provider = this.#options.aclProvider;
+    return provider.forPath?.(path) ?? provider.defaultAcl;
   }
 
   #validateData(data: unknown): void {
@@ -687,7 +729,7 @@ export class ZkClient {
       // The namespace itself stays persistent: it is the application's root, not a recipe parent.
       const mode = container && current.length > ns.length ? 4 : 0;
       try {
-        await this.#createWire(handle, current, null, OPEN_ACL_UNSAFE, mode, timeoutMs, signal, false);
+        await this.#createWire(handle, current, null, this.#aclFor(this.#toUserPath(current), undefined), mode, timeoutMs, signal, false);
       } catch (error) {
         if (!(error instanceof NodeExistsError)) throw error;
       }
@@ -728,11 +770,17 @@ export class ZkClient {
     // Wire events arrive on the wire library's socket handler: handle them once it has returned
     // (a microtask: before any other I/O), so no listener of ours or of the user's runs on its
     // stack, where a throw would leave the wire library half-way through its own state change.
-    const handle = new SessionHandle(this.#options.connectString, this.#options.sessionTimeoutMs, {
-      connected: () => queueMicrotask(() => this.#onConnected(handle)),
-      disconnected: () => queueMicrotask(() => this.#onDisconnected(handle)),
-      expired: () => queueMicrotask(() => this.#onSessionGone(handle)),
-    });
+    const handle = new SessionHandle(
+      this.#options.connectString,
+      this.#options.sessionTimeoutMs,
+      {
+        connected: () => queueMicrotask(() => this.#onConnected(handle)),
+        disconnected: () => queueMicrotask(() => this.#onDisconnected(handle)),
+        expired: () => queueMicrotask(() => this.#onSessionGone(handle)),
+        authFailed: () => queueMicrotask(() => this.#onAuthFailed(handle)),
+      },
+      this.#options.auth,
+    );
     this.#handle = handle;
     handle.connect();
   }
@@ -753,6 +801,19 @@ export class ZkClient {
     // we cannot hear it say so until the network heals (Curator's simulated expiry).
     clearTimeout(this.#lostTimer);
     this.#lostTimer = setTimeout(() => this.#onSessionGone(handle), handle.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs);
+  }
+
+  /** Refused credentials are final: close the client with the reason instead of reconnecting. */
+  #onAuthFailed(handle: SessionHandle): void {
+    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
+    const error = new AuthFailedError(this.#options.auth.map((a) => a.scheme).join(', '));
+    this.#closedBy = error;
+    clearTimeout(this.#lostTimer);
+    for (const fail of [...this.#inflight]) fail(error);
+    this.#deadlines.clear();
+    this.#watches.settleAll('CLIENT_CLOSED', (p) => this.#toUserPath(p));
+    handle.retire();
+    this.#setState(ConnectionState.CLOSED);
   }
 
   #onSessionGone(handle: SessionHandle): void {

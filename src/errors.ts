@@ -203,6 +203,10 @@ export function errorFromZkCode(zkCode: number, path: string): ZkRecipesError {
       return new BadVersionError(path);
     case -111:
       return new NotEmptyError(path);
+    case -102:
+      return new NoAuthError(path);
+    case -115:
+      return new AuthFailedError(path);
     case -4:
       return new ConnectionLossError(`Lost the connection to ZooKeeper during a request on ${path}.`);
     case -112:
@@ -242,5 +246,22 @@ export class CorruptDataError extends ZkRecipesError {
 export class RecipeClosedError extends ZkRecipesError {
   constructor(what: string) {
     super('RECIPE_CLOSED', `${what} was closed while this call waited. Create a new one to take part again.`);
+  }
+}
+
+/** The session's credentials do not allow this operation on this node (ZooKeeper's NO_AUTH). */
+export class NoAuthError extends ZooKeeperError {
+  constructor(path: string) {
+    super('NO_AUTH', -102, path, "this session's credentials are not allowed that on the node (its ACL); pass auth: [...] to the ZkClient");
+  }
+}
+
+/** The server refused the client's credentials (AUTH_FAILED): the client is closed, not retried. */
+export class AuthFailedError extends ZkRecipesError {
+  constructor(detail = '') {
+    super(
+      'AUTH_FAILED',
+      `ZooKeeper refused this client's credentials${detail ? ` (${detail})` : ''}; the client is closed. Check the auth option (scheme and credentials) and create a new client.`,
+    );
   }
 }

@@ -3,6 +3,7 @@
  * recipes build on. Knows nothing of recipes.
  */
 export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, validateTimeout } from './client.js';
+export { Acls, type AclProvider, type AuthInfo, digestId, OPEN_ACL_PROVIDER } from './acl.js';
 export { ConnectionState, type ErrorPolicy, isErrorState, isConnectedState } from './connection-state.js';
 export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
 export * from './errors.js';

@@ -91,6 +91,8 @@ export interface SessionHandleEvents {
   connected(): void;
   disconnected(): void;
   expired(): void;
+  /** The server refused our credentials; the wire library will not reconnect. */
+  authFailed(): void;
 }
 
 export class SessionHandle {
@@ -104,12 +106,21 @@ export class SessionHandle {
   readonly #frames = new FrameSplitter();
   #corked: Socket | undefined;
 
-  constructor(connectString: string, sessionTimeoutMs: number, events: SessionHandleEvents) {
+  constructor(
+    connectString: string,
+    sessionTimeoutMs: number,
+    events: SessionHandleEvents,
+    auth: readonly { scheme: string; credentials: string | Buffer }[] = [],
+  ) {
     this.#requestedTimeoutMs = sessionTimeoutMs;
     // retries: 0 — the wire library's own retry would re-send sequential creates blindly.
     this.#client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 100, retries: 0 });
     this.#cm = (this.#client as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
     this.#installHooks();
+    // Sent on every connection of this session, before any request (the wire library keeps them).
+    for (const { scheme, credentials } of auth) {
+      this.#client.addAuthInfo(scheme, Buffer.isBuffer(credentials) ? credentials : Buffer.from(credentials, 'utf8'));
+    }
     this.#client.on('state', (state: { name: string }) => {
       if (this.#retired) return;
       if (state.name === 'SYNC_CONNECTED') {
@@ -118,6 +129,7 @@ export class SessionHandle {
         events.connected();
       } else if (state.name === 'DISCONNECTED') events.disconnected();
       else if (state.name === 'EXPIRED') events.expired();
+      else if (state.name === 'AUTH_FAILED') events.authFailed();
     });
   }
 
@@ -301,6 +313,17 @@ export class SessionHandle {
     const w = wireWatcher(watcher);
     if (w) this.#client.getChildren(path, w as never, done as never);
     else this.#client.getChildren(path, done as never);
+  }
+
+  getAcl(path: string, cb: Callback<Acl[]>): void {
+    this.#batch();
+    this.#client.getACL(path, ((error: unknown, acls?: { permission: number; id: { scheme: string; id: string } }[]) =>
+      error
+        ? cb(error)
+        : cb(
+            null,
+            (acls ?? []).map((a) => ({ permissions: a.permission, scheme: a.id.scheme, id: a.id.id })),
+          )) as never);
   }
 
   setData(path: string, data: Buffer | null, version: number, cb: Callback<Stat>): void {

@@ -2,6 +2,7 @@
  * Per-test isolation: each test gets its own namespace (`/t-<uuid>`) and the clients it makes
  * are closed and the namespace removed afterwards.
  */
+import type { AuthInfo } from '../acl.js';
 import { randomUUID } from 'node:crypto';
 import { ZkClient, type ZkClientOptions } from '../client.js';
 import { joinPath } from '../paths.js';
@@ -13,9 +14,13 @@ export class TestNamespace {
   readonly namespace: string;
   readonly #clients = new Set<ZkClient>();
 
-  constructor(connectString: string, namespace = `/t-${randomUUID()}`) {
+  readonly #adminAuth: readonly AuthInfo[];
+
+  /** `adminAuth`: credentials of the clean-up client (e.g. a superuser), for nodes made under restrictive ACLs. */
+  constructor(connectString: string, namespace = `/t-${randomUUID()}`, adminAuth: readonly AuthInfo[] = []) {
     this.connectString = connectString;
     this.namespace = namespace;
+    this.#adminAuth = adminAuth;
   }
 
   /** Clients made here and not yet cleaned up. */
@@ -62,7 +67,7 @@ export class TestNamespace {
   async cleanup(): Promise<void> {
     await Promise.all([...this.#clients].map((c) => c.close()));
     this.#clients.clear();
-    const admin = new ZkClient({ connectString: this.connectString, sessionTimeoutMs: 4000 });
+    const admin = new ZkClient({ connectString: this.connectString, sessionTimeoutMs: 4000, auth: this.#adminAuth });
     try {
       await admin.start();
       await deleteRecursive(admin, this.namespace);

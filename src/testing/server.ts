@@ -2,6 +2,7 @@
  * TestingServer: one real ZooKeeper server for tests, on a free loopback port with a temp data
  * dir, started from a local install (or Docker when that is all there is).
  */
+import { digestId } from '../acl.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,11 @@ export interface TestingServerOptions {
   readonly port?: number;
   /** Java system properties, e.g. `{ 'znode.container.checkIntervalMs': '500' }` to reap containers fast. */
   readonly systemProperties?: Readonly<Record<string, string>>;
+  /**
+   * A ZooKeeper superuser (digest scheme) that may do anything whatever a node's ACL says — for
+   * test clean-up of nodes made under restrictive ACLs. Authenticate with `auth: [{ scheme: 'digest', credentials: 'user:password' }]`.
+   */
+  readonly superUser?: { readonly user: string; readonly password: string };
 }
 
 interface DockerContainer {
@@ -66,7 +72,12 @@ export class TestingServer {
       tickTimeMs,
       minSessionTimeoutMs: options.minSessionTimeoutMs,
       maxSessionTimeoutMs: options.maxSessionTimeoutMs,
-      systemProperties: options.systemProperties,
+      systemProperties: {
+        ...options.systemProperties,
+        ...(options.superUser
+          ? { 'zookeeper.DigestAuthenticationProvider.superDigest': digestId(options.superUser.user, options.superUser.password) }
+          : {}),
+      },
     });
     try {
       await member.start();

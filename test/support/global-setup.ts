@@ -4,6 +4,9 @@
 import type { TestProject } from 'vitest/node';
 import { TestingServer } from '../../src/testing/index.js';
 
+/** The shared test server's superuser password (test clean-up only). */
+export const SUPER_PASSWORD = 'zk-recipes-tests';
+
 let server: TestingServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
@@ -13,7 +16,12 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   // Recipe parents are CONTAINER nodes: reap empty ones fast, so tests can check nothing is left.
-  server = await TestingServer.start({ tickTimeMs: 200, systemProperties: { 'znode.container.checkIntervalMs': '100' } });
+  // A superuser lets each test's clean-up remove nodes made under restrictive ACLs.
+  server = await TestingServer.start({
+    tickTimeMs: 200,
+    systemProperties: { 'znode.container.checkIntervalMs': '100' },
+    superUser: { user: 'super', password: SUPER_PASSWORD },
+  });
   project.provide('zkConnectString', server.connectString);
 }
 

@@ -3,6 +3,7 @@
  */
 import { afterEach, beforeEach, inject } from 'vitest';
 import { canStartServers, TestNamespace } from '../../src/testing/index.js';
+import { SUPER_PASSWORD } from './global-setup.js';
 
 /** The shared server's connect string. */
 export function sharedConnectString(): string {
@@ -13,7 +14,13 @@ export function sharedConnectString(): string {
 export function useTestNamespace(): () => TestNamespace {
   let current: TestNamespace | undefined;
   beforeEach(() => {
-    current = new TestNamespace(sharedConnectString());
+    // On our own server, clean up as its superuser (nodes under restrictive ACLs included).
+    const external = process.env.ZK_CONNECT_STRING !== undefined;
+    current = new TestNamespace(
+      sharedConnectString(),
+      undefined,
+      external ? [] : [{ scheme: 'digest', credentials: `super:${SUPER_PASSWORD}` }],
+    );
   });
   afterEach(async () => {
     await current?.cleanup();
