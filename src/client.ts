@@ -19,6 +19,7 @@ import {
   NoNodeError,
   OperationTimeoutError,
   SessionExpiredError,
+  TlsError,
   ZkRecipesError,
   ZooKeeperError,
 } from './errors.js';
@@ -40,7 +41,7 @@ import {
   type WatchEventType,
 } from './types.js';
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
-import { SessionHandle } from './session-handle.js';
+import { SessionHandle, type WireTlsOptions } from './session-handle.js';
 import { TypedEvents } from './typed-events.js';
 import { DeadlineTimer } from './deadline-timer.js';
 
@@ -73,7 +74,16 @@ export interface ZkClientOptions {
    * (lock and lease nodes, parents, latch and barrier nodes, counters). @default open to anyone
    */
   readonly aclProvider?: AclProvider;
+  /**
+   * Speak TLS to the servers' `secureClientPort` (the ports in `connectString`): `ca` to trust,
+   * `cert`+`key` (or `pfx`) for mutual TLS, as for `tls.connect`. A certificate the client does not
+   * trust closes the client with {@link TlsError} at once.
+   */
+  readonly tls?: ZkTlsOptions;
 }
+
+/** TLS options of {@link ZkClient} (a subset of Node's `tls.connect` options). */
+export type ZkTlsOptions = WireTlsOptions;
 
 /**
  * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own
@@ -98,7 +108,8 @@ export interface CreatedNode {
   readonly stat?: Stat;
 }
 
-type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger' | 'auth' | 'aclProvider'>> & {
+type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger' | 'auth' | 'aclProvider' | 'tls'>> & {
+  tls: ZkTlsOptions | undefined;
   namespace: string;
   retry: RetryPolicy;
   logger: Logger;
@@ -122,6 +133,12 @@ function resolveAclProvider(provider: AclProvider | undefined): AclProvider {
   if (provider.forPath !== undefined && typeof provider.forPath !== 'function')
     throw new InvalidArgumentError('aclProvider.forPath must be a function.');
   return provider;
+}
+
+function resolveTls(tls: ZkTlsOptions | undefined): ZkTlsOptions | undefined {
+  if (tls === undefined) return undefined;
+  if (!tls || typeof tls !== 'object') throw new InvalidArgumentError('tls must be an object like { ca, cert?, key? }.');
+  return { ...tls };
 }
 
 function resolveOptions(options: ZkClientOptions): Resolved {
@@ -149,6 +166,7 @@ function resolveOptions(options: ZkClientOptions): Resolved {
     logger: options.logger ?? SILENT_LOGGER,
     auth: checkAuth(options.auth),
     aclProvider: resolveAclProvider(options.aclProvider),
+    tls: resolveTls(options.tls),
   };
 }
 
@@ -777,9 +795,12 @@ export class ZkClient {
         connected: () => queueMicrotask(() => this.#onConnected(handle)),
         disconnected: () => queueMicrotask(() => this.#onDisconnected(handle)),
         expired: () => queueMicrotask(() => this.#onSessionGone(handle)),
-        authFailed: () => queueMicrotask(() => this.#onAuthFailed(handle)),
+        authFailed: () =>
+          queueMicrotask(() => this.#terminate(handle, new AuthFailedError(this.#options.auth.map((a) => a.scheme).join(', ')))),
+        tlsFailed: (error) => queueMicrotask(() => this.#terminate(handle, new TlsError(error.message, { cause: error }))),
       },
       this.#options.auth,
+      this.#options.tls,
     );
     this.#handle = handle;
     handle.connect();
@@ -803,10 +824,9 @@ export class ZkClient {
     this.#lostTimer = setTimeout(() => this.#onSessionGone(handle), handle.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs);
   }
 
-  /** Refused credentials are final: close the client with the reason instead of reconnecting. */
-  #onAuthFailed(handle: SessionHandle): void {
+  /** Refused credentials or an untrusted certificate are final: close the client with the reason instead of reconnecting. */
+  #terminate(handle: SessionHandle, error: ZkRecipesError): void {
     if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
-    const error = new AuthFailedError(this.#options.auth.map((a) => a.scheme).join(', '));
     this.#closedBy = error;
     clearTimeout(this.#lostTimer);
     for (const fail of [...this.#inflight]) fail(error);

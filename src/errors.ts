@@ -265,3 +265,14 @@ export class AuthFailedError extends ZkRecipesError {
     );
   }
 }
+
+/** The TLS connection failed in a way a retry cannot cure (e.g. a certificate the client does not trust): the client is closed. */
+export class TlsError extends ZkRecipesError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(
+      'TLS_FAILED',
+      `TLS to ZooKeeper failed: ${detail}. The client is closed. Check tls.ca (the server's CA), tls.servername and the server's certificate.`,
+      options,
+    );
+  }
+}

@@ -2,7 +2,7 @@
  * The core: client, connection states, retries, errors, paths and the shared primitives that
  * recipes build on. Knows nothing of recipes.
  */
-export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, validateTimeout } from './client.js';
+export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, type ZkTlsOptions, validateTimeout } from './client.js';
 export { Acls, type AclProvider, type AuthInfo, digestId, OPEN_ACL_PROVIDER } from './acl.js';
 export { ConnectionState, type ErrorPolicy, isErrorState, isConnectedState } from './connection-state.js';
 export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, withRetry } from './retry.js';

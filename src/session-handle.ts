@@ -6,6 +6,7 @@
  * `connectionManager.socket`, `onSocketData`, `onSocketConnected` and `state`.
  */
 import type { Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import zookeeper from 'node-zookeeper-client';
 // The wire library's jute records, to send the 3.5+ creates it has no method for.
 import jute from 'node-zookeeper-client/lib/jute/index.js';
@@ -93,6 +94,28 @@ export interface SessionHandleEvents {
   expired(): void;
   /** The server refused our credentials; the wire library will not reconnect. */
   authFailed(): void;
+  /** The TLS handshake failed in a way a retry cannot cure (an untrusted or mismatched certificate). */
+  tlsFailed(error: Error): void;
+}
+
+/** TLS settings of a handle (passed to `tls.connect` for every connection). */
+export type WireTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized'>;
+
+/** TLS errors about the peer's certificate: retrying the same server cannot cure them. */
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_TLS_CERT/;
+
+interface ConnectableManager {
+  socket?: Socket;
+  connectTimeout: number;
+  connectTimeoutHandler?: NodeJS.Timeout;
+  setState(state: number): void;
+  findNextServer(cb: (server: { host: string; port: number }) => void): void;
+  onSocketConnectTimeout(): void;
+  onSocketConnected(): void;
+  onSocketData(buffer: Buffer): void;
+  onSocketDrain(): void;
+  onSocketClosed(hadError: boolean): void;
+  onSocketError(error: Error): void;
 }
 
 export class SessionHandle {
@@ -111,12 +134,14 @@ export class SessionHandle {
     sessionTimeoutMs: number,
     events: SessionHandleEvents,
     auth: readonly { scheme: string; credentials: string | Buffer }[] = [],
+    tls?: WireTlsOptions,
   ) {
     this.#requestedTimeoutMs = sessionTimeoutMs;
     // retries: 0 — the wire library's own retry would re-send sequential creates blindly.
     this.#client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 100, retries: 0 });
     this.#cm = (this.#client as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
     this.#installHooks();
+    if (tls) this.#useTls(tls, events);
     // Sent on every connection of this session, before any request (the wire library keeps them).
     for (const { scheme, credentials } of auth) {
       this.#client.addAuthInfo(scheme, Buffer.isBuffer(credentials) ? credentials : Buffer.from(credentials, 'utf8'));
@@ -165,6 +190,32 @@ export class SessionHandle {
       }
       this.#lastHeard = Date.now();
       onConnected.call(cm);
+    };
+  }
+
+  /**
+   * The wire library opens plain TCP sockets: replace its connect step (same steps, the same
+   * handlers) with a TLS connection; the protocol inside is unchanged. A certificate problem is
+   * reported as final instead of being retried until the connection timeout.
+   */
+  #useTls(tls: WireTlsOptions, events: SessionHandleEvents): void {
+    const cm = this.#cm as unknown as ConnectableManager;
+    (cm as unknown as { connect: () => void }).connect = () => {
+      cm.setState(WIRE_CONNECTING);
+      cm.findNextServer((server) => {
+        const socket = tlsConnect({ host: server.host, port: server.port, ...tls });
+        cm.socket = socket;
+        cm.connectTimeoutHandler = setTimeout(() => cm.onSocketConnectTimeout(), cm.connectTimeout);
+        socket.setNoDelay();
+        socket.on('secureConnect', () => cm.onSocketConnected());
+        socket.on('data', (data: Buffer) => cm.onSocketData(data));
+        socket.on('drain', () => cm.onSocketDrain());
+        socket.on('close', (hadError: boolean) => cm.onSocketClosed(hadError));
+        socket.on('error', (error: Error & { code?: string }) => {
+          cm.onSocketError(error);
+          if (!this.#retired && CERTIFICATE_ERRORS.test(`${error.code ?? ''} ${error.message}`)) events.tlsFailed(error);
+        });
+      });
     };
   }
 

@@ -1,7 +1,8 @@
 /**
  * `zk-recipes/testing`: real ZooKeeper servers and ensembles for tests, ours and yours.
  */
-export { TestingServer, type TestingServerOptions } from './server.js';
+export { TestingServer, type TestingServerOptions, type TestingServerTls } from './server.js';
+export { makeTestCertificates, type TestCertificates } from './certificates.js';
 export { TestingCluster, type TestingClusterOptions } from './cluster.js';
 export { FaultProxy } from './fault-proxy.js';
 export { closeSessionFromOutside, expireSession } from './expire-session.js';

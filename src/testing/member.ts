@@ -20,6 +20,8 @@ export interface MemberConfig {
   readonly maxSessionTimeoutMs?: number;
   /** Java system properties for the server, e.g. `{ 'znode.container.checkIntervalMs': '500' }`. */
   readonly systemProperties?: Readonly<Record<string, string>>;
+  /** More zoo.cfg lines (e.g. TLS settings). */
+  readonly extraConfig?: readonly string[];
   /** Ensemble only: this member's id and every member's `server.N` line. */
   readonly quorum?: { readonly myid: number; readonly servers: readonly string[] };
 }
@@ -41,6 +43,7 @@ export class Member {
     ];
     if (config.minSessionTimeoutMs) lines.push(`minSessionTimeout=${config.minSessionTimeoutMs}`);
     if (config.maxSessionTimeoutMs) lines.push(`maxSessionTimeout=${config.maxSessionTimeoutMs}`);
+    lines.push(...(config.extraConfig ?? []));
     if (config.quorum) {
       lines.push('initLimit=20', 'syncLimit=10', 'standaloneEnabled=false', ...config.quorum.servers);
       writeFileSync(join(config.dataDir, 'myid'), `${config.quorum.myid}\n`);

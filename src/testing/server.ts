@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, ZooKeeperNotFoundError } from '../errors.js';
+import { makeTestCertificates } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
@@ -28,6 +29,22 @@ export interface TestingServerOptions {
    * test clean-up of nodes made under restrictive ACLs. Authenticate with `auth: [{ scheme: 'digest', credentials: 'user:password' }]`.
    */
   readonly superUser?: { readonly user: string; readonly password: string };
+  /**
+   * Also serve TLS on a `secureClientPort` (Netty connection factory) with throwaway certificates
+   * (see {@link TestingServer.tls}); `clientAuth: 'need'` requires a client certificate (mutual TLS).
+   * The plain port stays open (admin commands, `expireSession`).
+   */
+  readonly tls?: boolean | { readonly clientAuth?: 'none' | 'want' | 'need' };
+}
+
+/** What clients need to reach a TLS test server. */
+export interface TestingServerTls {
+  /** `host:securePort`. */
+  readonly connectString: string;
+  /** The CA (PEM) to trust, and a client certificate and key (PEM) for mutual TLS. */
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
 }
 
 interface DockerContainer {
@@ -43,9 +60,18 @@ export class TestingServer {
   readonly #dataDir: string | undefined;
   readonly #host: string;
   readonly #port: number;
+  readonly #tls: TestingServerTls | undefined;
   #stopped = false;
 
-  private constructor(parts: { member?: Member; container?: DockerContainer; dataDir?: string; host: string; port: number }) {
+  private constructor(parts: {
+    member?: Member;
+    container?: DockerContainer;
+    dataDir?: string;
+    host: string;
+    port: number;
+    tls?: TestingServerTls;
+  }) {
+    this.#tls = parts.tls;
     this.#member = parts.member;
     this.#container = parts.container;
     this.#dataDir = parts.dataDir;
@@ -64,7 +90,26 @@ export class TestingServer {
     if (source.kind !== 'local') throw new ZooKeeperNotFoundError('unreachable');
     const dataDir = mkdtempSync(join(tmpdir(), 'zk-recipes-server-'));
     const port = options.port ?? (await freePort());
+    let tls: TestingServerTls | undefined;
+    const extraConfig: string[] = [];
+    if (options.tls) {
+      const certs = makeTestCertificates(dataDir);
+      const securePort = await freePort();
+      const clientAuth = (typeof options.tls === 'object' && options.tls.clientAuth) || 'none';
+      extraConfig.push(
+        'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+        `secureClientPort=${securePort}`,
+        'secureClientPortAddress=127.0.0.1',
+        `ssl.keyStore.location=${certs.serverKeyStoreFile}`,
+        'ssl.keyStore.type=PEM',
+        `ssl.trustStore.location=${certs.caFile}`,
+        'ssl.trustStore.type=PEM',
+        `ssl.clientAuth=${clientAuth}`,
+      );
+      tls = { connectString: `127.0.0.1:${securePort}`, ca: certs.ca, cert: certs.clientCert, key: certs.clientKey };
+    }
     const member = new Member({
+      extraConfig,
       java: source.java,
       classpath: source.classpath,
       dataDir,
@@ -86,7 +131,7 @@ export class TestingServer {
       rmSync(dataDir, { recursive: true, force: true });
       throw error;
     }
-    return new TestingServer({ member, dataDir, host: '127.0.0.1', port });
+    return new TestingServer({ member, dataDir, host: '127.0.0.1', port, tls });
   }
 
   static async #startDocker(image: string, tickTimeMs: number): Promise<TestingServer> {
@@ -109,6 +154,11 @@ export class TestingServer {
   }
 
   /** `host:port` for a ZkClient. */
+  /** The TLS endpoint and client materials, when started with `tls`. */
+  get tls(): TestingServerTls | undefined {
+    return this.#tls;
+  }
+
   get connectString(): string {
     return `${this.#host}:${this.#port}`;
   }
