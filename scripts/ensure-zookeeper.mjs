@@ -54,13 +54,16 @@ verbose(`zookeeper: ${found}`);
 // tests skip (saying why), so install them here rather than let a newcomer's run skip quietly.
 const curatorMissing = !existsSync('/usr/share/java/curator-recipes.jar') || !existsSync('/usr/share/java/curator-test.jar');
 const javacMissing = !has('javac', ['-version']);
-if (curatorMissing || javacMissing) {
+// openssl makes the throwaway certificates of the TLS test servers.
+const opensslMissing = !has('openssl', ['version']);
+if (curatorMissing || javacMissing || opensslMissing) {
   const packages = [
     ...(curatorMissing ? ['libcurator-recipes-java', 'libcurator-test-java'] : []),
     ...(javacMissing ? ['default-jdk-headless'] : []),
+    ...(opensslMissing ? ['openssl'] : []),
   ];
-  if (!(canApt && aptInstall(packages, 'curator: interop tests need Curator 5.4 and javac'))) {
-    console.log(`curator: not installed; the Curator interop tests will skip. To run them: sudo apt-get install -y ${packages.join(' ')}`);
+  if (!(canApt && aptInstall(packages, 'tests: the Curator interop and TLS tests need Curator 5.4, javac and openssl'))) {
+    console.log(`tests: not installed; the Curator interop tests will skip and TLS tests fail. Run: sudo apt-get install -y ${packages.join(' ')}`);
   }
 }
 process.exit(0);

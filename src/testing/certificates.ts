@@ -31,17 +31,59 @@ function openssl(args: string[], cwd: string): void {
 
 /** Makes a CA, a server and a client certificate in `dir` (valid two days). */
 export function makeTestCertificates(dir: string): TestCertificates {
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=zk-recipes-test-ca'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=zk-recipes-test-ca',
+    ],
+    dir,
+  );
   for (const name of ['server', 'client']) {
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=zk-recipes-test-${name}`], dir);
+    openssl(
+      ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=zk-recipes-test-${name}`],
+      dir,
+    );
     writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n');
     openssl(
-      ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`],
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      ],
       dir,
     );
   }
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   const serverKeyStoreFile = join(dir, 'server.pem');
   writeFileSync(serverKeyStoreFile, read('server.key') + read('server.crt'));
-  return { ca: read('ca.crt'), clientCert: read('client.crt'), clientKey: read('client.key'), caFile: join(dir, 'ca.crt'), serverKeyStoreFile };
+  return {
+    ca: read('ca.crt'),
+    clientCert: read('client.crt'),
+    clientKey: read('client.key'),
+    caFile: join(dir, 'ca.crt'),
+    serverKeyStoreFile,
+  };
 }

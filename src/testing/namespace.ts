@@ -15,12 +15,27 @@ export class TestNamespace {
   readonly #clients = new Set<ZkClient>();
 
   readonly #adminAuth: readonly AuthInfo[];
+  readonly #clientDefaults: Partial<ZkClientOptions>;
 
-  /** `adminAuth`: credentials of the clean-up client (e.g. a superuser), for nodes made under restrictive ACLs. */
-  constructor(connectString: string, namespace = `/t-${randomUUID()}`, adminAuth: readonly AuthInfo[] = []) {
+  /**
+   * `adminAuth`: credentials of the clean-up client (e.g. a superuser), for nodes made under
+   * restrictive ACLs. `clientDefaults`: options of every client made here (e.g. `tls`).
+   */
+  constructor(
+    connectString: string,
+    namespace = `/t-${randomUUID()}`,
+    adminAuth: readonly AuthInfo[] = [],
+    clientDefaults: Partial<ZkClientOptions> = {},
+  ) {
     this.connectString = connectString;
     this.namespace = namespace;
     this.#adminAuth = adminAuth;
+    this.#clientDefaults = clientDefaults;
+  }
+
+  /** The options every client made here gets (e.g. `tls`), for clients a test builds itself. */
+  get clientDefaults(): Partial<ZkClientOptions> {
+    return this.#clientDefaults;
   }
 
   /** Clients made here and not yet cleaned up. */
@@ -37,7 +52,13 @@ export class TestNamespace {
 
   /** A client in this namespace, not yet started. */
   unstartedClient(options: Partial<ZkClientOptions> = {}): ZkClient {
-    const client = new ZkClient({ connectString: this.connectString, sessionTimeoutMs: 4000, namespace: this.namespace, ...options });
+    const client = new ZkClient({
+      connectString: this.connectString,
+      sessionTimeoutMs: 4000,
+      namespace: this.namespace,
+      ...this.#clientDefaults,
+      ...options,
+    });
     this.#clients.add(client);
     return client;
   }
@@ -67,7 +88,12 @@ export class TestNamespace {
   async cleanup(): Promise<void> {
     await Promise.all([...this.#clients].map((c) => c.close()));
     this.#clients.clear();
-    const admin = new ZkClient({ connectString: this.connectString, sessionTimeoutMs: 4000, auth: this.#adminAuth });
+    const admin = new ZkClient({
+      connectString: this.connectString,
+      sessionTimeoutMs: 4000,
+      ...this.#clientDefaults,
+      auth: this.#adminAuth,
+    });
     try {
       await admin.start();
       await deleteRecursive(admin, this.namespace);

@@ -13,13 +13,14 @@ import {
   LeaderLatch,
   NoAuthError,
   Permission,
-  ZkClient,
   type ZkClientOptions,
 } from '../../recipes/index.js';
-import { useTestNamespace, sharedConnectString } from '../support/zk.js';
+import { useTestNamespace } from '../support/zk.js';
 
 // Every node alice's clients create is hers alone (the test kit cleans up as the server's superuser).
-const alice = { auth: [{ scheme: 'digest', credentials: 'alice:secret' }], aclProvider: { defaultAcl: [Acls.creator()] } };
+// A digest ACL, not Acls.creator(): under mutual TLS every test client shares one certificate, and
+// the creator's x509 identity would let the "intruder" in too.
+const alice = { auth: [{ scheme: 'digest', credentials: 'alice:secret' }], aclProvider: { defaultAcl: [Acls.digest('alice', 'secret')] } };
 
 describe('digest authentication and ACLs (real server)', () => {
   const ns = useTestNamespace();
@@ -56,7 +57,7 @@ describe('digest authentication and ACLs (real server)', () => {
   });
 
   it('credentials the server refuses close the client with AuthFailedError at once, no reconnect loop', async () => {
-    const refused = new ZkClient({ connectString: sharedConnectString(), auth: [{ scheme: 'no-such-scheme', credentials: 'x' }] });
+    const refused = ns().unstartedClient({ auth: [{ scheme: 'no-such-scheme', credentials: 'x' }] });
     const started = Date.now();
     // The server answers the connect, then refuses the credentials: start() may resolve, but the
     // next call (or start itself) fails with AuthFailedError and the client is closed for good.

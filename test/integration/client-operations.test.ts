@@ -24,7 +24,7 @@ describe('ZkClient operations (real server)', () => {
   it('applies the namespace to every path and creates it on first use', async () => {
     const client = await ns().client();
     await client.create('/a', null);
-    const root = new ZkClient({ connectString: sharedConnectString() });
+    const root = new ZkClient({ connectString: sharedConnectString(), ...ns().clientDefaults });
     await root.start();
     try {
       expect(await root.exists(`${ns().namespace}/a`)).not.toBeNull();

@@ -137,7 +137,12 @@ describe('InterProcessSemaphoreV2 (real server)', () => {
     const holderClient = await ns().client();
     const held = await new InterProcessSemaphoreV2(holderClient, '/sem', { maxLeases: 1 }).acquire();
     const waiters = Array.from({ length: 30 }, () => {
-      const c = new CountingClient({ connectString: ns().connectString, namespace: ns().namespace, sessionTimeoutMs: 4000 });
+      const c = new CountingClient({
+        connectString: ns().connectString,
+        namespace: ns().namespace,
+        sessionTimeoutMs: 4000,
+        ...ns().clientDefaults,
+      });
       return c;
     });
     await Promise.all(waiters.map((w) => w.start()));

@@ -16,10 +16,12 @@ export function useTestNamespace(): () => TestNamespace {
   beforeEach(() => {
     // On our own server, clean up as its superuser (nodes under restrictive ACLs included).
     const external = process.env.ZK_CONNECT_STRING !== undefined;
+    const tls = external ? null : inject('zkTls');
     current = new TestNamespace(
       sharedConnectString(),
       undefined,
       external ? [] : [{ scheme: 'digest', credentials: `super:${SUPER_PASSWORD}` }],
+      tls ? { tls } : {},
     );
   });
   afterEach(async () => {

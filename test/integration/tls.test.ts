@@ -1,0 +1,103 @@
+/**
+ * Issue 15 (part): TLS and mutual TLS to a real server's secureClientPort (Netty, throwaway
+ * certificates from the testing kit): recipes work, reconnects and the silent-server watchdog work
+ * through a fault proxy, a real session expiry is followed by a new TLS session, and a certificate
+ * problem fails at once with TlsError instead of a retry loop.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConnectionState,
+  InterProcessMutex,
+  InterProcessSemaphoreV2,
+  LeaderLatch,
+  TlsError,
+  ZkClient,
+  type ZkClientOptions,
+} from '../../recipes/index.js';
+import { expireSession, FaultProxy, TestingServer } from '../../src/testing/index.js';
+import { waitForState } from '../support/states.js';
+import { faultsSkipReason } from '../support/zk.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+async function tlsServer(clientAuth: 'none' | 'need') {
+  const server = await TestingServer.start({ tickTimeMs: 200, tls: { clientAuth } });
+  cleanups.push(() => server.stop());
+  const tls = server.tls as NonNullable<TestingServer['tls']>;
+  const client = async (options: Partial<ZkClientOptions> = {}) => {
+    const c = new ZkClient({
+      connectString: tls.connectString,
+      sessionTimeoutMs: 2000,
+      tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+      ...options,
+    });
+    cleanups.push(() => c.close());
+    await c.start();
+    return c;
+  };
+  return { server, tls, client };
+}
+
+describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () => {
+  it('mutual TLS: locks hand off, semaphores and latches work', async () => {
+    const { client } = await tlsServer('need');
+    const [a, b] = await Promise.all([client(), client()]);
+    const held = await new InterProcessMutex(a, '/lock').acquire();
+    expect(await held.fencingToken()).toBeTypeOf('bigint');
+    const waiting = new InterProcessMutex(b, '/lock').acquire({ timeoutMs: 10_000 });
+    await held.release();
+    await (await waiting).release();
+    const leases = await new InterProcessSemaphoreV2(a, '/sem', { maxLeases: 2 }).acquire({ qty: 2 });
+    await Promise.all(leases.map((l) => l.release()));
+    const latch = new LeaderLatch(b, '/election');
+    await latch.start();
+    await latch.awaitLeadership({ timeoutMs: 5_000 });
+    await latch.close();
+  });
+
+  it('a certificate the client does not trust, or a missing client certificate, fails at once with TlsError', async () => {
+    const { tls } = await tlsServer('need');
+    for (const options of [{ cert: tls.cert, key: tls.key }, { ca: tls.ca }]) {
+      const c = new ZkClient({ connectString: tls.connectString, connectionTimeoutMs: 15_000, tls: options });
+      const started = Date.now();
+      const outcome = await c.start().then(
+        () => 'connected',
+        (error: unknown) => error,
+      );
+      expect(outcome).toBeInstanceOf(TlsError);
+      expect(Date.now() - started).toBeLessThan(5_000); // not the 15 s connection timeout
+      expect(c.state).toBe(ConnectionState.CLOSED);
+      await c.close();
+    }
+  });
+
+  it('over TLS through a fault proxy: the silent-server watchdog suspends, the link heals, the session survives', async () => {
+    const { tls, client } = await tlsServer('none');
+    const proxy = await FaultProxy.start(tls.connectString);
+    cleanups.push(() => proxy.close());
+    const a = await client({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
+    const session = a.sessionId;
+    const lease = await new InterProcessMutex(a, '/lock').acquire();
+    proxy.pause();
+    await waitForState(a, ConnectionState.SUSPENDED);
+    expect(lease.signal.aborted).toBe(true);
+    proxy.resume();
+    await waitForState(a, ConnectionState.RECONNECTED);
+    expect(a.sessionId).toBe(session);
+    await lease.release();
+  });
+
+  it('a real session expiry over TLS: LOST, then a new TLS session by itself', async () => {
+    const { server, client } = await tlsServer('none');
+    const a = await client();
+    const before = a.sessionId;
+    await expireSession(a, { connectString: server.connectString }); // the kill goes over the plain port
+    await waitForState(a, ConnectionState.RECONNECTED);
+    expect(a.sessionId).not.toBe(before);
+    await (await new InterProcessMutex(a, '/lock').acquire()).release();
+  });
+});
