@@ -41,9 +41,10 @@ import {
   type WatchEventType,
 } from './types.js';
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
-import { SessionHandle, type WireTlsOptions } from './session-handle.js';
+import { SessionHandle } from './session-handle.js';
 import { TypedEvents } from './typed-events.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import type { ConnectionOptions } from 'node:tls';
 
 /** Options of {@link ZkClient}. */
 export interface ZkClientOptions {
@@ -82,8 +83,8 @@ export interface ZkClientOptions {
   readonly tls?: ZkTlsOptions;
 }
 
-/** TLS options of {@link ZkClient} (a subset of Node's `tls.connect` options). */
-export type ZkTlsOptions = WireTlsOptions;
+/** TLS options of {@link ZkClient}: the `tls.connect` options that matter for a ZooKeeper client. */
+export type ZkTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized'>;
 
 /**
  * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own

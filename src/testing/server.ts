@@ -153,12 +153,12 @@ export class TestingServer {
     return new TestingServer({ container, host: container.getHost(), port: container.getMappedPort(2181) });
   }
 
-  /** `host:port` for a ZkClient. */
   /** The TLS endpoint and client materials, when started with `tls`. */
   get tls(): TestingServerTls | undefined {
     return this.#tls;
   }
 
+  /** `host:port` of the plain client port, for a ZkClient (see {@link tls} for the TLS port). */
   get connectString(): string {
     return `${this.#host}:${this.#port}`;
   }
