@@ -4,6 +4,7 @@
  * holder to give its lock up (Curator-compatible revocation).
  */
 import { parseArgs } from 'node:util';
+import { CONNECTION_HELP, CONNECTION_FLAGS, clientOptionsFrom } from './connection-options.js';
 import {
   ConnectionLossError,
   type InspectReport,
@@ -13,6 +14,7 @@ import {
   revoke,
   validatePath,
   ZkClient,
+  type ZkClientOptions,
   ZkRecipesError,
 } from '../recipes/index.js';
 
@@ -25,7 +27,7 @@ Usage:
   zk-recipes revoke <node-path> [--connect <cs>]
   zk-recipes <command> --help
 
---connect defaults to $ZK_CONNECT_STRING, else 127.0.0.1:2181.`,
+${CONNECTION_HELP}`,
   inspect: `zk-recipes inspect <path> [--connect <cs>] [--json] [--watch]
 
 Recognises the recipe at <path> (mutex or leader selector, read-write lock, semaphore, leader
@@ -74,9 +76,10 @@ function table(report: InspectReport): string {
   return lines.join('\n');
 }
 
-async function connect(cs: string): Promise<ZkClient> {
+async function connect(options: Pick<ZkClientOptions, 'connectString' | 'tls' | 'auth'>): Promise<ZkClient> {
+  const cs = options.connectString;
   const client = new ZkClient({
-    connectString: cs,
+    ...options,
     connectionTimeoutMs: 5000,
     retry: { maxRetries: 1, baseSleepMs: 100, maxSleepMs: 100 },
   });
@@ -155,8 +158,7 @@ async function tree(client: ZkClient, path: string): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<
     typeof parseArgs<{
-      options: {
-        connect: { type: 'string' };
+      options: typeof CONNECTION_FLAGS & {
         json: { type: 'boolean' };
         watch: { type: 'boolean' };
         help: { type: 'boolean'; short: 'h' };
@@ -168,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       options: {
-        connect: { type: 'string' },
+        ...CONNECTION_FLAGS,
         json: { type: 'boolean' },
         watch: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -191,8 +193,13 @@ async function main(argv: string[]): Promise<number> {
   if (!target) throw new UsageError(`${command} needs a path.`);
   if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}`);
   validatePath(target);
-  const cs = parsed.values.connect ?? process.env.ZK_CONNECT_STRING ?? '127.0.0.1:2181';
-  const client = await connect(cs);
+  let connection: ReturnType<typeof clientOptionsFrom>;
+  try {
+    connection = clientOptionsFrom(parsed.values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const client = await connect(connection);
   try {
     if (command === 'inspect') await inspect(client, target, parsed.values.json === true, parsed.values.watch === true);
     else if (command === 'tree') await tree(client, target);

@@ -4,8 +4,12 @@
  * through a fault proxy, a real session expiry is followed by a new TLS session, and a certificate
  * problem fails at once with TlsError instead of a retry loop.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  Acls,
   ConnectionState,
   InterProcessMutex,
   InterProcessSemaphoreV2,
@@ -15,6 +19,7 @@ import {
   type ZkClientOptions,
 } from '../../recipes/index.js';
 import { expireSession, FaultProxy, TestingServer } from '../../src/testing/index.js';
+import { runCli } from '../support/cli.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason } from '../support/zk.js';
 
@@ -88,6 +93,42 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
     proxy.resume();
     await waitForState(a, ConnectionState.RECONNECTED);
     expect(a.sessionId).toBe(session);
+    await lease.release();
+  });
+
+  it('the CLI over mutual TLS with digest auth: --tls-ca/--tls-cert/--tls-key and --auth', async () => {
+    const { tls, client } = await tlsServer('need');
+    const owner = await client({
+      auth: [{ scheme: 'digest', credentials: 'ops:pw' }],
+      aclProvider: { defaultAcl: [Acls.digest('ops', 'pw')] },
+    });
+    const lease = await new InterProcessMutex(owner, '/guarded', { data: Buffer.from('worker-7') }).acquire();
+    const dir = mkdtempSync(join(tmpdir(), 'zk-recipes-cli-tls-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    for (const [name, pem] of [
+      ['ca.pem', tls.ca],
+      ['cert.pem', tls.cert],
+      ['key.pem', tls.key],
+    ] as const)
+      writeFileSync(join(dir, name), pem);
+    const flags = [
+      '--connect',
+      tls.connectString,
+      '--tls-ca',
+      join(dir, 'ca.pem'),
+      '--tls-cert',
+      join(dir, 'cert.pem'),
+      '--tls-key',
+      join(dir, 'key.pem'),
+    ];
+    const ok = await runCli('inspect', '/guarded', ...flags, '--auth', 'digest:ops:pw');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/holder\s+_c_\S+-lock-\d{10}\s+0x[0-9a-f]+\s+worker-7/);
+    const refused = await runCli('inspect', '/guarded', ...flags); // no credentials: the node's ACL says no
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('NO_AUTH');
+    const bad = await runCli('tree', '/', '--connect', tls.connectString, '--tls-cert', join(dir, 'cert.pem'));
+    expect(bad.code).toBe(2); // --tls-cert without --tls-key
     await lease.release();
   });
 
