@@ -23,11 +23,12 @@ import {
   ZkRecipesError,
   ZooKeeperError,
 } from './errors.js';
-import { type AclProvider, type AuthInfo, checkAcl, checkAuth, OPEN_ACL_PROVIDER } from './acl.js';
-import { type Logger, publish, SILENT_LOGGER } from './diagnostics.js';
-import { checkRequestSize, checkTimeoutMs, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
+import { checkAcl } from './acl.js';
+import { type Resolved, resolveOptions, validateTimeout, type ZkClientOptions } from './client-options.js';
+import { type Logger, publish } from './diagnostics.js';
+import { checkRequestSize, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
 import { parentOf, validatePath } from './paths.js';
-import { type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
+import { type RetryPolicy, withRetry } from './retry.js';
 import {
   type Acl,
   type CreateOptions,
@@ -44,47 +45,8 @@ import { type WatchKind, WatchRegistry } from './watch-registry.js';
 import { SessionHandle } from './session-handle.js';
 import { TypedEvents } from './typed-events.js';
 import { DeadlineTimer } from './deadline-timer.js';
-import type { ConnectionOptions } from 'node:tls';
 
-/** Options of {@link ZkClient}. */
-export interface ZkClientOptions {
-  /** `host:port[,host:port...]`. Use `namespace` for a chroot, not a `/path` suffix. */
-  readonly connectString: string;
-  /** Requested session timeout; the server negotiates it into [2, 20] ticks. @default 30000 */
-  readonly sessionTimeoutMs?: number;
-  /** How long an operation waits for a connection before failing with CONNECTION_LOSS. @default 15000 */
-  readonly connectionTimeoutMs?: number;
-  /** Deadline of one request attempt. @default 10000 */
-  readonly operationTimeoutMs?: number;
-  /** A chroot prepended to every path, e.g. `/my-app`; created on first use. */
-  readonly namespace?: string;
-  /** Retry policy for transient errors. */
-  readonly retry?: Partial<RetryPolicy>;
-  /** When held locks and leadership count as lost. @default 'standard' */
-  readonly errorPolicy?: ErrorPolicy;
-  /** Where the client and its recipes log. @default silent */
-  readonly logger?: Logger;
-  /**
-   * Credentials sent on every connection of every session (`addauth`), e.g.
-   * `[{ scheme: 'digest', credentials: 'alice:secret' }]`. Refused credentials close the client
-   * with {@link AuthFailedError}; they are not retried.
-   */
-  readonly auth?: readonly AuthInfo[];
-  /**
-   * The ACL of every node created without an explicit `acl` — by the client and by every recipe
-   * (lock and lease nodes, parents, latch and barrier nodes, counters). @default open to anyone
-   */
-  readonly aclProvider?: AclProvider;
-  /**
-   * Speak TLS to the servers' `secureClientPort` (the ports in `connectString`): `ca` to trust,
-   * `cert`+`key` (or `pfx`) for mutual TLS, as for `tls.connect`. A certificate the client does not
-   * trust closes the client with {@link TlsError} at once.
-   */
-  readonly tls?: ZkTlsOptions;
-}
-
-/** TLS options of {@link ZkClient}: the `tls.connect` options that matter for a ZooKeeper client. */
-export type ZkTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized'>;
+export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
 
 /**
  * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own
@@ -107,68 +69,6 @@ export interface CreatedNode {
   readonly sessionId: string;
   /** The new node's Stat (its `czxid` is a lock's fencing token), when the server speaks create2 (3.5+). */
   readonly stat?: Stat;
-}
-
-type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'logger' | 'auth' | 'aclProvider' | 'tls'>> & {
-  tls: ZkTlsOptions | undefined;
-  namespace: string;
-  retry: RetryPolicy;
-  logger: Logger;
-  auth: readonly AuthInfo[];
-  aclProvider: AclProvider;
-};
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  return value === undefined ? fallback : checkTimeoutMs(name, value, 1);
-}
-
-/** Validates an optional per-call timeout (an integer from 0 to 2^31−1 ms: Node's timer range). */
-export function validateTimeout(name: string, value: unknown): number | undefined {
-  return value === undefined ? undefined : checkTimeoutMs(name, value);
-}
-
-function resolveAclProvider(provider: AclProvider | undefined): AclProvider {
-  if (provider === undefined) return OPEN_ACL_PROVIDER;
-  if (!provider || typeof provider !== 'object') throw new InvalidArgumentError('aclProvider must be { defaultAcl, forPath? }.');
-  checkAcl(provider.defaultAcl, 'aclProvider.defaultAcl');
-  if (provider.forPath !== undefined && typeof provider.forPath !== 'function')
-    throw new InvalidArgumentError('aclProvider.forPath must be a function.');
-  return provider;
-}
-
-function resolveTls(tls: ZkTlsOptions | undefined): ZkTlsOptions | undefined {
-  if (tls === undefined) return undefined;
-  if (!tls || typeof tls !== 'object') throw new InvalidArgumentError('tls must be an object like { ca, cert?, key? }.');
-  return { ...tls };
-}
-
-function resolveOptions(options: ZkClientOptions): Resolved {
-  if (!options || typeof options.connectString !== 'string' || options.connectString.trim() === '') {
-    throw new InvalidArgumentError('connectString must be a non-empty "host:port[,host:port]" string.');
-  }
-  if (options.connectString.includes('/')) {
-    throw new InvalidArgumentError(
-      `connectString ${JSON.stringify(options.connectString)} has a chroot; pass it as the namespace option instead.`,
-    );
-  }
-  const errorPolicy = options.errorPolicy ?? 'standard';
-  if (errorPolicy !== 'standard' && errorPolicy !== 'session') {
-    throw new InvalidArgumentError(`errorPolicy must be 'standard' or 'session', got ${String(errorPolicy)}.`);
-  }
-  const namespace = options.namespace === undefined || options.namespace === '/' ? '' : validatePath(options.namespace);
-  return {
-    connectString: options.connectString,
-    sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 30_000),
-    connectionTimeoutMs: positive('connectionTimeoutMs', options.connectionTimeoutMs, 15_000),
-    operationTimeoutMs: positive('operationTimeoutMs', options.operationTimeoutMs, 10_000),
-    namespace,
-    retry: resolveRetryPolicy(options.retry),
-    errorPolicy,
-    logger: options.logger ?? SILENT_LOGGER,
-    auth: checkAuth(options.auth),
-    aclProvider: resolveAclProvider(options.aclProvider),
-    tls: resolveTls(options.tls),
-  };
 }
 
 /** Rejects with the signal's reason, or a timeout error, whichever comes first; cleans up either way. */
