@@ -1,6 +1,8 @@
 // A Curator 5.x peer for zk-recipes' interop tests, driven over stdin/stdout.
 //
-// Usage: java -cp <curator+zookeeper jars>:<dir> CuratorPeer <connectString> <namespace-without-slash>
+// Usage: java -cp <curator+zookeeper jars>:<dir> CuratorPeer <connectString> <namespace-without-slash> [digest:user:password]
+// With the third argument the peer authenticates with that digest user and creates every node
+// with an ACL for that user alone (an ACLProvider), as a secured deployment would.
 // Requests, one per line:  <requestId> <handle> <op> [args...]
 // Answers, one JSON line:  {"id":"<requestId>","ok":true,...} or {"id":..,"ok":false,"error":".."}
 // Every handle has its own thread, so Curator's per-thread lock ownership holds: the thread that
@@ -36,6 +38,11 @@ import org.apache.curator.framework.recipes.locks.Revoker;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 
 public class CuratorPeer {
     static CuratorFramework client;
@@ -45,13 +52,22 @@ public class CuratorPeer {
     static final Object out = new Object();
 
     public static void main(String[] args) throws Exception {
-        client = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(args[0])
                 .namespace(args.length > 1 && !args[1].isEmpty() ? args[1] : null)
                 .sessionTimeoutMs(4000)
                 .connectionTimeoutMs(10000)
-                .retryPolicy(new ExponentialBackoffRetry(100, 5))
-                .build();
+                .retryPolicy(new ExponentialBackoffRetry(100, 5));
+        if (args.length > 2 && args[2].startsWith("digest:")) {
+            String credentials = args[2].substring("digest:".length());
+            // A mutable list: ZooKeeper.validateACL calls contains(null), which List.of refuses.
+            List<ACL> acl = new ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", DigestAuthenticationProvider.generateDigest(credentials)))));
+            builder.authorization("digest", credentials.getBytes(StandardCharsets.UTF_8)).aclProvider(new ACLProvider() {
+                public List<ACL> getDefaultAcl() { return acl; }
+                public List<ACL> getAclForPath(String path) { return acl; }
+            });
+        }
+        client = builder.build();
         client.start();
         if (!client.blockUntilConnected(20, TimeUnit.SECONDS)) {
             System.err.println("peer: could not connect to " + args[0]);
@@ -69,6 +85,7 @@ public class CuratorPeer {
                 try {
                     reply(id, "\"ok\":true" + run(handle, op, parts));
                 } catch (Throwable e) {
+                    e.printStackTrace(); // into the peer's log
                     reply(id, "\"ok\":false,\"error\":" + str(e.getClass().getSimpleName() + ": " + e.getMessage()));
                 }
             });

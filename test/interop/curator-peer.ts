@@ -58,8 +58,8 @@ export class CuratorPeer {
     this.#child = child;
   }
 
-  /** Starts a peer connected to `connectString`, inside `namespace` ('/t-x' style or ''). */
-  static async start(connectString: string, namespace: string): Promise<CuratorPeer> {
+  /** Starts a peer connected to `connectString`, inside `namespace` ('/t-x' style or ''); `digest` ('user:password') authenticates it and makes its nodes that user's alone. */
+  static async start(connectString: string, namespace: string, digest?: string): Promise<CuratorPeer> {
     const dir = compile();
     const logDir = mkdtempSync(join(tmpdir(), 'zk-recipes-peer-log-'));
     const child = spawnGuarded(
@@ -73,6 +73,7 @@ export class CuratorPeer {
         'CuratorPeer',
         connectString,
         namespace.replace(/^\//, ''),
+        ...(digest ? [`digest:${digest}`] : []),
       ],
       join(logDir, 'peer.log'),
       { stdout: 'pipe' },
