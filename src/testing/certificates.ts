@@ -87,3 +87,17 @@ export function makeTestCertificates(dir: string): TestCertificates {
     serverKeyStoreFile,
   };
 }
+
+/** zoo.cfg lines that serve TLS on `securePort` with these certificates (Netty connection factory). */
+export function tlsServerConfig(certs: TestCertificates, securePort: number, clientAuth: 'none' | 'want' | 'need'): string[] {
+  return [
+    'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+    `secureClientPort=${securePort}`,
+    'secureClientPortAddress=127.0.0.1',
+    `ssl.keyStore.location=${certs.serverKeyStoreFile}`,
+    'ssl.keyStore.type=PEM',
+    `ssl.trustStore.location=${certs.caFile}`,
+    'ssl.trustStore.type=PEM',
+    `ssl.clientAuth=${clientAuth}`,
+  ];
+}

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, ZooKeeperNotFoundError } from '../errors.js';
 import { fourLetterWord } from './four-letter.js';
+import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
@@ -16,17 +17,38 @@ export interface TestingClusterOptions {
   readonly size?: number;
   /** @default 200 */
   readonly tickTimeMs?: number;
+  /** Also serve TLS on a `secureClientPort` per member (see {@link TestingCluster.tls}); plain ports stay open. */
+  readonly tls?: boolean | { readonly clientAuth?: 'none' | 'want' | 'need' };
+}
+
+/** What clients need to reach a TLS test ensemble. */
+export interface TestingClusterTls {
+  /** Every member's `127.0.0.1:securePort`, comma-separated. */
+  readonly connectString: string;
+  /** Each member's `127.0.0.1:securePort`, by index. */
+  readonly connectStrings: readonly string[];
+  /** The CA (PEM) to trust, and a client certificate and key (PEM) for mutual TLS. */
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
 }
 
 /** An ensemble of real servers. `kill(i)`/`restart(i)` take members down and up; always `stop()` it. */
 export class TestingCluster {
   readonly #members: Member[];
   readonly #root: string;
+  readonly #tls: TestingClusterTls | undefined;
   #stopped = false;
 
-  private constructor(members: Member[], root: string) {
+  private constructor(members: Member[], root: string, tls: TestingClusterTls | undefined) {
     this.#members = members;
     this.#root = root;
+    this.#tls = tls;
+  }
+
+  /** The TLS endpoints and client materials, when started with `tls`. */
+  get tls(): TestingClusterTls | undefined {
+    return this.#tls;
   }
 
   /** Starts every member and resolves once a quorum serves. Needs a local install (not Docker). */
@@ -40,6 +62,9 @@ export class TestingCluster {
     const ports: number[][] = [];
     for (let i = 0; i < size; i++) ports.push([await freePort(), await freePort(), await freePort()]);
     const servers = ports.map(([, peer, election], i) => `server.${i + 1}=127.0.0.1:${peer}:${election}`);
+    const certs = options.tls ? makeTestCertificates(root) : undefined;
+    const clientAuth = (typeof options.tls === 'object' && options.tls.clientAuth) || 'none';
+    const securePorts = certs ? await Promise.all(ports.map(() => freePort())) : [];
     const members = ports.map(([client], i) => {
       const dataDir = join(root, `server-${i + 1}`);
       mkdirSync(dataDir);
@@ -50,9 +75,14 @@ export class TestingCluster {
         clientPort: client as number,
         tickTimeMs: options.tickTimeMs ?? 200,
         quorum: { myid: i + 1, servers },
+        extraConfig: certs ? tlsServerConfig(certs, securePorts[i] as number, clientAuth) : [],
       });
     });
-    const cluster = new TestingCluster(members, root);
+    const connectStrings = securePorts.map((p) => `127.0.0.1:${p}`);
+    const tls = certs
+      ? { connectString: connectStrings.join(','), connectStrings, ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }
+      : undefined;
+    const cluster = new TestingCluster(members, root, tls);
     try {
       await Promise.all(members.map((m) => m.start()));
       await Promise.all(members.map((m) => m.waitServing()));

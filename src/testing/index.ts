@@ -3,7 +3,7 @@
  */
 export { TestingServer, type TestingServerOptions, type TestingServerTls } from './server.js';
 export { makeTestCertificates, type TestCertificates } from './certificates.js';
-export { TestingCluster, type TestingClusterOptions } from './cluster.js';
+export { TestingCluster, type TestingClusterOptions, type TestingClusterTls } from './cluster.js';
 export { FaultProxy } from './fault-proxy.js';
 export { closeSessionFromOutside, expireSession } from './expire-session.js';
 export { TestNamespace, deleteRecursive } from './namespace.js';

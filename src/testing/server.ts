@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, ZooKeeperNotFoundError } from '../errors.js';
-import { makeTestCertificates } from './certificates.js';
+import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
@@ -96,16 +96,7 @@ export class TestingServer {
       const certs = makeTestCertificates(dataDir);
       const securePort = await freePort();
       const clientAuth = (typeof options.tls === 'object' && options.tls.clientAuth) || 'none';
-      extraConfig.push(
-        'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
-        `secureClientPort=${securePort}`,
-        'secureClientPortAddress=127.0.0.1',
-        `ssl.keyStore.location=${certs.serverKeyStoreFile}`,
-        'ssl.keyStore.type=PEM',
-        `ssl.trustStore.location=${certs.caFile}`,
-        'ssl.trustStore.type=PEM',
-        `ssl.clientAuth=${clientAuth}`,
-      );
+      extraConfig.push(...tlsServerConfig(certs, securePort, clientAuth));
       tls = { connectString: `127.0.0.1:${securePort}`, ca: certs.ca, cert: certs.clientCert, key: certs.clientKey };
     }
     const member = new Member({

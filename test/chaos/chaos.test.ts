@@ -16,6 +16,15 @@ describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-s
     expect(report.finalValue).toBe(report.operations.accepted);
   }, 300_000);
 
+  it('mutex over mutual TLS (the workers reach the ensemble through TLS proxies): same guarantees, every fault kind', async () => {
+    const report = await runChaos({ durationS: 45, seed: 20261129, tls: true });
+    console.log(formatReport(report));
+    expect(report.violations).toEqual([]);
+    for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
+    expect(report.operations.accepted).toBeGreaterThan(20);
+    expect(report.finalValue).toBe(report.operations.accepted);
+  }, 300_000);
+
   it('leader election: accepted terms never interleave and no update is lost, under every fault kind', async () => {
     const report = await runChaos({ durationS: 40, seed: 5, recipe: 'leader' });
     console.log(formatReport(report));

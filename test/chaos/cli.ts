@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore]`: a chaos run for people; prints the
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore] [--tls]`: a chaos run for people; prints the
  * summary table and writes chaos-report.json. Exits 1 on any violation.
  */
 import { writeFileSync } from 'node:fs';
@@ -7,7 +7,13 @@ import { parseArgs } from 'node:util';
 import { formatReport, runChaos } from './run-chaos.js';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, recipe: { type: 'string' } },
+  options: {
+    duration: { type: 'string' },
+    seed: { type: 'string' },
+    workers: { type: 'string' },
+    recipe: { type: 'string' },
+    tls: { type: 'boolean' },
+  },
 });
 const recipe = values.recipe === 'leader' || values.recipe === 'semaphore' ? values.recipe : 'mutex';
 const report = await runChaos({
@@ -15,6 +21,7 @@ const report = await runChaos({
   recipe,
   seed: Number(values.seed ?? Date.now() % 100000),
   workers: values.workers ? Number(values.workers) : undefined,
+  tls: values.tls === true,
   log: (line) => console.log(line),
 });
 console.log(`\n${formatReport(report)}`);

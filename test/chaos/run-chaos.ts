@@ -2,6 +2,9 @@
  * The chaos harness: a 3-server ensemble, worker processes incrementing a fenced shared record
  * under an InterProcessMutex, a seeded fault scheduler, and a checker over the logs.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +31,8 @@ export interface ChaosOptions {
   readonly seed: number;
   readonly workers?: number;
   readonly log?: (line: string) => void;
+  /** Workers talk mutual TLS to the ensemble's secure ports (through the fault proxies). */
+  readonly tls?: boolean;
 }
 
 export interface ChaosReport {
@@ -80,7 +85,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const faultLog: ChaosReport['faultLog'] = [];
   const t0 = Date.now();
 
-  const cluster = await TestingCluster.start({ size: 3 });
+  const cluster = await TestingCluster.start({ size: 3, tls: options.tls ? { clientAuth: 'need' } : undefined });
+  // Workers read the client certificate from files (one directory for the run).
+  const tlsDir = cluster.tls ? mkdtempSync(join(tmpdir(), 'zk-recipes-chaos-tls-')) : undefined;
+  if (tlsDir && cluster.tls) {
+    for (const [name, pem] of [
+      ['ca.pem', cluster.tls.ca],
+      ['cert.pem', cluster.tls.cert],
+      ['key.pem', cluster.tls.key],
+    ] as const) {
+      writeFileSync(join(tlsDir, name), pem);
+    }
+  }
+  // Workers reach member m through a proxy to its client port (or its TLS port).
+  const targetOf = (m: number) => cluster.tls?.connectStrings[m] ?? cluster.connectStringOf(m);
   // The semaphore's resource checks lease nodes on the ensemble itself.
   const checker = new ZkClient({
     connectString: cluster.connectString,
@@ -95,7 +113,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let generation = 0;
 
   const startWorker = async (index: number, proxies?: FaultProxy[]): Promise<Slot> => {
-    const ps = proxies ?? (await Promise.all([0, 1, 2].map((m) => FaultProxy.start(cluster.connectStringOf(m)))));
+    const ps = proxies ?? (await Promise.all([0, 1, 2].map((m) => FaultProxy.start(targetOf(m)))));
     const id = `w${index}.${generation++}`;
     const child = spawn(
       process.execPath,
@@ -112,6 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: tlsDir ? { ...process.env, ZK_CHAOS_TLS_DIR: tlsDir } : process.env,
       },
     );
     const slot: Slot = { id, proxies: ps, child, holding: false, killedByUs: false };
@@ -155,6 +174,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   const connectedMember = async (slot: Slot): Promise<number> => {
     if (!slot.session) return -1;
+    // `cons` on the plain port does not list TLS connections: there, the worker's one proxy with
+    // a live connection tells which member serves it (proxy m leads to member m).
+    if (cluster.tls) return slot.proxies.findIndex((p) => p.connectionCount > 0);
     const sid = `sid=0x${BigInt(`0x${slot.session}`).toString(16)}`;
     for (let m = 0; m < cluster.size; m++) {
       if ((await fourLetterWord('127.0.0.1', cluster.portOf(m), 'cons', 1000)).includes(sid)) return m;
@@ -275,6 +297,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   await store.stop();
   await checker.close();
   await cluster.stop();
+  if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
 
   if (store instanceof SemaphoreStore) {
     // (2) Never more than maxLeases holders with live leases inside at once.

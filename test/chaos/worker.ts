@@ -6,6 +6,8 @@
  * `semaphore`: holds a lease of a 2-lease semaphore while inside the guarded resource.
  *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs> [mutex|leader|semaphore]
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type Lease, ZkClient } from '../../recipes/index.js';
 
 const [id = '?', connectString = '', namespace = '/chaos', storePort = '0', sessionTimeout = '2000', recipe = 'mutex'] =
@@ -42,9 +44,19 @@ async function store(path: string, body?: unknown): Promise<Record<string, unkno
   return (await res.json()) as Record<string, unknown>;
 }
 
+// Under a TLS chaos run, the client certificate and CA come from files the harness wrote.
+const tlsDir = process.env.ZK_CHAOS_TLS_DIR;
+const tls = tlsDir
+  ? {
+      ca: readFileSync(join(tlsDir, 'ca.pem')),
+      cert: readFileSync(join(tlsDir, 'cert.pem')),
+      key: readFileSync(join(tlsDir, 'key.pem')),
+    }
+  : undefined;
 const client = new ZkClient({
   connectString,
   namespace,
+  tls,
   sessionTimeoutMs: Number(sessionTimeout),
   connectionTimeoutMs: 5000,
   operationTimeoutMs: 3000,
