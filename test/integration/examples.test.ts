@@ -27,6 +27,7 @@ describe('examples and demo', () => {
     ['examples/semaphore-jobs.ts', 'peak concurrency = 2 (limit 2)'],
     ['examples/clustered-workers.ts', 'leader according to worker-3: worker-2'],
     ['examples/fencing.ts', "A's late write accepted: false"],
+    ['examples/secured-ensemble.ts', "intruder's delete refused: true"],
   ])('%s runs and shows %j', async (file, expected) => {
     const { code, out } = await run(file);
     expect(out).toContain(expected);

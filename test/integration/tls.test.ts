@@ -14,6 +14,7 @@ import {
   InterProcessMutex,
   InterProcessSemaphoreV2,
   LeaderLatch,
+  NoAuthError,
   TlsError,
   ZkClient,
   type ZkClientOptions,
@@ -130,6 +131,19 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
     const bad = await runCli('tree', '/', '--connect', tls.connectString, '--tls-cert', join(dir, 'cert.pem'));
     expect(bad.code).toBe(2); // --tls-cert without --tls-key
     await lease.release();
+  });
+
+  it('x509 authentication: under mutual TLS the client certificate is an identity an ACL can name', async () => {
+    const { server, tls, client } = await tlsServer('need');
+    const certified = await client();
+    await certified.create('/by-cert', Buffer.from('x'), { acl: [Acls.x509('CN=zk-recipes-test-client')] });
+    const plain = new ZkClient({ connectString: server.connectString }); // no certificate, no x509 identity
+    cleanups.push(() => plain.close());
+    await plain.start();
+    await expect(plain.getData('/by-cert')).rejects.toBeInstanceOf(NoAuthError);
+    const sameCertificate = await client({ connectString: tls.connectString });
+    expect((await sameCertificate.getData('/by-cert')).data.toString()).toBe('x');
+    await sameCertificate.delete('/by-cert');
   });
 
   it('a real session expiry over TLS: LOST, then a new TLS session by itself', async () => {
