@@ -48,6 +48,8 @@ interface ConnectionManagerInternals {
 }
 
 const WIRE_CONNECTING = 1;
+/** SESSIONCLOSEDREQUIRESASLAUTH: a server with `enforce.auth.enabled` closed an unauthenticated session. */
+const SESSION_REQUIRES_AUTH = -124;
 const WIRE_CONNECTED = 2;
 const WIRE_CLOSED = -2;
 const EVENT_TYPES: Record<number, WatchEventType> = {
@@ -140,7 +142,7 @@ export class SessionHandle {
     // retries: 0 — the wire library's own retry would re-send sequential creates blindly.
     this.#client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 100, retries: 0 });
     this.#cm = (this.#client as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
-    this.#installHooks();
+    this.#installHooks(events);
     if (tls) this.#useTls(tls, events);
     // Sent on every connection of this session, before any request (the wire library keeps them).
     for (const { scheme, credentials } of auth) {
@@ -163,7 +165,7 @@ export class SessionHandle {
    * library cannot parse, hands every other frame to it, and guards its handler. Retired handles
    * never reconnect.
    */
-  #installHooks(): void {
+  #installHooks(events: SessionHandleEvents): void {
     const cm = this.#cm;
     const onData = cm.onSocketData;
     const onConnected = cm.onSocketConnected;
@@ -173,6 +175,12 @@ export class SessionHandle {
         // only replies (and pings) count, so a one-way partition still trips the read timeout.
         if (!(frame.length >= 8 && frame.readInt32BE(4) === -1)) this.#lastHeard = Date.now();
         try {
+          if (cm.state !== WIRE_CONNECTING && frame.length >= 20 && frame.readInt32BE(16) === SESSION_REQUIRES_AUTH) {
+            // The server enforces authentication and closed the session: final, like AUTH_FAILED
+            // (the wire library does not know this code and would reconnect for ever).
+            if (!this.#retired) events.authFailed();
+            return;
+          }
           if (cm.state !== WIRE_CONNECTING && this.#takeOwnReply(frame)) continue;
           onData.call(cm, frame);
         } catch {

@@ -35,6 +35,8 @@ export interface TestingServerOptions {
    * The plain port stays open (admin commands, `expireSession`).
    */
   readonly tls?: boolean | { readonly clientAuth?: 'none' | 'want' | 'need' };
+  /** Require every session to authenticate with one of these schemes (`enforce.auth`, ZooKeeper 3.7+), e.g. `['digest']`. */
+  readonly requireAuth?: readonly string[];
 }
 
 /** What clients need to reach a TLS test server. */
@@ -112,6 +114,9 @@ export class TestingServer {
         ...options.systemProperties,
         ...(options.superUser
           ? { 'zookeeper.DigestAuthenticationProvider.superDigest': digestId(options.superUser.user, options.superUser.password) }
+          : {}),
+        ...(options.requireAuth?.length
+          ? { 'zookeeper.enforce.auth.enabled': 'true', 'zookeeper.enforce.auth.schemes': options.requireAuth.join(',') }
           : {}),
       },
     });

@@ -13,9 +13,11 @@ import {
   LeaderLatch,
   NoAuthError,
   Permission,
+  ZkClient,
   type ZkClientOptions,
 } from '../../recipes/index.js';
-import { useTestNamespace } from '../support/zk.js';
+import { TestingServer } from '../../src/testing/index.js';
+import { faultsSkipReason, useTestNamespace } from '../support/zk.js';
 
 // Every node alice's clients create is hers alone (the test kit cleans up as the server's superuser).
 // A digest ACL, not Acls.creator(): under mutual TLS every test client shares one certificate, and
@@ -74,4 +76,32 @@ describe('digest authentication and ACLs (real server)', () => {
     await expect(refused.exists('/')).rejects.toBeInstanceOf(AuthFailedError);
     await refused.close();
   });
+
+  it.skipIf(faultsSkipReason)(
+    'a server that requires authentication: authenticated clients work, an unauthenticated one fails at once',
+    async () => {
+      const server = await TestingServer.start({ tickTimeMs: 200, requireAuth: ['digest'] });
+      try {
+        const ok = new ZkClient({ connectString: server.connectString, auth: [{ scheme: 'digest', credentials: 'ops:pw' }] });
+        await ok.start();
+        await (await new InterProcessMutex(ok, '/lock').acquire()).release();
+        await ok.close();
+        const anonymous = new ZkClient({ connectString: server.connectString });
+        const started = Date.now();
+        const outcome = await anonymous
+          .start()
+          .then(() => anonymous.exists('/'))
+          .then(
+            () => 'no error',
+            (error: unknown) => error,
+          );
+        expect(outcome).toBeInstanceOf(AuthFailedError);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(anonymous.state).toBe(ConnectionState.CLOSED);
+        await anonymous.close();
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });
