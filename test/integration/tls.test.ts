@@ -85,8 +85,10 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
     const { tls, client } = await tlsServer('none');
     const proxy = await FaultProxy.start(tls.connectString);
     cleanups.push(() => proxy.close());
-    const a = await client({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
+    const ops = [{ scheme: 'digest', credentials: 'ops:pw' }];
+    const a = await client({ connectString: proxy.connectString, sessionTimeoutMs: 4000, auth: ops });
     const session = a.sessionId;
+    await a.create('/ops-only', Buffer.from('v'), { acl: [Acls.digest('ops', 'pw')] });
     const lease = await new InterProcessMutex(a, '/lock').acquire();
     proxy.pause();
     await waitForState(a, ConnectionState.SUSPENDED);
@@ -94,6 +96,7 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
     proxy.resume();
     await waitForState(a, ConnectionState.RECONNECTED);
     expect(a.sessionId).toBe(session);
+    expect((await a.getData('/ops-only')).data.toString()).toBe('v'); // credentials re-sent on the new connection
     await lease.release();
   });
 
@@ -148,11 +151,13 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
 
   it('a real session expiry over TLS: LOST, then a new TLS session by itself', async () => {
     const { server, client } = await tlsServer('none');
-    const a = await client();
+    const a = await client({ auth: [{ scheme: 'digest', credentials: 'ops:pw' }] });
+    await a.create('/ops-only', Buffer.from('v'), { acl: [Acls.digest('ops', 'pw')] });
     const before = a.sessionId;
     await expireSession(a, { connectString: server.connectString }); // the kill goes over the plain port
     await waitForState(a, ConnectionState.RECONNECTED);
     expect(a.sessionId).not.toBe(before);
+    expect((await a.getData('/ops-only')).data.toString()).toBe('v'); // the new session is authenticated too
     await (await new InterProcessMutex(a, '/lock').acquire()).release();
   });
 });
