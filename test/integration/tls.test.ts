@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Acls,
   ConnectionState,
@@ -21,18 +21,15 @@ import {
 } from '../../recipes/index.js';
 import { expireSession, FaultProxy, TestingServer } from '../../src/testing/index.js';
 import { runCli } from '../support/cli.js';
+import { useCleanups } from '../support/rig.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason } from '../support/zk.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const track = useCleanups();
 
 async function tlsServer(clientAuth: 'none' | 'need') {
   const server = await TestingServer.start({ tickTimeMs: 200, tls: { clientAuth } });
-  cleanups.push(() => server.stop());
+  track(() => server.stop());
   const tls = server.tls as NonNullable<TestingServer['tls']>;
   const client = async (options: Partial<ZkClientOptions> = {}) => {
     const c = new ZkClient({
@@ -41,7 +38,7 @@ async function tlsServer(clientAuth: 'none' | 'need') {
       tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
       ...options,
     });
-    cleanups.push(() => c.close());
+    track(() => c.close());
     await c.start();
     return c;
   };
@@ -84,7 +81,7 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
   it('over TLS through a fault proxy: the silent-server watchdog suspends, the link heals, the session survives', async () => {
     const { tls, client } = await tlsServer('none');
     const proxy = await FaultProxy.start(tls.connectString);
-    cleanups.push(() => proxy.close());
+    track(() => proxy.close());
     const ops = [{ scheme: 'digest', credentials: 'ops:pw' }];
     const a = await client({ connectString: proxy.connectString, sessionTimeoutMs: 4000, auth: ops });
     const session = a.sessionId;
@@ -108,7 +105,7 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
     });
     const lease = await new InterProcessMutex(owner, '/guarded', { data: Buffer.from('worker-7') }).acquire();
     const dir = mkdtempSync(join(tmpdir(), 'zk-recipes-cli-tls-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    track(async () => rmSync(dir, { recursive: true, force: true }));
     for (const [name, pem] of [
       ['ca.pem', tls.ca],
       ['cert.pem', tls.cert],
@@ -141,7 +138,7 @@ describe.skipIf(faultsSkipReason)('TLS and mutual TLS (dedicated servers)', () =
     const certified = await client();
     await certified.create('/by-cert', Buffer.from('x'), { acl: [Acls.x509('CN=zk-recipes-test-client')] });
     const plain = new ZkClient({ connectString: server.connectString }); // no certificate, no x509 identity
-    cleanups.push(() => plain.close());
+    track(() => plain.close());
     await plain.start();
     await expect(plain.getData('/by-cert')).rejects.toBeInstanceOf(NoAuthError);
     const sameCertificate = await client({ connectString: tls.connectString });
