@@ -183,6 +183,16 @@ export class LeaderLatch implements AsyncDisposable {
     this.#events.removeAllListeners();
   }
 
+  /**
+   * Drops our node through the queue, so the queue forgets it as live (and deletes it if it still
+   * exists in our session — e.g. failed the owner check — so it never stands ahead of our next one).
+   */
+  #forgetNode(): void {
+    const node = this.#node;
+    this.#node = undefined;
+    if (node) void this.#queue.leave(node).catch(() => undefined);
+  }
+
   /** Ends the latch's waits (awaitLeadership rejects with `reason`, changes() ends) and its loop. */
   #markClosed(reason: Error): void {
     this.#state = 'CLOSED';
@@ -274,12 +284,7 @@ export class LeaderLatch implements AsyncDisposable {
   /** Runs synchronously with the client's state event: step down before anyone else can be elected. */
   #onState(state: ConnectionState): void {
     if (isErrorState(this.client.errorPolicy, state)) this.#setLeader(false);
-    if (state === ConnectionState.LOST) {
-      // Gone with the session; rejoin. leave() only forgets it (its session is not ours any more).
-      const node = this.#node;
-      this.#node = undefined;
-      if (node) void this.#queue.leave(node).catch(() => undefined);
-    }
+    if (state === ConnectionState.LOST) this.#forgetNode(); // gone with the session; rejoin
     if (state === ConnectionState.CLOSED) this.#markClosed(new ClientClosedError(`LeaderLatch on ${this.path}`));
     this.#poke?.();
   }
@@ -308,7 +313,7 @@ export class LeaderLatch implements AsyncDisposable {
         if (signal.aborted || isClosed(this.client)) break;
         this.#setLeader(false);
         if (error instanceof NodeVanishedError || error instanceof NoNodeError) {
-          this.#node = undefined; // rejoin with a new node
+          this.#forgetNode(); // rejoin with a new node
           continue;
         }
         failures++;

@@ -9,7 +9,6 @@ import {
   checkQueueNodeData,
   ClientClosedError,
   type CreateMode,
-  ConnectionLossError,
   InvalidArgumentError,
   joinPath,
   Lease,
@@ -20,8 +19,7 @@ import {
   publish,
   type QueueNode,
   SequentialQueue,
-  settleByDeadline,
-  waitBudget,
+  settleAcquire,
   type TurnPredicate,
   validatePath,
   validateTimeout,
@@ -157,8 +155,9 @@ export class QueueLock {
   assertScopeHoldValid(): void {
     const hold = this.#scope.getStore();
     if (!hold || hold.count <= 0) return;
+    // Every lease of the hold reports its loss (onLost); the session check covers the moment
+    // between a session change and the state event that reports it.
     if (!hold.lost && this.client.sessionId !== hold.node.sessionId) hold.lost = new OwnershipLostError(this.path, 'LOST');
-    if (!hold.lost && hold.leases.some((l) => !l.released && !l.valid)) hold.lost = new OwnershipLostError(this.path, 'LOST');
     if (hold.lost) throw new OwnershipLostError(this.path, hold.lost.state);
   }
 
@@ -201,11 +200,12 @@ export class QueueLock {
     const predicate = this.#spec.predicate();
     const started = Date.now();
     const waitDeadline = timeoutMs === undefined ? undefined : started + timeoutMs;
-    // A try (timeoutMs 0) still gets its one look at the queue, bounded by the operation timeout.
-    const tryMs = this.client.operationTimeoutMs;
     const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());
     const joinAs = this.#spec.joinAs?.();
-    return settleByDeadline(
+    // A try (timeoutMs 0) still gets its one look at the queue, bounded by the operation timeout.
+    return settleAcquire(
+      this.client,
+      { path: this.path, timeoutMs, signal, started, discard: (late: Lease) => late.release() },
       async (inner) => {
         const node = await this.#queue.join(joinAs?.name ?? this.#spec.nodeName, data, { signal: inner, mode: joinAs?.mode });
         try {
@@ -220,18 +220,6 @@ export class QueueLock {
           throw error;
         }
         return this.#grant(node);
-      },
-      {
-        ...waitBudget(timeoutMs, tryMs, started),
-        signal,
-        onTimeout: () =>
-          timeoutMs === 0
-            ? new ConnectionLossError(
-                `Could not learn within ${tryMs} ms whether ${this.path} is free: ZooKeeper did not answer (the client is ${this.client.state}). Whatever was sent is cleaned up once the connection is back.`,
-              )
-            : new LockTimeoutError(this.path, timeoutMs ?? 0),
-        connected: () => this.client.connected,
-        discard: (late) => late.release(),
       },
     );
   }

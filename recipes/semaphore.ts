@@ -6,7 +6,6 @@
  */
 import {
   checkQueueNodeData,
-  ConnectionLossError,
   InvalidArgumentError,
   joinPath,
   Lease,
@@ -15,8 +14,7 @@ import {
   NoNodeError,
   publish,
   SequentialQueue,
-  settleByDeadline,
-  waitBudget,
+  settleAcquire,
   validatePath,
   type ZkClient,
 } from '../src/index.js';
@@ -122,21 +120,13 @@ export class InterProcessSemaphoreV2 {
     signal?.throwIfAborted();
     const started = Date.now();
     const waitDeadline = timeoutMs === undefined ? undefined : started + timeoutMs;
-    const tryMs = this.client.operationTimeoutMs;
     publish('zk-recipes:acquire:start', { recipe: 'InterProcessSemaphoreV2', path: this.path });
     try {
-      const taken = await settleByDeadline((inner) => this.#acquireAll(qty, waitDeadline, timeoutMs ?? 0, inner), {
-        ...waitBudget(timeoutMs, tryMs, started),
-        signal,
-        onTimeout: () =>
-          timeoutMs === 0
-            ? new ConnectionLossError(
-                `Could not learn within ${tryMs} ms whether ${this.path} has a free lease: ZooKeeper did not answer (the client is ${this.client.state}). Whatever was sent is cleaned up once the connection is back.`,
-              )
-            : new LockTimeoutError(this.path, timeoutMs ?? 0),
-        connected: () => this.client.connected,
-        discard: (late) => this.returnAll(late),
-      });
+      const taken = await settleAcquire(
+        this.client,
+        { path: this.path, timeoutMs, signal, started, discard: (late: Lease[]) => this.returnAll(late) },
+        (inner) => this.#acquireAll(qty, waitDeadline, timeoutMs ?? 0, inner),
+      );
       publish('zk-recipes:acquire:end', {
         recipe: 'InterProcessSemaphoreV2',
         path: this.path,

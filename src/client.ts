@@ -255,10 +255,7 @@ export class ZkClient {
     if (this.#state === ConnectionState.CLOSED) return;
     const wasStarted = this.#started;
     this.#setState(ConnectionState.CLOSED);
-    clearTimeout(this.#lostTimer);
-    for (const fail of [...this.#inflight]) fail(new ClientClosedError());
-    this.#deadlines.clear();
-    this.#watches.settleAll('CLIENT_CLOSED', (p) => this.#toUserPath(p));
+    this.#abandonAll(new ClientClosedError(), 'CLIENT_CLOSED');
     const handle = this.#handle;
     if (wasStarted && handle) await handle.close();
     this.#events.removeAllListeners();
@@ -729,23 +726,26 @@ export class ZkClient {
   #terminate(handle: SessionHandle, error: ZkRecipesError): void {
     if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
     this.#closedBy = error;
-    clearTimeout(this.#lostTimer);
-    for (const fail of [...this.#inflight]) fail(error);
-    this.#deadlines.clear();
-    this.#watches.settleAll('CLIENT_CLOSED', (p) => this.#toUserPath(p));
+    this.#abandonAll(error, 'CLIENT_CLOSED');
     handle.retire();
     this.#setState(ConnectionState.CLOSED);
   }
 
-  #onSessionGone(handle: SessionHandle): void {
-    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
+  /** Ends every request in flight with `error` and every watch wait with `watchType`: the session or the client is gone. */
+  #abandonAll(error: ZkRecipesError, watchType: 'CLIENT_CLOSED' | 'SESSION_LOST'): void {
     clearTimeout(this.#lostTimer);
     this.#lostTimer = undefined;
+    for (const fail of [...this.#inflight]) fail(error);
+    this.#deadlines.clear();
+    this.#watches.settleAll(watchType, (p) => this.#toUserPath(p));
+  }
+
+  #onSessionGone(handle: SessionHandle): void {
+    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
     handle.retire();
     this.#namespaceReady = undefined;
     this.#namespaceDone = undefined;
-    for (const fail of [...this.#inflight]) fail(new SessionExpiredError());
-    this.#watches.settleAll('SESSION_LOST', (p) => this.#toUserPath(p));
+    this.#abandonAll(new SessionExpiredError(), 'SESSION_LOST');
     this.#watches = new WatchRegistry();
     this.#setState(ConnectionState.LOST);
     if (this.#state === ConnectionState.LOST) this.#openSession();

@@ -1,3 +1,5 @@
+import { ConnectionLossError, LockTimeoutError } from './errors.js';
+
 /**
  * Every wait settles by its own deadline, whatever the connection does. A wait's work (creates,
  * listings, watches) may be stuck behind a dead link for minutes; the caller's promise must not
@@ -130,5 +132,37 @@ export function settleClientWait<T>(
     connected: () => client.connected,
     graceMs: Math.min(1000, timeoutMs ?? 1000),
     discard: options.discard ?? (() => undefined),
+  });
+}
+
+/**
+ * An acquire (lock, lease) on a client: settles per {@link waitBudget} — a try (`timeoutMs` 0)
+ * within the operation timeout with ConnectionLossError when ZooKeeper did not answer (a `null`
+ * would wrongly say "taken"), a timed wait with LockTimeoutError — and undoes a late grant.
+ */
+export function settleAcquire<T>(
+  client: { readonly connected: boolean; readonly operationTimeoutMs: number; readonly state: string },
+  options: {
+    readonly path: string;
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal;
+    readonly started: number;
+    readonly discard: (late: T) => Promise<unknown> | undefined;
+  },
+  work: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const { path, timeoutMs } = options;
+  const tryMs = client.operationTimeoutMs;
+  return settleByDeadline(work, {
+    ...waitBudget(timeoutMs, tryMs, options.started),
+    signal: options.signal,
+    onTimeout: () =>
+      timeoutMs === 0
+        ? new ConnectionLossError(
+            `Could not learn within ${tryMs} ms whether ${path} can be had: ZooKeeper did not answer (the client is ${client.state}). Whatever was sent is cleaned up once the connection is back.`,
+          )
+        : new LockTimeoutError(path, timeoutMs ?? 0),
+    connected: () => client.connected,
+    discard: options.discard,
   });
 }

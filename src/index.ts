@@ -55,5 +55,5 @@ export {
   publish,
 } from './diagnostics.js';
 export { deadlineOf, WAIT_OVER, waitForWatch, type WatchWaitOptions } from './wait.js';
-export { settleByDeadline, settleClientWait, waitBudget, type DeadlineOptions } from './deadline.js';
+export { settleAcquire, settleByDeadline, settleClientWait, waitBudget, type DeadlineOptions } from './deadline.js';
 export { MAX_TIMEOUT_MS, JUTE_MAX_BUFFER, checkTimeoutMs, checkQueueNodeData } from './limits.js';

@@ -34,31 +34,28 @@ export interface LeaseInit {
  * must not pile listeners on the client. Leases are told synchronously with the state change, so
  * their signals abort before anything else can be granted.
  */
-const leasesByClient = new WeakMap<ZkClient, { leases: Set<Lease>; off: () => void }>();
+const stateWatchers = new WeakMap<ZkClient, { handlers: Set<(state: ConnectionState) => void>; off: () => void }>();
 
-function watchStates(client: ZkClient, lease: Lease, onState: (state: ConnectionState) => void): () => void {
-  let entry = leasesByClient.get(client);
+function watchStates(client: ZkClient, onState: (state: ConnectionState) => void): () => void {
+  let entry = stateWatchers.get(client);
   if (!entry) {
-    const leases = new Set<Lease>();
+    const handlers = new Set<(state: ConnectionState) => void>();
     const off = client.on('state', (state) => {
-      for (const l of [...leases]) stateHandlers.get(l)?.(state);
+      for (const handler of [...handlers]) handler(state);
     });
-    entry = { leases, off };
-    leasesByClient.set(client, entry);
+    entry = { handlers, off };
+    stateWatchers.set(client, entry);
   }
-  entry.leases.add(lease);
-  stateHandlers.set(lease, onState);
   const current = entry;
+  current.handlers.add(onState);
   return () => {
-    current.leases.delete(lease);
-    stateHandlers.delete(lease);
-    if (current.leases.size === 0 && leasesByClient.get(client) === current) {
+    current.handlers.delete(onState);
+    if (current.handlers.size === 0 && stateWatchers.get(client) === current) {
       current.off();
-      leasesByClient.delete(client);
+      stateWatchers.delete(client);
     }
   };
 }
-const stateHandlers = new WeakMap<Lease, (state: ConnectionState) => void>();
 
 /** A held lock (or lease, or re-entrant hold). `await using lease = await mutex.acquire()` releases it. */
 export class Lease implements AsyncDisposable {
@@ -77,17 +74,12 @@ export class Lease implements AsyncDisposable {
     this.#init = init;
     this.#token = init.fencingToken;
     const policy = init.client.errorPolicy;
-    this.#offState = watchStates(init.client, this, (state) => {
+    this.#offState = watchStates(init.client, (state) => {
       if (isErrorState(policy, state)) this.#lost(state);
     });
     const now = init.client.state;
     if (init.client.sessionId !== init.sessionId) this.#lost(ConnectionState.LOST);
     else if (now !== 'LATENT' && !isConnectedState(now) && isErrorState(policy, now)) this.#lost(now);
-  }
-
-  /** True while this hold is in force: not released, and ownership not lost (without starting the node watch that `signal` starts). */
-  get valid(): boolean {
-    return !this.#released && this.#lostReason === undefined;
   }
 
   /** Our lock node's path (relative to the client's namespace). */

@@ -7,7 +7,16 @@ import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
 import { InvalidArgumentError, NodeExistsError, NodeVanishedError, NoNodeError, SessionExpiredError, ZkRecipesError } from './errors.js';
 import { checkTimeoutMs } from './limits.js';
-import { joinPath, newProtectedPrefix, nodeNameOf, parentOf, protectedUuidOf, sortBySequence, validatePath } from './paths.js';
+import {
+  joinPath,
+  newProtectedPrefix,
+  nodeNameOf,
+  PROTECTED_PREFIX,
+  parentOf,
+  protectedUuidOf,
+  sortBySequence,
+  validatePath,
+} from './paths.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type Stat } from './types.js';
 import { WAIT_OVER, waitForWatch } from './wait.js';
@@ -132,7 +141,7 @@ export class SequentialQueue {
     clearTimeout(this.#removeTimer); // busy again: the parent stays
     this.#removeTimer = undefined;
     const prefix = newProtectedPrefix();
-    const uuid = protectedUuidOf(`${prefix}x`) as string;
+    const uuid = prefix.slice(PROTECTED_PREFIX.length, -1); // `_c_<uuid>-`
     const live = liveSet(this.client);
     live.add(uuid);
     const mode = options.mode ?? CreateMode.EPHEMERAL_SEQUENTIAL;
