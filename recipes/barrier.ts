@@ -13,7 +13,7 @@ import {
   waitForWatch,
   type ZkClient,
 } from '../src/index.js';
-import { validateAcquireOptions } from './queue-lock.js';
+import { validateAcquireOptions } from '../src/index.js';
 
 /**
  * ```ts

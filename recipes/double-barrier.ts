@@ -17,7 +17,7 @@ import {
   waitForWatch,
   type ZkClient,
 } from '../src/index.js';
-import { validateAcquireOptions } from './queue-lock.js';
+import { validateAcquireOptions } from '../src/index.js';
 
 /** Curator's name of the node that opens the barrier. */
 export const READY_NODE = 'ready';

@@ -4,7 +4,7 @@
 export * from '../src/index.js';
 export { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
 export { InterProcessReadWriteLock, READ_NODE_NAME, WRITE_NODE_NAME, readPredicate } from './read-write-lock.js';
-export { QueueLock, type AcquireOptions, type LockOptions, type QueueLockSpec, type RevocationListener } from './queue-lock.js';
+export { QueueLock, type LockOptions, type QueueLockSpec, type RevocationListener } from './queue-lock.js';
 export { revoke, REVOKE_MESSAGE } from './revocation.js';
 export {
   InterProcessSemaphoreV2,

@@ -3,7 +3,8 @@
  * (`<path>/_c_<uuid>-lock-<seq>`; each waiter watches only its predecessor).
  */
 import { leasePredicate, type Lease, type ZkClient } from '../src/index.js';
-import { type AcquireOptions, type LockOptions, QueueLock, type RevocationListener } from './queue-lock.js';
+import type { AcquireOptions } from '../src/index.js';
+import { type LockOptions, QueueLock, type RevocationListener } from './queue-lock.js';
 
 /** Curator's node name for mutexes (and LeaderSelector). */
 export const MUTEX_NODE_NAME = 'lock-';

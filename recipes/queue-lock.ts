@@ -3,37 +3,28 @@
  * a SequentialQueue, a predicate, leases, and ownership keyed by the async call tree
  * (AsyncLocalStorage — the Node analogue of Curator's per-thread ownership).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
-  AlreadyReleasedError,
+  type AcquireOptions,
   checkQueueNodeData,
   ClientClosedError,
   type CreateMode,
   InvalidArgumentError,
   joinPath,
-  Lease,
+  type Lease,
+  type LockEngine,
   LockTimeoutError,
   localAddressBytes,
-  NotOwnerError,
-  OwnershipLostError,
-  publish,
+  OwnedLock,
   type QueueNode,
   SequentialQueue,
   settleAcquire,
+  type TakeRequest,
   type TurnPredicate,
   validatePath,
-  validateTimeout,
   type ZkClient,
+  zooKeeperLeaseParts,
 } from '../src/index.js';
 import { RevocationWatch } from './revocation.js';
-
-/** Options of every wait for a lock. */
-export interface AcquireOptions {
-  /** Give up waiting after this many ms with {@link LockTimeoutError}; our node is removed. @default wait forever */
-  readonly timeoutMs?: number;
-  /** Abort the wait; rejects with the signal's reason and removes our node. */
-  readonly signal?: AbortSignal;
-}
 
 /** Options shared by the lock recipes. */
 export interface LockOptions {
@@ -69,39 +60,16 @@ export interface QueueLockSpec {
   readonly joinAs?: () => { readonly name: string; readonly mode: CreateMode } | undefined;
 }
 
-interface Hold {
+/** What the ZooKeeper engine holds for one grant. */
+interface QueueHold {
   readonly node: QueueNode;
-  count: number;
-  readonly leases: Lease[];
   revocation?: RevocationWatch;
-  /** Set once ownership was lost: nothing may be granted on the strength of this hold again. */
-  lost?: OwnershipLostError;
-}
-
-/** `tryAcquire()` semantics: the result, or null when the wait timed out (LockTimeoutError). */
-export async function nullOnTimeout<T>(attempt: Promise<T>): Promise<T | null> {
-  try {
-    return await attempt;
-  } catch (error) {
-    if (error instanceof LockTimeoutError) return null;
-    throw error;
-  }
-}
-
-/** Validates the options of acquire() and friends, before any network call. */
-export function validateAcquireOptions(options: AcquireOptions | undefined): AcquireOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidArgumentError('options must be an object like { timeoutMs, signal }.');
-  const { signal } = options;
-  validateTimeout('timeoutMs', options.timeoutMs);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal.');
-  return options;
 }
 
 /**
  * A re-entrant lock on a {@link SequentialQueue}: what `InterProcessMutex` and both halves of
- * `InterProcessReadWriteLock` are made of. `readLock()`/`writeLock()` return one.
+ * `InterProcessReadWriteLock` are made of. `readLock()`/`writeLock()` return one. Ownership rules
+ * are the shared {@link OwnedLock}; this file is ZooKeeper's engine under it.
  *
  * ```ts
  * const write = new InterProcessReadWriteLock(client, '/catalog').writeLock();
@@ -114,8 +82,7 @@ export class QueueLock {
   readonly #spec: QueueLockSpec;
   readonly #queue: SequentialQueue;
   readonly #data: Buffer | undefined;
-  readonly #scope = new AsyncLocalStorage<Hold>();
-  readonly #holds = new Set<Hold>();
+  readonly #owned: OwnedLock<QueueHold>;
   #revocationListener: RevocationListener | undefined;
 
   constructor(client: ZkClient, path: string, spec: QueueLockSpec, options: LockOptions = {}) {
@@ -127,6 +94,30 @@ export class QueueLock {
     this.#spec = spec;
     this.#data = options.data;
     this.#queue = new SequentialQueue(client, this.path, { sortNames: spec.sortNames, removeEmptyParent: options.removeEmptyParent });
+    this.#owned = new OwnedLock(this.#engine(), { beforeTake: spec.beforeJoin });
+  }
+
+  #engine(): LockEngine<QueueHold> {
+    const client = this.client;
+    return {
+      recipe: this.#spec.recipe,
+      path: this.path,
+      assertUsable: () => {
+        if (client.state === 'CLOSED') throw new ClientClosedError('acquire()');
+      },
+      take: (request) => this.#take(request),
+      leave: async (hold) => {
+        hold.revocation?.stop();
+        await this.#queue.leave(hold.node);
+      },
+      leaseParts: (hold) => zooKeeperLeaseParts(client, hold.node.path, hold.node.sessionId, hold.node.stat?.czxid),
+      // The session check covers the moment between a session change and the state event that reports it.
+      lostNow: (hold) => (client.sessionId !== hold.node.sessionId ? 'LOST' : undefined),
+      granted: (hold, lease) => {
+        const listener = this.#revocationListener;
+        if (listener) hold.revocation = new RevocationWatch(client, hold.node.path, () => listener(lease));
+      },
+    };
   }
 
   /** Makes future holds revocable: nodes get empty data and `listener` runs on a revoke request. */
@@ -137,14 +128,12 @@ export class QueueLock {
 
   /** True when the current async call tree holds this lock (even if ownership was lost since). */
   isOwnedByCurrentScope(): boolean {
-    const hold = this.#scope.getStore();
-    return hold !== undefined && hold.count > 0;
+    return this.#owned.isOwnedByCurrentScope();
   }
 
   /** The name of the node the current scope holds this lock through, if it holds it. */
   scopeNodeName(): string | undefined {
-    const hold = this.#scope.getStore();
-    return hold && hold.count > 0 ? hold.node.name : undefined;
+    return this.#owned.scopeHold()?.node.name;
   }
 
   /**
@@ -153,59 +142,28 @@ export class QueueLock {
    * deleted). Re-entry and downgrade ride only on a hold that is still valid.
    */
   assertScopeHoldValid(): void {
-    const hold = this.#scope.getStore();
-    if (!hold || hold.count <= 0) return;
-    // Every lease of the hold reports its loss (onLost); the session check covers the moment
-    // between a session change and the state event that reports it.
-    if (!hold.lost && this.client.sessionId !== hold.node.sessionId) hold.lost = new OwnershipLostError(this.path, 'LOST');
-    if (hold.lost) throw new OwnershipLostError(this.path, hold.lost.state);
+    this.#owned.assertScopeHoldValid();
   }
 
   /** True when any flow of this process holds this lock object. */
   isAcquiredInThisProcess(): boolean {
-    return this.#holds.size > 0;
+    return this.#owned.isAcquiredInThisProcess();
   }
 
   /** Waits for the lock → Lease (LockTimeoutError on timeout, the signal's reason on abort; our node is removed either way). Re-enters inside an owner scope. */
-  async acquire(options?: AcquireOptions): Promise<Lease> {
-    const { timeoutMs, signal } = validateAcquireOptions(options);
-    if (this.client.state === 'CLOSED') throw new ClientClosedError('acquire()');
-    signal?.throwIfAborted();
-    const current = this.#scope.getStore();
-    if (current && current.count > 0) {
-      this.assertScopeHoldValid();
-      current.count++; // re-entry: no round trip
-      return this.#newLease(current);
-    }
-    this.#spec.beforeJoin?.();
-    const started = Date.now();
-    publish('zk-recipes:acquire:start', { recipe: this.#spec.recipe, path: this.path });
-    try {
-      const lease = await this.#acquireNew(timeoutMs, signal);
-      publish('zk-recipes:acquire:end', {
-        recipe: this.#spec.recipe,
-        path: this.path,
-        ok: true,
-        waitMs: Date.now() - started,
-        nodePath: lease.nodePath,
-      });
-      return lease;
-    } catch (error) {
-      publish('zk-recipes:acquire:end', { recipe: this.#spec.recipe, path: this.path, ok: false, waitMs: Date.now() - started, error });
-      throw error;
-    }
+  acquire(options?: AcquireOptions): Promise<Lease> {
+    return this.#owned.acquire(options);
   }
 
-  async #acquireNew(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Lease> {
+  async #take({ timeoutMs, signal, started }: TakeRequest): Promise<QueueHold> {
     const predicate = this.#spec.predicate();
-    const started = Date.now();
     const waitDeadline = timeoutMs === undefined ? undefined : started + timeoutMs;
     const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());
     const joinAs = this.#spec.joinAs?.();
     // A try (timeoutMs 0) still gets its one look at the queue, bounded by the operation timeout.
     return settleAcquire(
       this.client,
-      { path: this.path, timeoutMs, signal, started, discard: (late: Lease) => late.release() },
+      { path: this.path, timeoutMs, signal, started, discard: (late: QueueHold) => this.#queue.leave(late.node) },
       async (inner) => {
         const node = await this.#queue.join(joinAs?.name ?? this.#spec.nodeName, data, { signal: inner, mode: joinAs?.mode });
         try {
@@ -219,47 +177,24 @@ export class QueueLock {
           await this.#queue.leave(node).catch(() => undefined);
           throw error;
         }
-        return this.#grant(node);
+        return { node };
       },
     );
   }
 
-  #grant(node: QueueNode): Lease {
-    const hold: Hold = { node, count: 1, leases: [] };
-    this.#holds.add(hold);
-    const lease = this.#newLease(hold);
-    const listener = this.#revocationListener;
-    if (listener) hold.revocation = new RevocationWatch(this.client, node.path, () => listener(lease));
-    return lease;
-  }
-
   /** The lock if it is free right now, else null (no node is left). */
-  async tryAcquire(): Promise<Lease | null> {
-    return nullOnTimeout(this.acquire({ timeoutMs: 0 }));
+  tryAcquire(): Promise<Lease | null> {
+    return this.#owned.tryAcquire();
   }
 
   /** Runs `fn(lease)` holding the lock, inside its owner scope, and releases in `finally`. */
-  async using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidArgumentError('using() needs a function to run while holding the lock.');
-    const lease = await this.acquire(options);
-    try {
-      return await lease.run(fn);
-    } finally {
-      // fn may have released it itself (e.g. after a downgrade): that is fine.
-      if (!lease.released) await lease.release();
-    }
+  using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
+    return this.#owned.using(fn, options);
   }
 
   /** Releases one hold of the current scope (Curator's `release()`). */
-  async release(): Promise<void> {
-    const hold = this.#scope.getStore();
-    const lease = hold?.leases.findLast((l) => !l.released);
-    if (!hold || !lease) {
-      throw new NotOwnerError(
-        `You do not own the lock ${this.path} in this async call tree. Release from inside using()/lease.run(), or call lease.release().`,
-      );
-    }
-    await lease.release();
+  release(): Promise<void> {
+    return this.#owned.release();
   }
 
   /** Every contender's node path in queue order (the first holds it; readers share). */
@@ -267,37 +202,5 @@ export class QueueLock {
     const sorted = await this.#queue.sortedChildren();
     const keep = this.#spec.isParticipant ?? (() => true);
     return sorted.filter(keep).map((name) => joinPath(this.path, name));
-  }
-
-  #newLease(hold: Hold): Lease {
-    const lease: Lease = new Lease({
-      client: this.client,
-      lockPath: this.path,
-      nodePath: hold.node.path,
-      sessionId: hold.node.sessionId,
-      fencingToken: hold.node.stat?.czxid,
-      runInScope: (fn) => this.#scope.run(hold, fn),
-      onLost: (reason) => {
-        hold.lost ??= reason;
-      },
-      assertMayRelease: () => {
-        const scope = this.#scope.getStore();
-        if (scope && scope !== hold && scope.count > 0) {
-          throw new NotOwnerError(
-            `This lease on ${this.path} belongs to another owner scope; only its owner (or code outside any owner scope) may release it.`,
-          );
-        }
-      },
-      release: async () => {
-        if (hold.count <= 0) throw new AlreadyReleasedError(`The lock ${this.path}`);
-        hold.count--;
-        if (hold.count > 0) return;
-        this.#holds.delete(hold);
-        hold.revocation?.stop();
-        await this.#queue.leave(hold.node);
-      },
-    });
-    hold.leases.push(lease);
-    return lease;
   }
 }

@@ -4,7 +4,7 @@
  * same path). A second acquire from the same process waits; any flow may release.
  */
 import { InvalidArgumentError, type Lease, NotOwnerError, type ZkClient } from '../src/index.js';
-import { type AcquireOptions, nullOnTimeout } from './queue-lock.js';
+import { type AcquireOptions, nullOnTimeout } from '../src/index.js';
 import { InterProcessSemaphoreV2, type SemaphoreOptions } from './semaphore.js';
 
 /**

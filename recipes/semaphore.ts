@@ -8,7 +8,8 @@ import {
   checkQueueNodeData,
   InvalidArgumentError,
   joinPath,
-  Lease,
+  type Lease,
+  zooKeeperLease,
   LockTimeoutError,
   localAddressBytes,
   NoNodeError,
@@ -19,7 +20,7 @@ import {
   type ZkClient,
 } from '../src/index.js';
 import { InterProcessMutex } from './mutex.js';
-import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from './queue-lock.js';
+import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/index.js';
 
 /** Child holding the semaphore's internal mutex (Curator's layout). */
 export const LOCK_PARENT = 'locks';
@@ -221,7 +222,7 @@ export class InterProcessSemaphoreV2 {
       await this.#leases.leave(node).catch(() => undefined);
       throw error;
     }
-    return new Lease({
+    return zooKeeperLease({
       client: this.client,
       lockPath: this.path,
       nodePath: node.path,

@@ -102,9 +102,13 @@ export class AlreadyReleasedError extends ZkRecipesError {
 
 /** Ownership can no longer be guaranteed (connection suspended or session lost). Used as a lease signal's reason. */
 export class OwnershipLostError extends ZkRecipesError {
+  /** Why: a connection state (`SUSPENDED`, `LOST`), `DELETED`, `RELEASED`, or a TTL backend's `EXPIRED` / `NOT_OWNER`. */
   readonly state: string;
-  constructor(path: string, state: string) {
-    super('OWNERSHIP_LOST', `Ownership of ${path} can no longer be guaranteed (connection ${state}). Stop work that relies on it.`);
+  constructor(path: string, state: string, detail?: string) {
+    super(
+      'OWNERSHIP_LOST',
+      `Ownership of ${path} can no longer be guaranteed (${detail ?? `connection ${state}`}). Stop work that relies on it.`,
+    );
     this.state = state;
   }
 }

@@ -43,7 +43,8 @@ export {
   type SequentialQueueOptions,
   type WaitOptions,
 } from './sequential-queue.js';
-export { Lease, type LeaseInit } from './lease.js';
+export * from './lock/index.js';
+export { zooKeeperLease, zooKeeperLeaseParts, type ZooKeeperLeaseInit } from './zk-lease.js';
 export { localAddressBytes } from './node-data.js';
 export { TypedEvents, type EventMap } from './typed-events.js';
 export {

@@ -1,0 +1,7 @@
+/**
+ * The backend-neutral lock contract (design §4, §5, §8): leases, the ownership layer and the
+ * options every wait takes. Loads no backend client.
+ */
+export { Lease, type LeaseInit, type LossReporter } from './lease.js';
+export { OwnedLock, type LockEngine, type HoldLeaseParts, type OwnedLockHooks, type TakeRequest } from './owned-lock.js';
+export { type AcquireOptions, validateAcquireOptions, nullOnTimeout } from './acquire-options.js';
