@@ -10,3 +10,4 @@ export { TestNamespace, deleteRecursive } from './namespace.js';
 export { locateZooKeeper, canStartServers, curatorClasspath, dockerAnswers, INSTALL_HINT, type ZooKeeperSource } from './locate.js';
 export { fourLetterWord, monitor } from './four-letter.js';
 export { freePort } from './ports.js';
+export { TestingRedis, type TestingRedisOptions, locateRedisServer, RedisNotFoundError, REDIS_INSTALL_HINT } from './redis-server.js';

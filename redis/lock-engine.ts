@@ -1,0 +1,210 @@
+/**
+ * The Redis engine under the shared ownership layer: take a place in the FIFO queue, learn it is
+ * our turn (a wake-up on our hub's channel, or a bounded re-check), keep the lease alive (the
+ * watchdog), leave, and give the fencing token from the acquire script.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { settleByDeadline } from '../src/deadline.js';
+import { LockTimeoutError, OwnershipLostError } from '../src/errors.js';
+import type { HoldLeaseParts, LockEngine, TakeRequest } from '../src/lock/owned-lock.js';
+import { Watchdog } from '../src/lock/watchdog.js';
+import { ACQUIRE, LEAVE, lockKeys, RELEASE, RENEW } from './lock-scripts.js';
+import { assertReady, isTransient, type RedisClientLike, runScript } from './scripts.js';
+import { WakeHub } from './wake-hub.js';
+
+/** The engine's settings, validated by RedisLock. */
+export interface RedisEngineSettings {
+  readonly name: string;
+  readonly prefix: string;
+  readonly ttlMs: number;
+  readonly driftMs: number;
+  readonly recheckMs: number;
+  readonly operationTimeoutMs: number;
+  readonly subscriberIdleMs: number;
+}
+
+/** One grant. */
+export interface RedisHold {
+  readonly id: string;
+  readonly token: bigint;
+  readonly watchdog: Watchdog;
+}
+
+type AcquireReply = { granted: true; token: bigint } | { granted: false; pttl: number };
+
+function parseAcquire(reply: unknown): AcquireReply {
+  const [flag, value] = reply as [number | string, number | string];
+  if (Number(flag) === 1) return { granted: true, token: BigInt(String(value)) };
+  return { granted: false, pttl: Number(value) };
+}
+
+function pause(ms: number, signal: AbortSignal | undefined, wakeUp: (resolve: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    wakeUp(done);
+  });
+}
+
+/** The lock engine of one RedisLock. */
+export class RedisLockEngine implements LockEngine<RedisHold> {
+  readonly recipe = 'RedisLock';
+  readonly path: string;
+  readonly #client: RedisClientLike;
+  readonly #settings: RedisEngineSettings;
+  readonly #keys: ReturnType<typeof lockKeys>;
+
+  constructor(client: RedisClientLike, settings: RedisEngineSettings) {
+    this.#client = client;
+    this.#settings = settings;
+    this.path = settings.name;
+    this.#keys = lockKeys(settings.prefix, settings.name);
+  }
+
+  /** The Redis keys of this lock. */
+  get keys(): ReturnType<typeof lockKeys> {
+    return this.#keys;
+  }
+
+  assertUsable(): void {
+    assertReady(this.#client, `Acquiring the Redis lock ${this.path}`);
+  }
+
+  #run(script: typeof ACQUIRE, args: readonly string[], deadline: number, withFence = false): Promise<unknown> {
+    const { owner, queue, waiters, fence } = this.#keys;
+    return runScript(this.#client, script, withFence ? [owner, queue, waiters, fence] : [owner, queue, waiters], args, deadline);
+  }
+
+  async #acquireOnce(id: string, wait: boolean): Promise<{ reply: AcquireReply; sentAt: number }> {
+    const { ttlMs, recheckMs, operationTimeoutMs } = this.#settings;
+    // A queue entry outlives a few missed re-checks; then the waiter counts as dead and is skipped.
+    const waiterTtlMs = 3 * recheckMs + operationTimeoutMs;
+    const sentAt = performance.now();
+    const raw = await this.#run(ACQUIRE, [id, String(ttlMs), wait ? '1' : '0', String(waiterTtlMs)], Date.now() + operationTimeoutMs, true);
+    return { reply: parseAcquire(raw), sentAt };
+  }
+
+  #grant(id: string, token: bigint, sentAt: number): RedisHold {
+    const { ttlMs, driftMs, operationTimeoutMs } = this.#settings;
+    const watchdog = new Watchdog({
+      ttlMs,
+      driftMs,
+      grantSentAt: sentAt,
+      renew: async (deadline) =>
+        Number(await runScript(this.#client, RENEW, [this.#keys.owner], [id, String(ttlMs)], Math.min(deadline, Date.now() + operationTimeoutMs))) === 1,
+    });
+    return { id, token, watchdog };
+  }
+
+  /** Removes a waiter's entry (and a grant that reached it too late), with a fresh short deadline. */
+  async #leaveQueue(id: string): Promise<void> {
+    await this.#run(LEAVE, [id], Date.now() + this.#settings.operationTimeoutMs);
+  }
+
+  take(request: TakeRequest): Promise<RedisHold> {
+    const { timeoutMs, signal, started } = request;
+    const id = `${WakeHub.of(this.#client, this.#settings.subscriberIdleMs).id}.${randomUUID()}`;
+    const deadline =
+      timeoutMs === undefined ? undefined : timeoutMs === 0 ? started + this.#settings.operationTimeoutMs : started + timeoutMs;
+    return settleByDeadline((inner) => (timeoutMs === 0 ? this.#try(id) : this.#wait(id, inner)), {
+      deadline,
+      signal,
+      onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+      connected: () => this.#client.isReady,
+      graceMs: Math.min(1000, timeoutMs || 1000),
+      discard: (late) => this.leave(late).catch(() => undefined),
+    });
+  }
+
+  async #try(id: string): Promise<RedisHold> {
+    try {
+      const { reply, sentAt } = await this.#acquireOnce(id, false);
+      if (reply.granted) return this.#grant(id, reply.token, sentAt);
+    } catch (error) {
+      // The reply may have been lost after a grant: give it back in the background.
+      void this.#leaveQueue(id).catch(() => undefined);
+      throw error;
+    }
+    throw new LockTimeoutError(this.path, 0);
+  }
+
+  async #wait(id: string, signal: AbortSignal | undefined): Promise<RedisHold> {
+    const hub = WakeHub.of(this.#client, this.#settings.subscriberIdleMs);
+    let woken = false;
+    let wakeUp: (() => void) | undefined;
+    const unregister = hub.register(id, () => {
+      woken = true;
+      wakeUp?.();
+    });
+    let retryMs = 10;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const listening = hub.listening;
+        woken = false;
+        let outcome: { reply: AcquireReply; sentAt: number };
+        try {
+          outcome = await this.#acquireOnce(id, true);
+          if (!listening) await hub.subscribe(Date.now() + this.#settings.operationTimeoutMs);
+        } catch (error) {
+          if (!isTransient(error)) throw error;
+          await pause(retryMs, signal, () => undefined);
+          retryMs = Math.min(retryMs * 2, this.#settings.recheckMs);
+          continue;
+        }
+        retryMs = 10;
+        const { reply, sentAt } = outcome;
+        if (reply.granted) return this.#grant(id, reply.token, sentAt);
+        // Not listening when we joined: a wake-up may have gone out before we subscribed, look again now.
+        if (!listening) continue;
+        if (woken) continue;
+        const { recheckMs } = this.#settings;
+        // A holder that died is not released by anyone: look again when its TTL runs out.
+        const delay = reply.pttl > 0 ? Math.min(recheckMs, reply.pttl + 1) : recheckMs;
+        await pause(delay, signal, (resolve) => {
+          wakeUp = resolve;
+        });
+        wakeUp = undefined;
+      }
+    } catch (error) {
+      await this.#leaveQueue(id).catch(() => undefined);
+      throw error;
+    } finally {
+      unregister();
+    }
+  }
+
+  async leave(hold: RedisHold): Promise<void> {
+    hold.watchdog.stop();
+    const released = Number(await this.#run(RELEASE, [hold.id], Date.now() + this.#settings.operationTimeoutMs));
+    if (released !== 1) {
+      throw new OwnershipLostError(
+        this.path,
+        'NOT_OWNER',
+        'it had expired or passed to another owner before this release: work done under it may have overlapped another holder',
+      );
+    }
+  }
+
+  leaseParts(hold: RedisHold): HoldLeaseParts {
+    return {
+      nodePath: this.#keys.owner,
+      fencingToken: hold.token,
+      watchLoss: (lost) => hold.watchdog.onLoss(lost),
+    };
+  }
+
+  lostNow(hold: RedisHold): string | undefined {
+    return hold.watchdog.lostState;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The Redis lock's Lua scripts. Keys of one lock share a hash tag (`{name}`), so they live in one
+ * slot of a cluster too:
+ *   owner   string  the holder's id, with the lease TTL (PX)
+ *   queue   list    waiter ids in arrival order (FIFO)
+ *   waiters zset    waiter id → server ms until which the entry counts as alive (a waiter
+ *                   re-checks, and so refreshes it, every recheckMs; a dead one is skipped)
+ *   fence   string  the last fencing token issued (never expires)
+ * A waiter id is `<hub>.<uuid>`: a release publishes the next waiter's id on `zk-recipes:wake:<hub>`,
+ * the channel of the one connection that waiter listens on — no other subscriber hears it.
+ * Time is the server's (`TIME`), so app servers with skewed clocks agree.
+ */
+import { luaScript } from './scripts.js';
+
+/** The channel prefix of wake-ups; `<hub>` follows. */
+export const WAKE_CHANNEL_PREFIX = 'zk-recipes:wake:';
+
+const PRELUDE = `
+local t = redis.call('TIME')
+local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function dropDeadHeads()
+  while true do
+    local head = redis.call('LINDEX', KEYS[2], 0)
+    if not head then return nil end
+    local alive = redis.call('ZSCORE', KEYS[3], head)
+    if alive and tonumber(alive) > nowMs then return head end
+    redis.call('LPOP', KEYS[2])
+    redis.call('ZREM', KEYS[3], head)
+  end
+end
+local function wake(id)
+  local hub = string.match(id, '^([^.]+)%.')
+  if hub then redis.call('PUBLISH', '${WAKE_CHANNEL_PREFIX}' .. hub, id) end
+end
+`;
+
+/**
+ * KEYS owner queue waiters fence; ARGV id ttlMs mode(0 try, 1 wait) waiterTtlMs.
+ * → {1, token} granted (also when the lock is already ours: a retry after a lost reply), or
+ *   {0, pttl} not yet (pttl: the owner's remaining TTL, 0 when nobody owns it).
+ * The fencing token is max(last + 1, server µs): it rises even after Redis lost the counter
+ * (a restart without persistence), unless the server's clock was set back.
+ */
+export const ACQUIRE = luaScript(
+  'acquire',
+  `${PRELUDE}
+local id = ARGV[1]
+local owner = redis.call('GET', KEYS[1])
+if owner == id then return {1, redis.call('GET', KEYS[4]) or '0'} end
+local head = dropDeadHeads()
+if (not owner) and ((not head) or head == id) then
+  redis.call('SET', KEYS[1], id, 'PX', ARGV[2])
+  if head == id then redis.call('LPOP', KEYS[2]) end
+  redis.call('ZREM', KEYS[3], id)
+  local last = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local token = string.format('%.0f', math.max(last + 1, us))
+  redis.call('SET', KEYS[4], token)
+  return {1, token}
+end
+if ARGV[3] == '1' then
+  local waiterTtl = tonumber(ARGV[4])
+  if not redis.call('ZSCORE', KEYS[3], id) then redis.call('RPUSH', KEYS[2], id) end
+  redis.call('ZADD', KEYS[3], nowMs + waiterTtl, id)
+  redis.call('PEXPIRE', KEYS[2], waiterTtl * 2)
+  redis.call('PEXPIRE', KEYS[3], waiterTtl * 2)
+end
+if not owner then return {0, 0} end
+return {0, redis.call('PTTL', KEYS[1])}
+`,
+);
+
+/** KEYS owner queue waiters; ARGV id. → 1 released (the next live waiter woken), 0 not ours (expired or taken over). */
+export const RELEASE = luaScript(
+  'release',
+  `${PRELUDE}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+local head = dropDeadHeads()
+if head then wake(head) end
+return 1
+`,
+);
+
+/**
+ * A waiter gives up (timeout, abort): KEYS owner queue waiters; ARGV id. Removes its entry; a
+ * grant that reached it too late is given back; the next live waiter is woken when the lock is free.
+ */
+export const LEAVE = luaScript(
+  'leave',
+  `${PRELUDE}
+local id = ARGV[1]
+local wasHead = redis.call('LINDEX', KEYS[2], 0) == id
+redis.call('LREM', KEYS[2], 1, id)
+redis.call('ZREM', KEYS[3], id)
+local wasOwner = redis.call('GET', KEYS[1]) == id
+if wasOwner then redis.call('DEL', KEYS[1]) end
+-- only a head or an owner leaving can make someone else's turn come
+if (wasHead or wasOwner) and not redis.call('GET', KEYS[1]) then
+  local head = dropDeadHeads()
+  if head then wake(head) end
+end
+return 1
+`,
+);
+
+/** KEYS owner; ARGV id ttlMs. → 1 renewed, 0 the lock is gone or another's. */
+export const RENEW = luaScript(
+  'renew',
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`,
+);
+
+/** The keys of lock `name` under `prefix`. */
+export function lockKeys(prefix: string, name: string): { owner: string; queue: string; waiters: string; fence: string } {
+  const base = `${prefix}{${name}}`;
+  return { owner: `${base}:owner`, queue: `${base}:queue`, waiters: `${base}:waiters`, fence: `${base}:fence` };
+}

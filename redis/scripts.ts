@@ -1,0 +1,127 @@
+/**
+ * Running Lua scripts on the user's own node-redis client: EVALSHA, EVAL on NOSCRIPT (after
+ * SCRIPT FLUSH, a restart, a failover), BUSY retried with backoff within the call's deadline, and
+ * a deadline on every call whatever the connection does.
+ *
+ * node-redis's own `scripts` option does the EVALSHA fallback too, but only for clients created
+ * with it; we take the user's client as it is, so the fallback lives here.
+ */
+import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from '../src/errors.js';
+import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
+
+/** A subscriber connection (the client's `duplicate()`): what the wake-ups need of it. */
+export interface RedisSubscriberLike {
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  destroy(): void;
+  on(event: 'ready' | 'error', listener: (...args: unknown[]) => void): unknown;
+}
+
+/** The part of a node-redis (v5/v6) client zk-recipes uses: pass your `createClient()` result, connected. */
+export interface RedisClientLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(args: readonly string[], options?: { readonly abortSignal?: AbortSignal }): Promise<unknown>;
+  duplicate(): RedisSubscriberLike;
+}
+
+/** Throws unless `client` looks like a node-redis client. */
+export function checkRedisClient(client: unknown): RedisClientLike {
+  const c = client as Partial<RedisClientLike> | null;
+  if (!c || typeof c.sendCommand !== 'function' || typeof c.duplicate !== 'function') {
+    throw new InvalidArgumentError('client must be a node-redis client (createClient() from the `redis` package, v5 or v6).');
+  }
+  return client as RedisClientLike;
+}
+
+/** Throws RedisUnavailableError unless the client can send now. */
+export function assertReady(client: RedisClientLike, what: string): void {
+  if (!client.isOpen) throw new RedisUnavailableError(`${what}: the Redis client is not connected. Call \`await client.connect()\` first (or create a new client after close()).`);
+}
+
+/** A Lua script and its SHA1. */
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+/** Defines a script (its SHA1 computed once). */
+export function luaScript(name: string, source: string): LuaScript {
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends one command, rejecting with RedisUnavailableError at `deadline` (epoch ms). */
+async function sendBy(client: RedisClientLike, args: readonly string[], deadline: number, what: string): Promise<unknown> {
+  if (!client.isOpen) assertReady(client, what);
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => {
+        controller.abort();
+        reject(new RedisUnavailableError(`${what}: Redis did not answer in time (the client is ${client.isReady ? 'connected' : 'reconnecting'}).`));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([client.sendCommand(args, { abortSignal: controller.signal }), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True for errors worth retrying within a deadline: no answer, or the connection is re-establishing. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof RedisUnavailableError || error instanceof RedisBusyError;
+}
+
+/**
+ * Runs `script` with EVALSHA (EVAL on NOSCRIPT); BUSY is retried with backoff until `deadline`,
+ * then RedisBusyError; no answer by `deadline` is RedisUnavailableError.
+ */
+export async function runScript(
+  client: RedisClientLike,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly string[],
+  deadline: number,
+): Promise<unknown> {
+  const what = `Redis script ${script.name}`;
+  const started = Date.now();
+  let backoffMs = 5;
+  let useEval = false;
+  for (;;) {
+    const command = useEval ? ['EVAL', script.source] : ['EVALSHA', script.sha];
+    try {
+      return await sendBy(client, [...command, String(keys.length), ...keys, ...args], deadline, what);
+    } catch (error) {
+      if (error instanceof RedisUnavailableError) throw error;
+      const text = errorText(error);
+      if (!useEval && text.startsWith('NOSCRIPT')) {
+        useEval = true; // EVAL also puts it back in the server's cache for the next EVALSHA
+        continue;
+      }
+      if (text.startsWith('BUSY')) {
+        if (Date.now() + backoffMs >= deadline) throw new RedisBusyError(what, Date.now() - started);
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 200);
+        continue;
+      }
+      if (!client.isOpen) throw new RedisUnavailableError(`${what}: the Redis client was closed.`, { cause: error });
+      if (!client.isReady || /socket|connection|ECONN|closed/i.test(text)) {
+        throw new RedisUnavailableError(`${what}: the connection to Redis failed (${text}).`, { cause: error });
+      }
+      throw new RedisCommandError(what, { cause: error });
+    }
+  }
+}
