@@ -201,6 +201,7 @@ export class RedisLockEngine implements LockEngine<RedisHold> {
       nodePath: this.#keys.owner,
       fencingToken: hold.token,
       watchLoss: (lost) => hold.watchdog.onLoss(lost),
+      pollLoss: () => void hold.watchdog.lostState,
     };
   }
 

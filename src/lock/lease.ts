@@ -28,6 +28,11 @@ export interface LeaseInit {
    * must be reported before the backend can grant the lock to anyone else, as far as it can tell.
    */
   readonly watchLoss: (lost: LossReporter) => () => void;
+  /**
+   * Reports a loss no event has told yet, synchronously — a TTL deadline that passed while the
+   * process was paused (its timers have not run yet). Called whenever `signal` is read.
+   */
+  readonly pollLoss?: () => void;
   /** Watching worth paying for only when someone reads `signal` (ZooKeeper: our node's deletion). */
   readonly watchWhenObserved?: (signal: AbortSignal, lost: LossReporter) => void;
   /** Throws when the current caller may not release this lease (e.g. another owner's scope). */
@@ -81,9 +86,12 @@ export class Lease implements AsyncDisposable {
    * Aborts when ownership can no longer be guaranteed — ZooKeeper: SUSPENDED (policy `standard`),
    * LOST, or our node deleted by someone else; Redis: a renewal found the lock gone, or the TTL may
    * have run out — with an {@link OwnershipLostError}, and on release. Pass it to the work done
-   * under the lock.
+   * under the lock. Reading it also checks a TTL deadline at once, so a process resumed after a
+   * pause (GC, SIGSTOP) sees the loss before its timers have run: read `lease.signal` afresh
+   * rather than keeping an old reference when you check `aborted`.
    */
   get signal(): AbortSignal {
+    if (!this.#lostReason && !this.#released) this.#init.pollLoss?.();
     if (!this.#controller) {
       const controller = new AbortController();
       this.#controller = controller;

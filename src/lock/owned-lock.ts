@@ -12,7 +12,7 @@ import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from './ac
 import { Lease, type LeaseInit } from './lease.js';
 
 /** What a backend says about one hold for its {@link Lease}. */
-export type HoldLeaseParts = Pick<LeaseInit, 'nodePath' | 'fencingToken' | 'watchLoss' | 'watchWhenObserved' | 'warn'>;
+export type HoldLeaseParts = Pick<LeaseInit, 'nodePath' | 'fencingToken' | 'watchLoss' | 'watchWhenObserved' | 'pollLoss' | 'warn'>;
 
 /** One wait for the lock, as the ownership layer hands it to the engine. */
 export interface TakeRequest {

@@ -91,7 +91,14 @@ export class TestingRedis {
   #child: ChildProcess | undefined;
   #stopped = false;
 
-  private constructor(parts: { binary?: string; dir?: string; args?: readonly string[]; host: string; port: number; container?: DockerContainer }) {
+  private constructor(parts: {
+    binary?: string;
+    dir?: string;
+    args?: readonly string[];
+    host: string;
+    port: number;
+    container?: DockerContainer;
+  }) {
     this.#binary = parts.binary;
     this.#dir = parts.dir;
     this.#args = parts.args ?? [];
@@ -103,7 +110,8 @@ export class TestingRedis {
   /** Starts a server and resolves once it answers PING. */
   static async start(options: TestingRedisOptions = {}): Promise<TestingRedis> {
     const busy = options.busyReplyThresholdMs ?? 5000;
-    if (!Number.isInteger(busy) || busy <= 0) throw new InvalidArgumentError(`busyReplyThresholdMs must be a positive integer, got ${String(busy)}.`);
+    if (!Number.isInteger(busy) || busy <= 0)
+      throw new InvalidArgumentError(`busyReplyThresholdMs must be a positive integer, got ${String(busy)}.`);
     const persistence = options.persistence ?? 'none';
     if (!['none', 'aof', 'aof-everysec'].includes(persistence)) {
       throw new InvalidArgumentError(`persistence must be 'none', 'aof' or 'aof-everysec', got ${String(persistence)}.`);
@@ -162,7 +170,9 @@ export class TestingRedis {
     const child = spawnGuarded(this.#binary, this.#args, join(this.#dir, 'stdout.log'));
     this.#child = child;
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new RedisNotFoundError(`redis-server exited (${String(code)}) at start; see ${this.#dir}/redis.log.`))),
+      child.once('exit', (code) =>
+        reject(new RedisNotFoundError(`redis-server exited (${String(code)}) at start; see ${this.#dir}/redis.log.`)),
+      ),
     );
     exited.catch(() => undefined);
     const deadline = Date.now() + 15_000;

@@ -8,13 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { RedisLock } from '../../redis/index.js';
-import {
-  AlreadyReleasedError,
-  InvalidArgumentError,
-  LockTimeoutError,
-  NotOwnerError,
-  OwnershipLostError,
-} from '../../src/index.js';
+import { AlreadyReleasedError, InvalidArgumentError, LockTimeoutError, NotOwnerError, OwnershipLostError } from '../../src/index.js';
 import { RedisUnavailableError } from '../../redis/errors.js';
 import { commandCalls, lockKeysPresent, lockName, useRedis } from '../support/redis.js';
 
@@ -184,6 +178,18 @@ describe('RedisLock', () => {
     const release = lease.release();
     await expect(release).rejects.toBeInstanceOf(OwnershipLostError);
     expect(await redis.get(lock.keys.owner)).toBe('someone-else'); // compare-and-delete: not ours, not deleted
+  });
+
+  it('a process that was blocked past the TTL sees its signal aborted at once, before its timers run', async () => {
+    const lock = new RedisLock(await client(), lockName(), { ttlMs: 100 });
+    const lease = await lock.acquire();
+    const until = Date.now() + 150;
+    while (Date.now() < until) {
+      // a synchronous stall (a long GC pause, a blocking call): no timer can run
+    }
+    expect(lease.signal.aborted).toBe(true);
+    expect((lease.signal.reason as OwnershipLostError).state).toBe('EXPIRED');
+    await expect(lease.release()).rejects.toBeInstanceOf(OwnershipLostError);
   });
 
   it('bad input is a typed error before anything is sent', async () => {

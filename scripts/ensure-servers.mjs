@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Before tests, the demo and the bench: make sure a ZooKeeper can be started here, and that
-// Curator's jars (and javac) are there for the interop tests and `bench --vs-curator`.
+// Before tests, the demo and the bench: make sure a ZooKeeper and a Redis can be started here,
+// and that Curator's jars (and javac) are there for the interop tests and `bench --vs-curator`.
 // ZooKeeper, in this order: ZK_CONNECT_STRING, ZOOKEEPER_HOME, Debian's jars, Homebrew, a Docker
 // engine. What is missing is installed from Debian's packages when we can (root + apt-get),
 // saying so; otherwise we print exactly what to run (and fail only when there is no ZooKeeper).
@@ -64,6 +64,29 @@ if (curatorMissing || javacMissing || opensslMissing) {
   ];
   if (!(canApt && aptInstall(packages, 'tests: the Curator interop and TLS tests need Curator 5.4, javac and openssl'))) {
     console.log(`tests: not installed; the Curator interop tests will skip and TLS tests fail. Run: sudo apt-get install -y ${packages.join(' ')}`);
+  }
+}
+// Redis: the Redis lock's tests and bench start redis-server from Debian's `redis-server`
+// package (or REDIS_SERVER, Homebrew, a Docker engine).
+const redisFound =
+  (process.env.REDIS_SERVER && existsSync(process.env.REDIS_SERVER)) ||
+  ['/usr/bin/redis-server', '/opt/homebrew/bin/redis-server', '/usr/local/bin/redis-server'].some((p) => existsSync(p)) ||
+  has('redis-server', ['--version']) ||
+  has('docker', ['info']);
+if (!redisFound) {
+  if (canApt && aptInstall(['redis-server'], 'redis: none found') && existsSync('/usr/bin/redis-server')) {
+    // Debian's package starts a system service on 6379; the tests start their own servers instead.
+    spawnSync('sh', ['-c', 'systemctl disable --now redis-server 2>/dev/null || service redis-server stop 2>/dev/null || true'], { stdio: 'ignore' });
+  } else {
+    console.error(
+      [
+        'redis: no redis-server found and no Docker engine answers. Run one of:',
+        '  sudo apt-get update && sudo apt-get install -y redis-server   # Debian/Ubuntu',
+        '  brew install redis                                            # macOS',
+        '  export REDIS_SERVER=/path/to/redis-server                     # a build of your own',
+      ].join('\n'),
+    );
+    process.exit(1);
   }
 }
 process.exit(0);
