@@ -28,6 +28,7 @@ describe('examples and demo', () => {
     ['examples/clustered-workers.ts', 'leader according to worker-3: worker-2'],
     ['examples/fencing.ts', "A's late write accepted: false"],
     ['examples/secured-ensemble.ts', "intruder's delete refused: true"],
+    ['examples/redis-lock.ts', "A's late write accepted: false"],
   ])('%s runs and shows %j', async (file, expected) => {
     const { code, out } = await run(file);
     expect(out).toContain(expected);
