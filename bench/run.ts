@@ -1,14 +1,16 @@
 /**
- * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2]`
- * Runs the workloads on one dedicated real server; prints one JSON line per workload and a
- * markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
- * against the same server, alternating, and the table shows zk-recipes/Curator ratios.
+ * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,R1]`
+ * Runs the ZooKeeper workloads on one dedicated real server; prints one JSON line per workload and
+ * a markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
+ * against the same server, alternating, and the table shows zk-recipes/Curator ratios. Then the
+ * Redis lock workloads (R1–R3, bench/redis-run.ts) next to redlock and redis-semaphore.
  * Benchmarks report; they never fail on a time.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TestingServer } from '../src/testing/index.js';
 import { runCurator } from './curator.js';
+import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
 import { median, round } from './stats.js';
 import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
 
@@ -72,8 +74,9 @@ const results: Result[] = [];
 try {
   const plan: { name: string; workload: WorkloadName; sizes: Sizes }[] = [];
   const only = values.only?.split(',').map((s) => s.trim().toUpperCase());
+  const zkOnly = only?.filter((n) => n.startsWith('W'));
   for (const name of Object.keys(WORKLOADS) as WorkloadName[]) {
-    if (!only || only.includes(name)) plan.push({ name, workload: name, sizes });
+    if (!only || zkOnly?.includes(name)) plan.push({ name, workload: name, sizes });
   }
   if (values.scale) {
     for (const n of [10, 100, 1000]) {
@@ -123,3 +126,6 @@ for (const ours of results.filter((r) => r.impl === 'zk-recipes')) {
   }
 }
 console.log(`\n${rows.join('\n')}`);
+
+const redisOnly = values.only?.split(',').map((s) => s.trim().toUpperCase());
+await runRedisBench(values.quick ? REDIS_QUICK : REDIS_FULL, reps, redisOnly);
