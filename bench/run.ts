@@ -107,25 +107,27 @@ try {
 
 // Markdown table.
 const rows: string[] = [];
-rows.push(vsCurator ? '| workload | figure | zk-recipes | Curator 5.4 | ratio |' : '| workload | figure | zk-recipes |');
-rows.push(vsCurator ? '|---|---|---|---|---|' : '|---|---|---|');
-for (const ours of results.filter((r) => r.impl === 'zk-recipes')) {
-  const theirs = results.find((r) => r.impl === 'curator' && r.workload === ours.workload);
-  const a = summarize(ours.runs);
-  const b = theirs ? summarize(theirs.runs) : undefined;
-  for (const [key, v] of Object.entries(a)) {
-    const cell = (x: { median: number; min: number; max: number }) => (reps > 1 ? `${x.median} (${x.min}–${x.max})` : `${x.median}`);
-    if (!b) rows.push(`| ${ours.workload} | ${key} | ${cell(v)} |`);
-    else {
-      const other = b[key];
-      const ratio = other && other.median !== 0 ? round(v.median / other.median) : Number.NaN;
-      rows.push(
-        `| ${ours.workload} | ${key} | ${cell(v)} | ${other ? cell(other) : '–'} | ${Number.isFinite(ratio) ? `${ratio}×` : '–'} |`,
-      );
+if (results.length > 0) {
+  rows.push(vsCurator ? '| workload | figure | zk-recipes | Curator 5.4 | ratio |' : '| workload | figure | zk-recipes |');
+  rows.push(vsCurator ? '|---|---|---|---|---|' : '|---|---|---|');
+  for (const ours of results.filter((r) => r.impl === 'zk-recipes')) {
+    const theirs = results.find((r) => r.impl === 'curator' && r.workload === ours.workload);
+    const a = summarize(ours.runs);
+    const b = theirs ? summarize(theirs.runs) : undefined;
+    for (const [key, v] of Object.entries(a)) {
+      const cell = (x: { median: number; min: number; max: number }) => (reps > 1 ? `${x.median} (${x.min}–${x.max})` : `${x.median}`);
+      if (!b) rows.push(`| ${ours.workload} | ${key} | ${cell(v)} |`);
+      else {
+        const other = b[key];
+        const ratio = other && other.median !== 0 ? round(v.median / other.median) : Number.NaN;
+        rows.push(
+          `| ${ours.workload} | ${key} | ${cell(v)} | ${other ? cell(other) : '–'} | ${Number.isFinite(ratio) ? `${ratio}×` : '–'} |`,
+        );
+      }
     }
   }
+  console.log(`\n${rows.join('\n')}`);
 }
-console.log(`\n${rows.join('\n')}`);
 
 const redisOnly = values.only?.split(',').map((s) => s.trim().toUpperCase());
 await runRedisBench(values.quick ? REDIS_QUICK : REDIS_FULL, reps, redisOnly);

@@ -7,6 +7,7 @@
  * with it; we take the user's client as it is, so the fallback lives here.
  */
 import { createHash } from 'node:crypto';
+import { DeadlineTimer } from '../src/deadline-timer.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
 
@@ -68,25 +69,39 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** One timer for the deadlines of every call in flight, instead of a setTimeout per call. */
+const deadlines = new DeadlineTimer();
+
 /** Sends one command, rejecting with RedisUnavailableError at `deadline` (epoch ms). */
-async function sendBy(client: RedisClientLike, args: readonly string[], deadline: number, what: string): Promise<unknown> {
+function sendBy(client: RedisClientLike, args: readonly string[], deadline: number, what: string): Promise<unknown> {
   if (!client.isOpen) assertReady(client, what);
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        controller.abort();
-        reject(new RedisUnavailableError(`${what}: Redis did not answer in time (the client is ${client.isReady ? 'connected' : 'reconnecting'}).`));
+  // A command sent while the client reconnects waits in its offline queue: abort removes it there
+  // at our deadline, so it cannot run after we gave up (and, say, cleaned up). One sent while
+  // connected is written at once; a later command on the same connection runs after it.
+  const controller = client.isReady ? undefined : new AbortController();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const remove = deadlines.addAt(deadline, () => {
+      if (settled) return;
+      settled = true;
+      controller?.abort();
+      reject(new RedisUnavailableError(`${what}: Redis did not answer in time (the client is ${client.isReady ? 'connected' : 'reconnecting'}).`));
+    });
+    client.sendCommand(args, controller ? { abortSignal: controller.signal } : undefined).then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        remove();
+        resolve(value);
       },
-      Math.max(0, deadline - Date.now()),
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        remove();
+        reject(error);
+      },
     );
   });
-  try {
-    return await Promise.race([client.sendCommand(args, { abortSignal: controller.signal }), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** True for errors worth retrying within a deadline: no answer, or the connection is re-establishing. */
@@ -110,9 +125,11 @@ export async function runScript(
   let backoffMs = 5;
   let useEval = false;
   for (;;) {
-    const command = useEval ? ['EVAL', script.source] : ['EVALSHA', script.sha];
+    const command = [useEval ? 'EVAL' : 'EVALSHA', useEval ? script.source : script.sha, String(keys.length)];
+    for (const key of keys) command.push(key);
+    for (const arg of args) command.push(arg);
     try {
-      return await sendBy(client, [...command, String(keys.length), ...keys, ...args], deadline, what);
+      return await sendBy(client, command, deadline, what);
     } catch (error) {
       if (error instanceof RedisUnavailableError) throw error;
       const text = errorText(error);

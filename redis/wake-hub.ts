@@ -24,6 +24,7 @@ export class WakeHub {
   #subscribing: Promise<void> | undefined;
   #subscribed = false;
   #idleTimer: NodeJS.Timeout | undefined;
+  #idleSince = 0;
 
   private constructor(client: RedisClientLike, idleMs: number) {
     this.#client = client;
@@ -52,13 +53,14 @@ export class WakeHub {
 
   /** Calls `wake` when a release names `waiterId`; returns how to stop. */
   register(waiterId: string, wake: () => void): () => void {
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
     this.#waiters.set(waiterId, wake);
     return () => {
       if (this.#waiters.get(waiterId) !== wake) return;
       this.#waiters.delete(waiterId);
-      if (this.#waiters.size === 0) this.#scheduleClose();
+      if (this.#waiters.size === 0) {
+        this.#idleSince = Date.now();
+        if (this.#subscriber && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
+      }
     };
   }
 
@@ -87,17 +89,24 @@ export class WakeHub {
     await subscriber.connect();
     await subscriber.subscribe(this.channel, (message) => this.#waiters.get(message)?.());
     this.#subscribed = true;
+    if (this.#waiters.size === 0 && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
   }
 
-  #scheduleClose(): void {
-    clearTimeout(this.#idleTimer);
+  // One timer per idle period, not one per wait: waits come and go thousands of times a second.
+  #scheduleClose(delayMs: number): void {
     this.#idleTimer = setTimeout(() => {
-      if (this.#waiters.size === 0) this.#close();
-    }, this.#idleMs);
+      this.#idleTimer = undefined;
+      if (this.#waiters.size > 0 || !this.#subscriber) return;
+      const idleFor = Date.now() - this.#idleSince;
+      if (idleFor >= this.#idleMs) this.#close();
+      else this.#scheduleClose(this.#idleMs - idleFor);
+    }, delayMs);
     this.#idleTimer.unref();
   }
 
   #close(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     this.#subscribed = false;

@@ -17,7 +17,12 @@ export class DeadlineTimer {
 
   /** Calls `onExpire` once `timeoutMs` have passed, unless the returned remover is called first. */
   add(timeoutMs: number, onExpire: () => void): () => void {
-    const entry: Entry = { at: Date.now() + timeoutMs, onExpire };
+    return this.addAt(Date.now() + timeoutMs, onExpire);
+  }
+
+  /** Calls `onExpire` at epoch ms `at`, unless the returned remover is called first. */
+  addAt(at: number, onExpire: () => void): () => void {
+    const entry: Entry = { at, onExpire };
     this.#entries.add(entry);
     if (entry.at < this.#armedAt) this.#arm(entry.at);
     return () => {

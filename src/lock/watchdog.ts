@@ -34,7 +34,8 @@ export class Watchdog {
   constructor(options: WatchdogOptions) {
     this.#options = options;
     this.#validUntil = options.grantSentAt + options.ttlMs - options.driftMs;
-    this.#armExpiry();
+    // Nothing can expire before the first renewal is due (ttl/3 < ttl − drift): the expiry timer
+    // is armed only while a renewal is outstanding, so a short hold costs one timer.
     this.#scheduleRenew(options.ttlMs / 3 - (performance.now() - options.grantSentAt));
   }
 
@@ -97,6 +98,7 @@ export class Watchdog {
     const sentAt = performance.now();
     // A process paused past its deadline (GC, SIGSTOP) must not renew a lock it may have lost.
     if (sentAt >= this.#validUntil) return this.#expire();
+    this.#armExpiry();
     let renewed: boolean;
     try {
       renewed = await this.#options.renew(Date.now() + (this.#validUntil - sentAt));
@@ -108,7 +110,7 @@ export class Watchdog {
     if (this.#stopped || this.#lost) return;
     if (!renewed) return this.#report('NOT_OWNER', 'a renewal found the lock gone or held by another owner');
     this.#validUntil = sentAt + this.#options.ttlMs - this.#options.driftMs;
-    this.#armExpiry();
+    clearTimeout(this.#expiryTimer);
     this.#scheduleRenew(this.#options.ttlMs / 3);
   }
 }
