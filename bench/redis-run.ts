@@ -59,17 +59,17 @@ export async function runRedisBench(sizes: RedisSizes, reps: number, only?: read
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || b === 0 ? '–' : `${round(a / b)}×`;
   const rows = [
-    '| workload | figure | zk-recipes RedisLock | redlock 5 | redis-semaphore 5 | ratio vs redlock | ratio vs redis-semaphore |',
-    '|---|---|---|---|---|---|---|',
+    '| workload | figure | zk-recipes (node-redis) | zk-recipes (ioredis) | redlock 5 | redis-semaphore 5 | ratio vs redlock (node-redis / ioredis) | ratio vs redis-semaphore (node-redis / ioredis) |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const name of names) {
-    const ours = results.get(`${name}/zk-recipes`) ?? {};
-    const rl = results.get(`${name}/redlock`) ?? {};
-    const rs = results.get(`${name}/redis-semaphore`) ?? {};
+    const get = (impl: RedisImpl) => results.get(`${name}/${impl}`) ?? {};
+    const [ours, oursIo, rl, rs] = [get('zk-recipes'), get('zk-recipes-ioredis'), get('redlock'), get('redis-semaphore')];
     for (const key of Object.keys(ours)) {
-      const o = ours[key];
+      const o = ours[key]?.median;
+      const oi = oursIo[key]?.median;
       rows.push(
-        `| ${name} | ${key} | ${cell(o)} | ${cell(rl[key])} | ${cell(rs[key])} | ${ratio(o?.median, rl[key]?.median)} | ${ratio(o?.median, rs[key]?.median)} |`,
+        `| ${name} | ${key} | ${cell(ours[key])} | ${cell(oursIo[key])} | ${cell(rl[key])} | ${cell(rs[key])} | ${ratio(o, rl[key]?.median)} / ${ratio(oi, rl[key]?.median)} | ${ratio(o, rs[key]?.median)} / ${ratio(oi, rs[key]?.median)} |`,
       );
     }
   }

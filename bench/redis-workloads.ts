@@ -14,14 +14,15 @@ import { Redis as IORedis } from 'ioredis';
 import { createClient } from 'redis';
 import { Mutex } from 'redis-semaphore';
 import Redlock from 'redlock';
-import { RedisLock } from '../redis/index.js';
+import { fromIORedis, RedisLock } from '../redis/index.js';
 import { RespCommandCounter } from './resp-counter.js';
 import { percentile, round } from './stats.js';
 import type { Figures } from './workloads.js';
 
 /** The libraries compared. */
-export type RedisImpl = 'zk-recipes' | 'redlock' | 'redis-semaphore';
-export const REDIS_IMPLS: readonly RedisImpl[] = ['zk-recipes', 'redlock', 'redis-semaphore'];
+export type RedisImpl = 'zk-recipes' | 'zk-recipes-ioredis' | 'redlock' | 'redis-semaphore';
+/** zk-recipes on node-redis (its documented client) and on ioredis (the peers' client, through fromIORedis). */
+export const REDIS_IMPLS: readonly RedisImpl[] = ['zk-recipes', 'zk-recipes-ioredis', 'redlock', 'redis-semaphore'];
 
 /** Sizes of the Redis workloads. */
 export interface RedisSizes {
@@ -57,6 +58,16 @@ async function contender(impl: RedisImpl, url: string, name: string): Promise<Co
   const io = new IORedis(url, { lazyConnect: true });
   io.on('error', () => undefined);
   await io.connect();
+  if (impl === 'zk-recipes-ioredis') {
+    const lock = new RedisLock(fromIORedis(io), name, { ttlMs: TTL_MS });
+    return {
+      acquire: async () => {
+        const lease = await lock.acquire();
+        return () => lease.release();
+      },
+      close: async () => void io.disconnect(),
+    };
+  }
   if (impl === 'redlock') {
     // Polling every 10 ms without limit: redlock's fastest usual setting (its default is 200 ms, 10 tries).
     const redlock = new Redlock([io], { retryCount: -1, retryDelay: 10, retryJitter: 0 });

@@ -3,6 +3,7 @@
  * an optional peer dependency; ZooKeeper users never load this.
  */
 export { RedisLock, type RedisLockOptions } from './lock.js';
+export { fromIORedis, type IORedisLike } from './ioredis.js';
 export type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
 export { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
 export { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';

@@ -114,10 +114,12 @@ export class RedisLockEngine implements LockEngine<RedisHold> {
   take(request: TakeRequest): Promise<RedisHold> {
     const { timeoutMs, signal, started } = request;
     const id = `${WakeHub.of(this.#client, this.#settings.subscriberIdleMs).id}.${randomUUID()}`;
-    const deadline =
-      timeoutMs === undefined ? undefined : timeoutMs === 0 ? started + this.#settings.operationTimeoutMs : started + timeoutMs;
-    return settleByDeadline((inner) => (timeoutMs === 0 ? this.#try(id) : this.#wait(id, inner)), {
-      deadline,
+    // A try is one script call, bounded by the call's own deadline: it rejects with what kept
+    // Redis from answering (RedisBusyError, RedisUnavailableError), never a `null` that would
+    // claim the lock is taken.
+    if (timeoutMs === 0) return this.#try(id);
+    return settleByDeadline((inner) => this.#wait(id, inner), {
+      deadline: timeoutMs === undefined ? undefined : started + timeoutMs,
       signal,
       onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
       connected: () => this.#client.isReady,

@@ -21,6 +21,10 @@ export interface RedisSubscriberLike {
   subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
   /** Closes the connection at once. */
   destroy(): void;
+  /** Lets the connection keep the process alive again (while someone waits). */
+  ref?(): void;
+  /** Lets the process exit although the idle subscriber is still open. */
+  unref?(): void;
   /** Connection events: `ready` after each (re)connect, `error` on failures (the client reconnects by itself). */
   on(event: 'ready' | 'error', listener: (...args: unknown[]) => void): unknown;
 }

@@ -53,11 +53,14 @@ export class WakeHub {
 
   /** Calls `wake` when a release names `waiterId`; returns how to stop. */
   register(waiterId: string, wake: () => void): () => void {
+    if (this.#waiters.size === 0) this.#subscriber?.ref?.();
     this.#waiters.set(waiterId, wake);
     return () => {
       if (this.#waiters.get(waiterId) !== wake) return;
       this.#waiters.delete(waiterId);
       if (this.#waiters.size === 0) {
+        // An idle subscriber must not keep the process alive once the user is done.
+        this.#subscriber?.unref?.();
         this.#idleSince = Date.now();
         if (this.#subscriber && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
       }
@@ -89,7 +92,10 @@ export class WakeHub {
     await subscriber.connect();
     await subscriber.subscribe(this.channel, (message) => this.#waiters.get(message)?.());
     this.#subscribed = true;
-    if (this.#waiters.size === 0 && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
+    if (this.#waiters.size === 0) {
+      subscriber.unref?.();
+      if (!this.#idleTimer) this.#scheduleClose(this.#idleMs);
+    }
   }
 
   // One timer per idle period, not one per wait: waits come and go thousands of times a second.

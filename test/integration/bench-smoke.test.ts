@@ -28,13 +28,22 @@ describe.skipIf(faultsSkipReason)('benchmark smoke run', () => {
   it('every workload reports, with no exclusion violation and the semaphore limit kept', async () => {
     const { code, lines, out } = await bench();
     expect(code, out).toBe(0);
-    expect(lines.map((l) => l.workload)).toEqual(['W1', 'W1L', 'W2', 'W3', 'W4', 'W5', 'W6']);
-    const get = (w: string, k: string) => lines.find((l) => l.workload === w)?.figures[k]?.median;
+    const zk = lines.filter((l) => l.workload.startsWith('W'));
+    expect(zk.map((l) => l.workload)).toEqual(['W1', 'W1L', 'W2', 'W3', 'W4', 'W5', 'W6']);
+    const get = (w: string, k: string, impl = 'zk-recipes') => lines.find((l) => l.workload === w && l.impl === impl)?.figures[k]?.median;
     expect(get('W2', 'violations')).toBe(0);
     expect(get('W6', 'violations')).toBe(0);
     expect(get('W4', 'maxConcurrentHolders')).toBeLessThanOrEqual(3);
     expect(get('W3', 'watchNotificationsPerHandoff')).toBe(1);
     expect(out).toContain('| workload | figure | zk-recipes |');
+    // The Redis lock next to redlock and redis-semaphore: every workload, every library.
+    const redis = lines.filter((l) => l.workload.startsWith('R')).map((l) => `${l.workload}/${l.impl}`);
+    const impls = ['zk-recipes', 'zk-recipes-ioredis', 'redlock', 'redis-semaphore'];
+    expect(redis).toEqual(['R1', 'R2', 'R3'].flatMap((w) => impls.map((i) => `${w}/${i}`)));
+    for (const impl of impls) expect(get('R2', 'violations', impl)).toBe(0);
+    expect(get('R1', 'requestsPerCycle')).toBe(2);
+    expect(get('R2', 'ownerChangesPerSec')).toBeGreaterThan(0);
+    expect(out).toContain('| ratio vs redlock (node-redis / ioredis) |');
   }, 180_000);
 
   it.skipIf(interopUnavailableReason() !== undefined && !process.env.CI)(

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RedisBusyError, RedisLock } from '../../redis/index.js';
+import { RedisBusyError, RedisLock, RedisUnavailableError } from '../../redis/index.js';
 import { OwnershipLostError } from '../../src/index.js';
 import { commandCalls, lockName, useRedis } from '../support/redis.js';
 
@@ -105,6 +105,29 @@ describe('RedisLock faults (no persistence)', () => {
     const second = await other.acquire({ timeoutMs: 2000 });
     expect(await second.fencingToken()).toBeGreaterThan(first);
     await second.release();
+  });
+
+  it('Redis frozen (no answer at all): the held lease aborts before its TTL; after the thaw the lock passes on', async () => {
+    const name = lockName();
+    const lock = new RedisLock(await client(), name, { ttlMs: 600, operationTimeoutMs: 300 });
+    const lease = await lock.acquire();
+    const token = await lease.fencingToken();
+    const signal = lease.signal;
+    const other = new RedisLock(await client(), name, { operationTimeoutMs: 300 });
+    server().freeze();
+    const frozenAt = Date.now();
+    try {
+      await once(signal, 'abort');
+      expect(Date.now() - frozenAt).toBeLessThan(600);
+      expect((signal.reason as OwnershipLostError).state).toBe('EXPIRED');
+      await expect(other.tryAcquire()).rejects.toBeInstanceOf(RedisUnavailableError);
+    } finally {
+      server().thaw();
+    }
+    const next = await other.acquire({ timeoutMs: 3000 });
+    expect(await next.fencingToken()).toBeGreaterThan(token);
+    await next.release();
+    await expect(lease.release()).rejects.toBeInstanceOf(OwnershipLostError);
   });
 
   it('BUSY from a runaway script: a try fails with RedisBusyError by its deadline, a held lease aborts before its TTL, and all recover after SCRIPT KILL', async () => {

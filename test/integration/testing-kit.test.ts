@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionState, ZkClient } from '../../src/index.js';
-import { FaultProxy, fourLetterWord, TestingServer } from '../../src/testing/index.js';
+import { createClient } from 'redis';
+import { FaultProxy, fourLetterWord, TestingRedis, TestingServer } from '../../src/testing/index.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason, sharedConnectString } from '../support/zk.js';
 
@@ -85,5 +86,56 @@ describe.skipIf(faultsSkipReason)('testing kit', () => {
     await suspended;
     await reconnected;
     expect(client.sessionId).toBe(session);
+  });
+
+  it('TestingRedis: answers, restarts on its port losing keys without persistence and keeping them with an AOF, freezes, stops', async () => {
+    for (const persistence of ['none', 'aof'] as const) {
+      const redis = await TestingRedis.start({ persistence });
+      cleanups.push(() => redis.stop());
+      const c = createClient({ url: redis.url });
+      c.on('error', () => undefined);
+      cleanups.push(async () => c.destroy());
+      await c.connect();
+      await c.set('k', 'v');
+      const port = redis.port;
+      await redis.restart();
+      expect(redis.port).toBe(port);
+      await new Promise((r) => setTimeout(r, 200)); // node-redis reconnects by itself
+      expect(await c.get('k')).toBe(persistence === 'aof' ? 'v' : null);
+      redis.freeze();
+      const frozen = await Promise.race([c.ping(), new Promise((r) => setTimeout(() => r('no answer'), 300))]);
+      expect(frozen).toBe('no answer');
+      redis.thaw();
+      expect(await c.ping()).toBe('PONG');
+      const pid = redis.pid as number;
+      c.destroy();
+      await redis.stop();
+      expect(isAlive(pid)).toBe(false);
+    }
+  });
+
+  it('no redis-server outlives its parent, even one killed with SIGKILL', async () => {
+    const child = tsx('test/fixtures/start-server-and-hang.ts', ['redis']);
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const { pid } = JSON.parse(line.toString()) as { pid: number };
+    expect(isAlive(pid)).toBe(true);
+    child.kill('SIGKILL');
+    expect(await until(() => !isAlive(pid), 10_000)).toBe(true);
+  });
+
+  it('a RedisLock user exits by itself after a contended wait and close(): no leaked timer, socket or subscriber', async () => {
+    const redis = await TestingRedis.start();
+    cleanups.push(() => redis.stop());
+    const child = tsx('test/fixtures/redis-lifecycle.ts', [redis.url]);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const started = Date.now();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    clearTimeout(timer);
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(out).toContain('closed');
+    expect(Date.now() - started).toBeLessThan(4500); // well before the 5 s idle close of the subscriber
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * RedisLock on an ioredis client: `new RedisLock(fromIORedis(io), name)`. Many Node services run
+ * ioredis (it is what redlock and redis-semaphore take); this adapter lets them use the same lock
+ * without a second client library. ioredis is not imported: the client is passed in.
+ */
+import { InvalidArgumentError } from '../src/errors.js';
+import type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
+
+/** The part of an ioredis (v4–v6) client the adapter uses. */
+export interface IORedisLike {
+  /** `wait`, `connecting`, `connect`, `ready`, `reconnecting`, `close` or `end`. */
+  readonly status: string;
+  /** Sends one command. */
+  call(command: string, ...args: string[]): Promise<unknown>;
+  /** A new connection with the same options. */
+  duplicate(override?: { lazyConnect?: boolean }): IORedisLike;
+  /** Opens a connection made with `lazyConnect`. */
+  connect(): Promise<unknown>;
+  /** Listens on a channel (messages arrive as `message` events). */
+  subscribe(channel: string): Promise<unknown>;
+  /** Connection and pub/sub events. */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Closes the connection at once. */
+  disconnect(): void;
+}
+
+const adapted = new WeakMap<IORedisLike, RedisClientLike>();
+
+function subscriberOf(io: IORedisLike): RedisSubscriberLike {
+  const sub = io.duplicate({ lazyConnect: true });
+  return {
+    get isReady() {
+      return sub.status === 'ready';
+    },
+    connect: () => sub.connect(),
+    subscribe: async (channel, listener) => {
+      sub.on('message', (from: string, message: string) => {
+        if (from === channel) listener(message, from);
+      });
+      await sub.subscribe(channel);
+    },
+    destroy: () => sub.disconnect(),
+    on: (event, listener) => sub.on(event, listener),
+  };
+}
+
+/**
+ * A RedisLock client over an ioredis connection (the same object for the same connection, so
+ * its waiters share one wake-up subscriber). Connect it first. A call made while ioredis
+ * reconnects waits in ioredis's offline queue; our deadline still answers the caller in time.
+ */
+export function fromIORedis(io: IORedisLike): RedisClientLike {
+  if (!io || typeof io.call !== 'function' || typeof io.duplicate !== 'function' || typeof io.status !== 'string') {
+    throw new InvalidArgumentError('fromIORedis() needs an ioredis client (new Redis(...) from the `ioredis` package).');
+  }
+  let client = adapted.get(io);
+  if (!client) {
+    client = {
+      get isOpen() {
+        return io.status !== 'wait' && io.status !== 'end';
+      },
+      get isReady() {
+        return io.status === 'ready';
+      },
+      sendCommand: (args) => io.call(args[0] as string, ...args.slice(1)),
+      duplicate: () => subscriberOf(io),
+    };
+    adapted.set(io, client);
+  }
+  return client;
+}
