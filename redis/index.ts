@@ -1,5 +1,5 @@
 /**
- * `zk-recipes/redis`: the lock contract on Redis. Needs the `redis` package (node-redis v5/v6),
+ * `zk-recipes/redis`: the lock contract and rate limiters on Redis. Needs the `redis` package (node-redis v5/v6),
  * an optional peer dependency; ZooKeeper users never load this.
  */
 export { RedisLock, type RedisLockOptions } from './lock.js';
@@ -16,3 +16,10 @@ export {
   AlreadyReleasedError,
   OwnershipLostError,
 } from '../src/errors.js';
+export {
+  RedisRateLimiter,
+  type RateLimitAlgorithm,
+  type RateLimiterOptions,
+  type RateLimitResult,
+} from './rate-limiter.js';
+export { rateLimitHeaders } from './rate-limit-headers.js';

@@ -1,0 +1,101 @@
+/**
+ * The rate limiters' Lua scripts: one atomic script per algorithm, one key per limited key (a
+ * hash tag keeps it in one cluster slot). Time is the Redis server's — key expiry, and `TIME` in
+ * the scripts that need "now" — so limiter instances on machines with skewed clocks agree.
+ * Every script answers {allowed (1|0), remaining, resetMs, retryAfterMs}.
+ * ARGV: limit, windowMs, cost [, burst].
+ */
+import { luaScript } from './scripts.js';
+
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+`;
+
+/**
+ * Fixed window: the design's phone_limit.lua semantics (Redis's "rate limiter 2" made atomic) —
+ * the first call of a window creates the counter and sets its expiry; calls that would pass the
+ * limit are refused until the key expires. Refused calls do not count (a refused call of cost 3
+ * does not eat budget a cost-1 call could use). A counter found without a TTL (left by a
+ * client-side INCR + EXPIRE pair that crashed between the two, or a PERSIST) is given one.
+ */
+export const FIXED_WINDOW = luaScript(
+  'fixed-window',
+  `
+local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if current > 0 and ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], window)
+  ttl = window
+end
+if current + cost > limit then
+  return {0, math.max(0, limit - current), ttl, ttl}
+end
+current = redis.call('INCRBY', KEYS[1], cost)
+if current == cost then
+  redis.call('PEXPIRE', KEYS[1], window)
+  ttl = window
+end
+return {1, limit - current, ttl, 0}
+`,
+);
+
+/**
+ * Sliding window (two weighted counters): the estimate is the previous window's count weighted
+ * by how much of it still overlaps the sliding window, plus the current window's count. No burst
+ * of 2× the limit at a window edge; two numbers per key. Fields: i (window index), c (its count),
+ * p (the previous window's count).
+ */
+export const SLIDING_WINDOW = luaScript(
+  'sliding-window',
+  `${NOW_MS}
+local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local index = math.floor(now / window)
+local h = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
+local i, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+if i == index - 1 then p, c = c, 0
+elseif i ~= index then p, c = 0, 0 end
+local elapsed = now - index * window
+local estimate = p * (window - elapsed) / window + c
+local reset = math.ceil(window - elapsed)
+if estimate + cost > limit then
+  -- when will estimate + cost fit? within this window (the previous count fading), else in the next
+  local retry
+  local room = limit - cost - c
+  if room >= 0 and p > 0 then
+    retry = window * (1 - room / p) - elapsed
+  else
+    local nextRoom = limit - cost
+    retry = (window - elapsed) + (c + cost > 0 and window * math.max(0, 1 - nextRoom / math.max(c, 1)) or 0)
+  end
+  return {0, math.max(0, math.floor(limit - estimate)), reset, math.max(1, math.ceil(retry))}
+end
+redis.call('HSET', KEYS[1], 'i', index, 'c', c + cost, 'p', p)
+redis.call('PEXPIRE', KEYS[1], math.ceil(2 * window - elapsed))
+return {1, math.max(0, math.floor(limit - estimate - cost)), reset, 0}
+`,
+);
+
+/**
+ * Token bucket as GCRA (the generic cell rate algorithm): a bucket of `burst` tokens refilled at
+ * limit per window, kept as one number — the theoretical arrival time (TAT) of the next request.
+ * Smooth rate, bursts up to `burst`; the key lives only until the bucket is full again.
+ */
+export const TOKEN_BUCKET = luaScript(
+  'token-bucket',
+  `${NOW_MS}
+local limit, window, cost, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local emission = window / limit
+local tolerance = emission * burst
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tat < now then tat = now end
+local newTat = tat + cost * emission
+local allowAt = newTat - tolerance
+if now < allowAt then
+  return {0, math.max(0, math.floor((now - tat + tolerance) / emission)), math.ceil(tat - now), math.ceil(allowAt - now)}
+end
+redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.max(1, math.ceil(newTat - now)))
+return {1, math.max(0, math.floor((now - newTat + tolerance) / emission)), math.ceil(newTat - now), 0}
+`,
+);

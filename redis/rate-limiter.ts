@@ -1,0 +1,142 @@
+/**
+ * RedisRateLimiter: at most `limit` calls per key per `windowMs`, decided by one atomic Lua script
+ * on the user's own Redis, with the server's clock. Three algorithms: the design's fixed window
+ * (phone_limit.lua), a sliding window (no 2× burst at a window edge) and a token bucket (GCRA:
+ * a smooth rate with bursts). EVALSHA with EVAL on NOSCRIPT; BUSY retried within the call's
+ * deadline; when Redis cannot answer, a typed error — or, with `failOpen`, an allowed result that
+ * says it was not checked.
+ */
+import { InvalidArgumentError } from '../src/errors.js';
+import { checkTimeoutMs } from '../src/limits.js';
+import { RedisBusyError, RedisUnavailableError } from './errors.js';
+import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
+import { checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
+
+/** The algorithms. */
+export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'token-bucket';
+
+/** Options of a {@link RedisRateLimiter}. */
+export interface RateLimiterOptions {
+  /** @default 'sliding-window' */
+  readonly algorithm?: RateLimitAlgorithm;
+  /** Calls (cost units) allowed per window: an integer ≥ 1. */
+  readonly limit: number;
+  /** The window in ms (token bucket: the time to refill `limit` tokens). */
+  readonly windowMs: number;
+  /** Token bucket only: the bucket's size, how many calls may come at once. @default limit */
+  readonly burst?: number;
+  /** Prefix of the keys: `<prefix>{<key>}`. @default 'zk-recipes:rate:' */
+  readonly prefix?: string;
+  /**
+   * When Redis cannot answer (down, unreachable, BUSY past the deadline): `false` (default)
+   * rejects with RedisUnavailableError / RedisBusyError, so nothing passes unchecked; `true`
+   * resolves to an allowed result with `checked: false`, for limits that protect less than an
+   * outage of the endpoint would cost.
+   */
+  readonly failOpen?: boolean;
+  /** Deadline of each decision (BUSY is retried within it). @default 1000 */
+  readonly operationTimeoutMs?: number;
+}
+
+/** One decision. */
+export interface RateLimitResult {
+  /** True when the call may go ahead (its cost was counted). */
+  readonly allowed: boolean;
+  /** The limit per window. */
+  readonly limit: number;
+  /** Calls (cost units) still allowed right now. */
+  readonly remaining: number;
+  /** ms until the window resets (fixed, sliding) or the bucket is full again (token bucket). */
+  readonly resetMs: number;
+  /** ms to wait before a call of the same cost can be allowed; 0 when allowed. */
+  readonly retryAfterMs: number;
+  /** False only for a `failOpen` result given without asking Redis. */
+  readonly checked: boolean;
+}
+
+const SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
+  'fixed-window': FIXED_WINDOW,
+  'sliding-window': SLIDING_WINDOW,
+  'token-bucket': TOKEN_BUCKET,
+};
+
+function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError('A rate limit key must be a non-empty string (e.g. a user id or an IP).');
+  if (Buffer.byteLength(key) > 1024) throw new InvalidArgumentError(`A rate limit key may be at most 1024 bytes, got ${Buffer.byteLength(key)}.`);
+  if (/[{}]/.test(key)) throw new InvalidArgumentError(`A rate limit key may not contain '{' or '}' (they make the key's hash tag): ${JSON.stringify(key)}.`);
+  return key;
+}
+
+/**
+ * A rate limiter on Redis.
+ *
+ * ```ts
+ * const limiter = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 3, windowMs: 10_000 });
+ * const r = await limiter.limit(`sms:${phone}`);
+ * if (!r.allowed) return reply(429, rateLimitHeaders(r));
+ * ```
+ */
+export class RedisRateLimiter {
+  /** The validated settings: algorithm, limit per window, window in ms, bucket size (token bucket). */
+  readonly config: Readonly<{ algorithm: RateLimitAlgorithm; limit: number; windowMs: number; burst: number }>;
+  readonly #client: RedisClientLike;
+  readonly #script: LuaScript;
+  readonly #prefix: string;
+  readonly #failOpen: boolean;
+  readonly #timeoutMs: number;
+  readonly #fixedArgs: readonly string[];
+
+  constructor(client: RedisClientLike, options: RateLimiterOptions) {
+    this.#client = checkRedisClient(client);
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object like { limit, windowMs }.');
+    const algorithm = options.algorithm ?? 'sliding-window';
+    if (!(algorithm in SCRIPTS)) throw new InvalidArgumentError(`algorithm must be 'fixed-window', 'sliding-window' or 'token-bucket', got ${String(algorithm)}.`);
+    const limit = positiveInteger('limit', options.limit);
+    const windowMs = positiveInteger('windowMs', options.windowMs, 2_147_483_647);
+    const burst = positiveInteger('burst', options.burst ?? limit);
+    if (options.burst !== undefined && algorithm !== 'token-bucket') throw new InvalidArgumentError('burst applies to the token-bucket algorithm only.');
+    this.config = Object.freeze({ algorithm, limit, windowMs, burst });
+    const prefix = options.prefix ?? 'zk-recipes:rate:';
+    if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
+    this.#prefix = prefix;
+    this.#failOpen = options.failOpen === true;
+    this.#timeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 1000, 1);
+    this.#script = SCRIPTS[algorithm];
+    this.#fixedArgs = [String(limit), String(windowMs)];
+  }
+
+  /** The Redis key that holds `key`'s state. */
+  keyOf(key: string): string {
+    return `${this.#prefix}{${checkKey(key)}}`;
+  }
+
+  /** Decides one call for `key`, counting `cost` (default 1) when it is allowed. */
+  async limit(key: string, options: { readonly cost?: number } = {}): Promise<RateLimitResult> {
+    const redisKey = this.keyOf(key);
+    const cost = options.cost ?? 1;
+    if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1) throw new InvalidArgumentError(`cost must be a positive integer, got ${String(cost)}.`);
+    const { algorithm, limit, burst } = this.config;
+    const capacity = algorithm === 'token-bucket' ? burst : limit;
+    if (cost > capacity) throw new InvalidArgumentError(`cost ${cost} is more than the ${algorithm === 'token-bucket' ? 'burst' : 'limit'} (${capacity}): it could never be allowed.`);
+    const args = [...this.#fixedArgs, String(cost)];
+    if (algorithm === 'token-bucket') args.push(String(burst));
+    let reply: unknown;
+    try {
+      reply = await runScript(this.#client, this.#script, [redisKey], args, Date.now() + this.#timeoutMs);
+    } catch (error) {
+      if (this.#failOpen && (error instanceof RedisUnavailableError || error instanceof RedisBusyError)) {
+        return { allowed: true, limit, remaining: 0, resetMs: 0, retryAfterMs: 0, checked: false };
+      }
+      throw error;
+    }
+    const [allowed, remaining, resetMs, retryAfterMs] = reply as [number, number, number, number];
+    return { allowed: allowed === 1, limit, remaining, resetMs, retryAfterMs, checked: true };
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * RedisRateLimiter on a real Redis: the design's phone_limit.lua example call by call, each
+ * algorithm's admissions on a fixed schedule, the server's clock, concurrency across processes,
+ * SCRIPT FLUSH, BUSY, Redis down (typed error or failOpen), key expiry, bad input.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { RedisBusyError, RedisRateLimiter, RedisUnavailableError, type RateLimitAlgorithm } from '../../redis/index.js';
+import { InvalidArgumentError } from '../../src/index.js';
+import { commandCalls, lockName, type Redis, useRedis } from '../support/redis.js';
+
+const worker = fileURLToPath(new URL('../fixtures/rate-limit-worker.ts', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The design's phone_limit.lua as backends.md describes it (Redis's "rate limiter 2", in Lua). */
+const PHONE_LIMIT_LUA = `
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if current > tonumber(ARGV[1]) then return 0 end
+return 1
+`;
+
+/** Server ms (TIME). */
+async function serverMs(redis: Redis): Promise<number> {
+  const [s, us] = (await redis.sendCommand(['TIME'])) as [string, string];
+  return Number(s) * 1000 + Number(us) / 1000;
+}
+
+describe('RedisRateLimiter', () => {
+  const { server, client } = useRedis({ busyReplyThresholdMs: 100 });
+
+  it("the design's example (rate.limiting:13700000000, 3 per 10 s) agrees call by call with phone_limit.lua", async () => {
+    const redis = await client();
+    const ours = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 3, windowMs: 10_000 });
+    const key = 'rate.limiting:13700000000';
+    const seed = () => redis.eval(PHONE_LIMIT_LUA, { keys: [key], arguments: ['3', '10'] });
+    const decisions: [boolean, boolean][] = [];
+    for (let call = 1; call <= 4; call++) decisions.push([(await ours.limit(key)).allowed, (await seed()) === 1]);
+    expect(decisions).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+      [false, false],
+    ]);
+    const refused = await ours.limit(key);
+    expect(refused.retryAfterMs).toBeGreaterThan(9000);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(10_000);
+    expect(await redis.pTTL(ours.keyOf(key))).toBeLessThanOrEqual(10_000);
+    // allowed again once the window's key expired, for both
+    await sleep(Math.max(await redis.pTTL(key), await redis.pTTL(ours.keyOf(key))) + 100);
+    expect([(await ours.limit(key)).allowed, (await seed()) === 1]).toEqual([true, true]);
+  }, 20_000);
+
+  it('fixed window: heals a counter left without a TTL', async () => {
+    const redis = await client();
+    const limiter = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 3, windowMs: 500 });
+    const key = lockName('heal');
+    await redis.set(limiter.keyOf(key), '2'); // e.g. a client-side INCR whose EXPIRE never came
+    const r = await limiter.limit(key);
+    expect(r).toMatchObject({ allowed: true, remaining: 0 });
+    const ttl = await redis.pTTL(limiter.keyOf(key));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(500);
+  });
+
+  it('fixed window on a schedule: limit admitted, the rest refused with retryAfter, admitted again after it', async () => {
+    const limiter = new RedisRateLimiter(await client(), { algorithm: 'fixed-window', limit: 5, windowMs: 1000 });
+    const key = lockName('fixed');
+    const results = [];
+    for (let i = 0; i < 7; i++) results.push(await limiter.limit(key));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, true, false, false]);
+    expect(results.map((r) => r.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0]);
+    const last = results[6] as (typeof results)[number];
+    expect(last.retryAfterMs).toBeGreaterThan(0);
+    expect(last.retryAfterMs).toBeLessThanOrEqual(1000);
+    await sleep(last.retryAfterMs + 50);
+    expect((await limiter.limit(key)).allowed).toBe(true);
+    await expect(limiter.limit(key, { cost: 5 })).resolves.toMatchObject({ allowed: false }); // 1 used: 5 more do not fit
+    await expect(limiter.limit(key, { cost: 4 })).resolves.toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it('sliding window: no 2× burst across a window edge (the fixed window lets it through)', async () => {
+    const redis = await client();
+    const batch = async (limiter: RedisRateLimiter, key: string) => {
+      let allowed = 0;
+      for (let i = 0; i < 10; i++) if ((await limiter.limit(key)).allowed) allowed++;
+      return allowed;
+    };
+    // Fixed window: 10 calls, then 10 more right after the window's key expired — 20 within ~100 ms.
+    const fixed = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 10, windowMs: 1000 });
+    const fixedKey = lockName('fixed');
+    const first = await batch(fixed, fixedKey);
+    await sleep((await redis.pTTL(fixed.keyOf(fixedKey))) - 60);
+    const t0 = Date.now();
+    await sleep(70);
+    const second = await batch(fixed, fixedKey);
+    expect(first + second).toBe(20);
+    expect(Date.now() - t0).toBeLessThan(500);
+    // Sliding window: 10 calls just before an edge of the server's windows, 10 just after it.
+    const sliding = new RedisRateLimiter(redis, { algorithm: 'sliding-window', limit: 10, windowMs: 1000 });
+    const slidingKey = lockName('sliding');
+    for (let phase = (await serverMs(redis)) % 1000; phase < 850 || phase > 900; phase = (await serverMs(redis)) % 1000) await sleep(5);
+    const before = await batch(sliding, slidingKey);
+    for (let phase = (await serverMs(redis)) % 1000; phase > 500; phase = (await serverMs(redis)) % 1000) await sleep(5);
+    const after = await batch(sliding, slidingKey);
+    expect(before).toBe(10);
+    expect(after).toBeLessThanOrEqual(6); // the previous window still weighs at least half
+  });
+
+  it('token bucket: a burst, then the smooth rate; retryAfter says when the next token comes', async () => {
+    const limiter = new RedisRateLimiter(await client(), { algorithm: 'token-bucket', limit: 10, windowMs: 1000, burst: 5 });
+    const key = lockName('bucket');
+    const burst = [];
+    for (let i = 0; i < 6; i++) burst.push(await limiter.limit(key));
+    expect(burst.map((r) => r.allowed)).toEqual([true, true, true, true, true, false]);
+    const refused = burst[5] as (typeof burst)[number];
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(100); // one token per 100 ms
+    await sleep(refused.retryAfterMs + 10);
+    expect((await limiter.limit(key)).allowed).toBe(true);
+    // steady calls every 20 ms for 1 s: about 10 more admitted (the rate), not 50
+    let admitted = 0;
+    const stopAt = Date.now() + 1000;
+    while (Date.now() < stopAt) {
+      if ((await limiter.limit(key)).allowed) admitted++;
+      await sleep(20);
+    }
+    expect(admitted).toBeGreaterThanOrEqual(7);
+    expect(admitted).toBeLessThanOrEqual(12);
+  });
+
+  it("decisions use the server's clock: a client clock an hour off changes nothing", async () => {
+    const redis = await client();
+    const decide = async (key: string) => {
+      const out: string[] = [];
+      for (const algorithm of ['sliding-window', 'token-bucket', 'fixed-window'] as const) {
+        const limiter = new RedisRateLimiter(redis, { algorithm, limit: 3, windowMs: 60_000 });
+        for (let i = 0; i < 4; i++) out.push(`${algorithm}:${(await limiter.limit(`${key}-${algorithm}`)).allowed}`);
+      }
+      return out;
+    };
+    const straight = await decide(lockName('clock'));
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_600_000 });
+    try {
+      expect(await decide(lockName('clock'))).toEqual(straight);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(straight.filter((d) => d.endsWith('true')).length).toBe(9);
+  });
+
+  it('4 processes hammering one key: never more admitted per window than the limit', async () => {
+    const key = lockName('crowd');
+    const children = [0, 1, 2, 3].map(() =>
+      spawn(process.execPath, ['--import', 'tsx', worker, server().url, 'fixed-window', '50', '1000', '2500', key], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    const outputs = await Promise.all(
+      children.map(async (c) => {
+        let out = '';
+        c.stdout.on('data', (d) => (out += d));
+        await once(c, 'exit');
+        return JSON.parse(out) as { calls: number; allowed: [number, number][] };
+      }),
+    );
+    // each admitted call's window ends at (its time + the key's PTTL, the server's count-down)
+    // (window ends are 1 s apart; a few ms of jitter between processes joins nothing else)
+    const ends = outputs.flatMap((o) => o.allowed.map(([at, reset]) => at + reset)).sort((a, b) => a - b);
+    const windows = new Map<number, number>();
+    let current = Number.NEGATIVE_INFINITY;
+    for (const end of ends) {
+      if (end - current > 200) current = end;
+      windows.set(current, (windows.get(current) ?? 0) + 1);
+    }
+    const totalCalls = outputs.reduce((n, o) => n + o.calls, 0);
+    expect(totalCalls).toBeGreaterThan(400);
+    expect(windows.size).toBeGreaterThanOrEqual(2);
+    for (const count of windows.values()) expect(count).toBeLessThanOrEqual(50);
+    const admitted = [...windows.values()].reduce((a, b) => a + b, 0);
+    expect(admitted).toBeLessThanOrEqual(50 * windows.size);
+  });
+
+  it('SCRIPT FLUSH mid-run: EVAL fallback, and the count stays exact', async () => {
+    const redis = await client();
+    const limiter = new RedisRateLimiter(redis, { algorithm: 'sliding-window', limit: 20, windowMs: 60_000 });
+    const key = lockName('flush');
+    const before = await commandCalls(redis);
+    let allowed = 0;
+    for (let i = 0; i < 40; i++) {
+      if (i % 7 === 0) await redis.scriptFlush();
+      if ((await limiter.limit(key)).allowed) allowed++;
+    }
+    expect(allowed).toBe(20);
+    expect(((await commandCalls(redis)).eval ?? 0) - (before.eval ?? 0)).toBeGreaterThan(0);
+  });
+
+  it('BUSY: a typed error by the deadline (or an unchecked allow with failOpen), and normal again after SCRIPT KILL', async () => {
+    const admin = await client();
+    const strict = new RedisRateLimiter(await client(), { algorithm: 'token-bucket', limit: 5, windowMs: 1000, operationTimeoutMs: 300 });
+    const lenient = new RedisRateLimiter(await client(), {
+      algorithm: 'token-bucket',
+      limit: 5,
+      windowMs: 1000,
+      operationTimeoutMs: 300,
+      failOpen: true,
+    });
+    const blocker = await client();
+    const runaway = blocker.sendCommand(['EVAL', 'while true do end', '0']).catch((error: unknown) => error);
+    await sleep(200);
+    const t0 = Date.now();
+    await expect(strict.limit('k')).rejects.toBeInstanceOf(RedisBusyError);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await expect(lenient.limit('k')).resolves.toMatchObject({ allowed: true, checked: false });
+    await admin.scriptKill();
+    await runaway;
+    await expect(strict.limit('k')).resolves.toMatchObject({ allowed: true, checked: true });
+  });
+
+  it('Redis down: RedisUnavailableError, or failOpen; back to normal after the restart', async () => {
+    const strict = new RedisRateLimiter(await client(), { algorithm: 'fixed-window', limit: 5, windowMs: 1000, operationTimeoutMs: 300 });
+    const lenient = new RedisRateLimiter(await client(), {
+      algorithm: 'fixed-window',
+      limit: 5,
+      windowMs: 1000,
+      operationTimeoutMs: 300,
+      failOpen: true,
+    });
+    await server().kill();
+    try {
+      await expect(strict.limit('k')).rejects.toBeInstanceOf(RedisUnavailableError);
+      await expect(lenient.limit('k')).resolves.toMatchObject({ allowed: true, checked: false });
+    } finally {
+      await server().restart();
+    }
+    let answer: unknown;
+    for (let i = 0; i < 50 && answer === undefined; i++) {
+      answer = await strict.limit('k').catch(() => undefined); // node-redis reconnects by itself
+      if (answer === undefined) await sleep(100);
+    }
+    expect(answer).toMatchObject({ allowed: true, checked: true });
+  });
+
+  it('no key lives past its window', async () => {
+    const redis = await client();
+    const keys: string[] = [];
+    for (const algorithm of ['fixed-window', 'sliding-window', 'token-bucket'] as const) {
+      const limiter = new RedisRateLimiter(redis, { algorithm, limit: 3, windowMs: 200 });
+      const key = lockName(algorithm);
+      for (let i = 0; i < 5; i++) await limiter.limit(key);
+      keys.push(limiter.keyOf(key));
+      expect(await redis.pTTL(limiter.keyOf(key))).toBeLessThanOrEqual(400);
+    }
+    expect(await redis.exists(keys)).toBe(3);
+    await sleep(450);
+    expect(await redis.exists(keys)).toBe(0);
+  });
+
+  it('bad input is a typed error before anything is sent', async () => {
+    const redis = await client();
+    const before = await commandCalls(redis);
+    const make = (options: object) => () => new RedisRateLimiter(redis, options as never);
+    for (const bad of [
+      { limit: 0, windowMs: 1000 },
+      { limit: -1, windowMs: 1000 },
+      { limit: 1.5, windowMs: 1000 },
+      { limit: 3, windowMs: 0 },
+      { limit: 3 },
+      { limit: 3, windowMs: 1000, algorithm: 'leaky' },
+      { limit: 3, windowMs: 1000, algorithm: 'fixed-window', burst: 2 },
+    ]) {
+      expect(make(bad), JSON.stringify(bad)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new RedisRateLimiter({} as never, { limit: 1, windowMs: 1 })).toThrow(InvalidArgumentError);
+    const limiter = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 3, windowMs: 1000 });
+    await expect(limiter.limit('')).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(limiter.limit('a{b}')).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(limiter.limit('k', { cost: 4 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(limiter.limit('k', { cost: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const bucket = new RedisRateLimiter(redis, { algorithm: 'token-bucket', limit: 10, windowMs: 1000, burst: 2 });
+    await expect(bucket.limit('k', { cost: 3 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const after = await commandCalls(redis);
+    expect((after.evalsha ?? 0) + (after.eval ?? 0)).toBe((before.evalsha ?? 0) + (before.eval ?? 0));
+  });
+});
