@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { RedisBusyError, RedisRateLimiter, RedisUnavailableError, type RateLimitAlgorithm } from '../../redis/index.js';
+import { RedisBusyError, RedisRateLimiter, RedisUnavailableError } from '../../redis/index.js';
 import { InvalidArgumentError } from '../../src/index.js';
 import { commandCalls, lockName, type Redis, useRedis } from '../support/redis.js';
 
