@@ -3,13 +3,15 @@
  * Runs the ZooKeeper workloads on one dedicated real server; prints one JSON line per workload and
  * a markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
  * against the same server, alternating, and the table shows zk-recipes/Curator ratios. Then the
- * Redis lock workloads (R1–R3, bench/redis-run.ts) next to redlock and redis-semaphore.
+ * Redis lock workloads (R1–R3, bench/redis-run.ts) next to redlock and redis-semaphore, and the rate
+ * limiters (L, bench/rate-limit-run.ts) next to rate-limiter-flexible and a bare script.
  * Benchmarks report; they never fail on a time.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TestingServer } from '../src/testing/index.js';
 import { runCurator } from './curator.js';
+import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.js';
 import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
 import { median, round } from './stats.js';
 import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
@@ -131,3 +133,4 @@ if (results.length > 0) {
 
 const redisOnly = values.only?.split(',').map((s) => s.trim().toUpperCase());
 await runRedisBench(values.quick ? REDIS_QUICK : REDIS_FULL, reps, redisOnly);
+if (!redisOnly || redisOnly.includes('L')) await runLimiterBench(values.quick ? LIMITER_QUICK : LIMITER_FULL, reps);
