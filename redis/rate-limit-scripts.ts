@@ -15,27 +15,26 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 /**
  * Fixed window: the design's phone_limit.lua semantics (Redis's "rate limiter 2" made atomic) —
  * the first call of a window creates the counter and sets its expiry; calls that would pass the
- * limit are refused until the key expires. Refused calls do not count (a refused call of cost 3
- * does not eat budget a cost-1 call could use). A counter found without a TTL (left by a
+ * limit are refused until the key expires. A refused call that leaves room for smaller ones is
+ * taken back (a refused call of cost 3 does not eat budget a cost-1 call could use); one that
+ * finds no room left changes nothing that matters. A counter found without a TTL (left by a
  * client-side INCR + EXPIRE pair that crashed between the two, or a PERSIST) is given one.
+ * Two key operations on the common path, as the bare script.
  */
 export const FIXED_WINDOW = luaScript(
   'fixed-window',
   `
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = redis.call('INCRBY', KEYS[1], cost)
 local ttl = redis.call('PTTL', KEYS[1])
-if current > 0 and ttl < 0 then
+if current == cost or ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], window)
   ttl = window
 end
-if current + cost > limit then
-  return {0, math.max(0, limit - current), ttl, ttl}
-end
-current = redis.call('INCRBY', KEYS[1], cost)
-if current == cost then
-  redis.call('PEXPIRE', KEYS[1], window)
-  ttl = window
+if current > limit then
+  local before = current - cost
+  if before < limit then redis.call('DECRBY', KEYS[1], cost) end
+  return {0, math.max(0, limit - before), ttl, ttl}
 end
 return {1, limit - current, ttl, 0}
 `,
@@ -54,8 +53,9 @@ local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[
 local index = math.floor(now / window)
 local h = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
 local i, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+local moved = i ~= index
 if i == index - 1 then p, c = c, 0
-elseif i ~= index then p, c = 0, 0 end
+elseif moved then p, c = 0, 0 end
 local elapsed = now - index * window
 local estimate = p * (window - elapsed) / window + c
 local reset = math.ceil(window - elapsed)
@@ -66,13 +66,17 @@ if estimate + cost > limit then
   if room >= 0 and p > 0 then
     retry = window * (1 - room / p) - elapsed
   else
-    local nextRoom = limit - cost
-    retry = (window - elapsed) + (c + cost > 0 and window * math.max(0, 1 - nextRoom / math.max(c, 1)) or 0)
+    retry = (window - elapsed) + window * math.max(0, 1 - (limit - cost) / math.max(c, 1))
   end
   return {0, math.max(0, math.floor(limit - estimate)), reset, math.max(1, math.ceil(retry))}
 end
-redis.call('HSET', KEYS[1], 'i', index, 'c', c + cost, 'p', p)
-redis.call('PEXPIRE', KEYS[1], math.ceil(2 * window - elapsed))
+if moved then
+  -- a new window: the key lives until the end of the next one, when this count stops weighing
+  redis.call('HSET', KEYS[1], 'i', index, 'c', c + cost, 'p', p)
+  redis.call('PEXPIREAT', KEYS[1], (index + 2) * window)
+else
+  redis.call('HINCRBY', KEYS[1], 'c', cost)
+end
 return {1, math.max(0, math.floor(limit - estimate - cost)), reset, 0}
 `,
 );
