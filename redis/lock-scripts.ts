@@ -15,15 +15,23 @@ import { luaScript } from './scripts.js';
 /** The channel prefix of wake-ups; `<hub>` follows. */
 export const WAKE_CHANNEL_PREFIX = 'zk-recipes:wake:';
 
+// TIME is asked only when needed: an uncontended acquire or release never looks at the clock.
 const PRELUDE = `
-local t = redis.call('TIME')
-local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local t
+local function serverTime()
+  if not t then t = redis.call('TIME') end
+  return t
+end
+local function nowMs()
+  local st = serverTime()
+  return tonumber(st[1]) * 1000 + math.floor(tonumber(st[2]) / 1000)
+end
 local function dropDeadHeads()
   while true do
     local head = redis.call('LINDEX', KEYS[2], 0)
     if not head then return nil end
     local alive = redis.call('ZSCORE', KEYS[3], head)
-    if alive and tonumber(alive) > nowMs then return head end
+    if alive and tonumber(alive) > nowMs() then return head end
     redis.call('LPOP', KEYS[2])
     redis.call('ZREM', KEYS[3], head)
   end
@@ -50,10 +58,13 @@ if owner == id then return {1, redis.call('GET', KEYS[4]) or '0'} end
 local head = dropDeadHeads()
 if (not owner) and ((not head) or head == id) then
   redis.call('SET', KEYS[1], id, 'PX', ARGV[2])
-  if head == id then redis.call('LPOP', KEYS[2]) end
-  redis.call('ZREM', KEYS[3], id)
+  if head == id then
+    redis.call('LPOP', KEYS[2])
+    redis.call('ZREM', KEYS[3], id)
+  end
   local last = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
-  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local st = serverTime()
+  local us = tonumber(st[1]) * 1000000 + tonumber(st[2])
   local token = string.format('%.0f', math.max(last + 1, us))
   redis.call('SET', KEYS[4], token)
   return {1, token}
@@ -61,7 +72,7 @@ end
 if ARGV[3] == '1' then
   local waiterTtl = tonumber(ARGV[4])
   if not redis.call('ZSCORE', KEYS[3], id) then redis.call('RPUSH', KEYS[2], id) end
-  redis.call('ZADD', KEYS[3], nowMs + waiterTtl, id)
+  redis.call('ZADD', KEYS[3], nowMs() + waiterTtl, id)
   redis.call('PEXPIRE', KEYS[2], waiterTtl * 2)
   redis.call('PEXPIRE', KEYS[3], waiterTtl * 2)
 end
