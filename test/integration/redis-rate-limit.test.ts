@@ -183,6 +183,30 @@ describe('RedisRateLimiter', () => {
     expect(admitted).toBeLessThanOrEqual(50 * windows.size);
   });
 
+  it('4 processes hammering one token bucket: never more admitted than the burst plus the refill', async () => {
+    const key = lockName('crowd-bucket');
+    const started = Date.now();
+    const children = [0, 1, 2, 3].map(() =>
+      spawn(process.execPath, ['--import', 'tsx', worker, server().url, 'token-bucket', '20', '1000', '2000', key], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    const outputs = await Promise.all(
+      children.map(async (c) => {
+        let out = '';
+        c.stdout.on('data', (d) => (out += d));
+        await once(c, 'exit');
+        return JSON.parse(out) as { calls: number; allowed: [number, number][] };
+      }),
+    );
+    const elapsedMs = Date.now() - started; // a bound on how long the bucket refilled
+    const admitted = outputs.reduce((n, o) => n + o.allowed.length, 0);
+    expect(outputs.reduce((n, o) => n + o.calls, 0)).toBeGreaterThan(admitted * 3);
+    // a bucket of 20 (burst = limit) refilled at 20 per second
+    expect(admitted).toBeLessThanOrEqual(20 + Math.ceil((elapsedMs / 1000) * 20));
+    expect(admitted).toBeGreaterThanOrEqual(20 + 20); // the burst and at least a second of refill got through
+  });
+
   it('SCRIPT FLUSH mid-run: EVAL fallback, and the count stays exact', async () => {
     const redis = await client();
     const limiter = new RedisRateLimiter(redis, { algorithm: 'sliding-window', limit: 20, windowMs: 60_000 });
