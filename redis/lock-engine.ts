@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { settleByDeadline } from '../src/deadline.js';
 import { LockTimeoutError, OwnershipLostError } from '../src/errors.js';
 import type { HoldLeaseParts, LockEngine, TakeRequest } from '../src/lock/owned-lock.js';
+import { waitForTurn } from '../src/lock/turn-wait.js';
 import { Watchdog } from '../src/lock/watchdog.js';
 import { ACQUIRE, LEAVE, lockKeys, RELEASE, RENEW } from './lock-scripts.js';
 import { assertReady, isTransient, type RedisClientLike, runScript } from './scripts.js';
@@ -37,23 +38,6 @@ function parseAcquire(reply: unknown): AcquireReply {
   const [flag, value] = reply as [number | string, number | string];
   if (Number(flag) === 1) return { granted: true, token: BigInt(String(value)) };
   return { granted: false, pttl: Number(value) };
-}
-
-function pause(ms: number, signal: AbortSignal | undefined, wakeUp: (resolve: () => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    wakeUp(done);
-  });
 }
 
 /** The lock engine of one RedisLock. */
@@ -140,50 +124,20 @@ export class RedisLockEngine implements LockEngine<RedisHold> {
     throw new LockTimeoutError(this.path, 0);
   }
 
-  async #wait(id: string, signal: AbortSignal | undefined): Promise<RedisHold> {
-    const hub = WakeHub.of(this.#client, this.#settings.subscriberIdleMs);
-    let woken = false;
-    let wakeUp: (() => void) | undefined;
-    const unregister = hub.register(id, () => {
-      woken = true;
-      wakeUp?.();
+  #wait(id: string, signal: AbortSignal | undefined): Promise<RedisHold> {
+    return waitForTurn<RedisHold>({
+      waiterId: id,
+      source: WakeHub.of(this.#client, this.#settings.subscriberIdleMs),
+      look: async () => {
+        const { reply, sentAt } = await this.#acquireOnce(id, true);
+        return reply.granted ? { granted: this.#grant(id, reply.token, sentAt) } : { ownerTtlMs: reply.pttl };
+      },
+      leave: () => this.#leaveQueue(id),
+      isTransient,
+      recheckMs: this.#settings.recheckMs,
+      subscribeTimeoutMs: this.#settings.operationTimeoutMs,
+      signal,
     });
-    let retryMs = 10;
-    try {
-      for (;;) {
-        signal?.throwIfAborted();
-        const listening = hub.listening;
-        woken = false;
-        let outcome: { reply: AcquireReply; sentAt: number };
-        try {
-          outcome = await this.#acquireOnce(id, true);
-          if (!listening) await hub.subscribe(Date.now() + this.#settings.operationTimeoutMs);
-        } catch (error) {
-          if (!isTransient(error)) throw error;
-          await pause(retryMs, signal, () => undefined);
-          retryMs = Math.min(retryMs * 2, this.#settings.recheckMs);
-          continue;
-        }
-        retryMs = 10;
-        const { reply, sentAt } = outcome;
-        if (reply.granted) return this.#grant(id, reply.token, sentAt);
-        // Not listening when we joined: a wake-up may have gone out before we subscribed, look again now.
-        if (!listening) continue;
-        if (woken) continue;
-        const { recheckMs } = this.#settings;
-        // A holder that died is not released by anyone: look again when its TTL runs out.
-        const delay = reply.pttl > 0 ? Math.min(recheckMs, reply.pttl + 1) : recheckMs;
-        await pause(delay, signal, (resolve) => {
-          wakeUp = resolve;
-        });
-        wakeUp = undefined;
-      }
-    } catch (error) {
-      await this.#leaveQueue(id).catch(() => undefined);
-      throw error;
-    } finally {
-      unregister();
-    }
   }
 
   async leave(hold: RedisHold): Promise<void> {

@@ -11,3 +11,4 @@ export { locateZooKeeper, canStartServers, curatorClasspath, dockerAnswers, INST
 export { fourLetterWord, monitor } from './four-letter.js';
 export { freePort } from './ports.js';
 export { TestingRedis, type TestingRedisOptions, locateRedisServer, RedisNotFoundError, REDIS_INSTALL_HINT } from './redis-server.js';
+export { TestingPostgres, locatePostgres, PostgresNotFoundError, POSTGRES_INSTALL_HINT } from './postgres-server.js';

@@ -1,0 +1,79 @@
+/**
+ * What the PostgreSQL backend needs of the user's node-postgres (`pg`) pool, and queries with a
+ * deadline whatever the connection does. `pg` itself is never imported here: the pool is passed in.
+ */
+import { DeadlineTimer } from '../src/deadline-timer.js';
+import { InvalidArgumentError } from '../src/errors.js';
+import { PostgresQueryError, PostgresUnavailableError } from './errors.js';
+
+/** A notification as node-postgres delivers it. */
+export interface PgNotification {
+  readonly channel: string;
+  readonly payload?: string;
+}
+
+/** A dedicated client (the listener), made with the pool's own Client class and options. */
+export interface PgClientLike {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  on(event: 'notification' | 'error' | 'end', listener: (...args: never[]) => void): unknown;
+  end(): Promise<void>;
+}
+
+/** The part of a `pg.Pool` zk-recipes uses. */
+export interface PgPoolLike {
+  /** Runs one statement on a pooled connection. */
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** The pool's connection options (for the listener's own client). */
+  readonly options: object;
+  /** The pool's Client class. */
+  readonly Client: new (options: object) => PgClientLike;
+}
+
+/** Throws unless `pool` looks like a `pg.Pool`. */
+export function checkPool(pool: unknown): PgPoolLike {
+  const p = pool as Partial<PgPoolLike> | null;
+  if (!p || typeof p.query !== 'function' || typeof p.Client !== 'function' || typeof p.options !== 'object') {
+    throw new InvalidArgumentError('pool must be a node-postgres pool (new Pool() from the `pg` package).');
+  }
+  return pool as PgPoolLike;
+}
+
+/** SQLSTATE classes that mean "the database cannot serve us right now": connection, shutdown, too many connections. */
+function isConnectionProblem(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true; // a socket error (ECONNREFUSED, terminated)
+  return code.startsWith('08') || code.startsWith('57P') || code === '53300';
+}
+
+const deadlines = new DeadlineTimer();
+
+/** Runs one statement, rejecting with PostgresUnavailableError at `deadline` (epoch ms) or on a connection problem. */
+export function queryBy(pool: PgPoolLike, text: string, values: unknown[], deadline: number, what: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const remove = deadlines.addAt(deadline, () => {
+      if (settled) return;
+      settled = true;
+      reject(new PostgresUnavailableError(`${what}: PostgreSQL did not answer in time.`));
+    });
+    pool.query(text, values).then(
+      (result) => {
+        if (settled) return;
+        settled = true;
+        remove();
+        resolve(result.rows);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        remove();
+        reject(
+          isConnectionProblem(error)
+            ? new PostgresUnavailableError(`${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+            : new PostgresQueryError(what, { cause: error }),
+        );
+      },
+    );
+  });
+}
