@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WakeSource } from '../src/lock/turn-wait.js';
-import { type PgClientLike, type PgNotification, type PgPoolLike } from './pool.js';
+import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike } from './pool.js';
 import { PostgresUnavailableError } from './errors.js';
 
 const hubs = new WeakMap<PgPoolLike, ListenHub>();
@@ -71,7 +71,8 @@ export class ListenHub implements WakeSource {
   }
 
   async #open(): Promise<void> {
-    const client = new this.#pool.Client(this.#pool.options);
+    const Client = clientClassOf(this.#pool);
+    const client = new Client(this.#pool.options);
     this.#client = client;
     client.on('error', () => undefined); // a dropped listener ends; waiters look again
     client.on('notification', (n: PgNotification) => {

@@ -27,7 +27,7 @@ export interface PostgresLockOptions {
   readonly createTable?: boolean;
   /** Who holds it and why, stored in the lock row (the design's memo column). @default '<host>:<pid>' */
   readonly memo?: string;
-  /** A waiter looks again this often even without a NOTIFY (a lost one costs at most this). @default 1000 */
+  /** A waiter looks again this often even without a NOTIFY (a lost one costs at most this; each look is one transaction). @default 2000 */
   readonly recheckMs?: number;
   /** Deadline of each statement. A try answers within it. @default 5000 */
   readonly operationTimeoutMs?: number;
@@ -82,7 +82,7 @@ export class PostgresLock {
       memo,
       ttlMs,
       driftMs,
-      recheckMs: checkTimeoutMs('recheckMs', options.recheckMs ?? 1000, 10),
+      recheckMs: checkTimeoutMs('recheckMs', options.recheckMs ?? 2000, 10),
       operationTimeoutMs: checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 5000, 10),
       listen: options.listen !== false,
       listenerIdleMs: checkTimeoutMs('listenerIdleMs', options.listenerIdleMs ?? 5000),

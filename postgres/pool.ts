@@ -26,8 +26,14 @@ export interface PgPoolLike {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   /** The pool's connection options (for the listener's own client). */
   readonly options: object;
-  /** The pool's Client class. */
-  readonly Client: new (options: object) => PgClientLike;
+  /** The pool's Client class (node-postgres sets it on every pool; its type declarations omit it). */
+  readonly Client?: new (options: object) => PgClientLike;
+}
+
+/** The listener's client class of `pool`. */
+export function clientClassOf(pool: PgPoolLike): new (options: object) => PgClientLike {
+  if (typeof pool.Client !== 'function') throw new InvalidArgumentError('pool must be a node-postgres pool: it has no Client class for the listener.');
+  return pool.Client;
 }
 
 /** Throws unless `pool` looks like a `pg.Pool`. */
