@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Before tests, the demo and the bench: make sure a ZooKeeper and a Redis can be started here,
+// Before tests, the demo and the bench: make sure a ZooKeeper, a Redis and a PostgreSQL can be started here,
 // and that Curator's jars (and javac) are there for the interop tests and `bench --vs-curator`.
 // ZooKeeper, in this order: ZK_CONNECT_STRING, ZOOKEEPER_HOME, Debian's jars, Homebrew, a Docker
 // engine. What is missing is installed from Debian's packages when we can (root + apt-get),
@@ -84,6 +84,29 @@ if (!redisFound) {
         '  sudo apt-get update && sudo apt-get install -y redis-server   # Debian/Ubuntu',
         '  brew install redis                                            # macOS',
         '  export REDIS_SERVER=/path/to/redis-server                     # a build of your own',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+}
+// PostgreSQL: the PostgreSQL lock's tests and bench run initdb + postgres from Debian's
+// `postgresql` package (or PG_BIN, pg_config, a Docker engine).
+const pgFound =
+  (process.env.PG_BIN && existsSync(`${process.env.PG_BIN}/initdb`)) ||
+  (existsSync('/usr/lib/postgresql') && spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb'], { stdio: 'ignore' }).status === 0) ||
+  has('pg_config', ['--bindir']) ||
+  has('docker', ['info']);
+if (!pgFound) {
+  if (canApt && aptInstall(['postgresql'], 'postgresql: none found')) {
+    // Debian's package starts a system cluster on 5432; the tests start their own servers instead.
+    spawnSync('sh', ['-c', 'service postgresql stop 2>/dev/null || true'], { stdio: 'ignore' });
+  } else {
+    console.error(
+      [
+        'postgresql: no PostgreSQL server binaries found and no Docker engine answers. Run one of:',
+        '  sudo apt-get update && sudo apt-get install -y postgresql   # Debian/Ubuntu',
+        '  brew install postgresql@16                                  # macOS',
+        '  export PG_BIN=/path/to/postgresql/bin                       # initdb, postgres, pg_isready',
       ].join('\n'),
     );
     process.exit(1);

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionState, ZkClient } from '../../src/index.js';
 import { createClient } from 'redis';
-import { FaultProxy, fourLetterWord, TestingRedis, TestingServer } from '../../src/testing/index.js';
+import pg from 'pg';
+import { FaultProxy, fourLetterWord, TestingPostgres, TestingRedis, TestingServer } from '../../src/testing/index.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason, sharedConnectString } from '../support/zk.js';
 
@@ -137,5 +138,44 @@ describe.skipIf(faultsSkipReason)('testing kit', () => {
     expect(code).toBe(0);
     expect(out).toContain('closed');
     expect(Date.now() - started).toBeLessThan(4500); // well before the 5 s idle close of the subscriber
+  });
+
+  it('TestingPostgres: accepts connections, keeps committed rows across a crash restart on its port, freezes, stops every process', async () => {
+    const server = await TestingPostgres.start();
+    cleanups.push(() => server.stop());
+    const query = async (text: string) => {
+      const c = new pg.Client({ connectionString: server.url });
+      await c.connect();
+      try {
+        return (await c.query(text)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    await query('CREATE TABLE t (v int); INSERT INTO t VALUES (7)');
+    const port = server.port;
+    await server.restart();
+    expect(server.port).toBe(port);
+    expect(await query('SELECT v FROM t')).toEqual([{ v: 7 }]);
+    const c = new pg.Client({ connectionString: server.url });
+    c.on('error', () => undefined);
+    await c.connect();
+    server.freeze();
+    const frozen = await Promise.race([c.query('SELECT 1'), new Promise((r) => setTimeout(() => r('no answer'), 300))]);
+    expect(frozen).toBe('no answer');
+    server.thaw();
+    await c.end();
+    const pid = server.pid as number;
+    await server.stop();
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('no postgres outlives its parent, even one killed with SIGKILL', async () => {
+    const child = tsx('test/fixtures/start-server-and-hang.ts', ['postgres']);
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const { pid } = JSON.parse(line.toString()) as { pid: number };
+    expect(isAlive(pid)).toBe(true);
+    child.kill('SIGKILL');
+    expect(await until(() => !isAlive(pid), 10_000)).toBe(true);
   });
 });

@@ -37,6 +37,22 @@ describe('entry points', () => {
     expect([...packages]).toContain('node-zookeeper-client');
   });
 
+  it('the package root loads no PostgreSQL code, and zk-recipes/redis none either', () => {
+    for (const entry of ['recipes/index.ts', 'redis/index.ts']) {
+      const { files, packages } = graph(entry);
+      expect([...files].map((f) => relative(root, f)).filter((f) => f.startsWith('postgres/'))).toEqual([]);
+      expect([...packages]).not.toContain('pg');
+    }
+  });
+
+  it('zk-recipes/postgres loads no ZooKeeper or Redis code and imports no client package', () => {
+    const { files, packages } = graph('postgres/index.ts');
+    const loaded = [...files].map((f) => relative(root, f));
+    expect(loaded).not.toContain('src/client.ts');
+    expect(loaded.filter((f) => f.startsWith('recipes/') || f.startsWith('redis/'))).toEqual([]);
+    expect([...packages]).toEqual([]); // the user's pg pool is passed in, never imported
+  });
+
   it('zk-recipes/redis loads no ZooKeeper code', () => {
     const { files, packages } = graph('redis/index.ts');
     const loaded = [...files].map((f) => relative(root, f));
