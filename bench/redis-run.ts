@@ -5,27 +5,16 @@
  */
 import { createClient } from 'redis';
 import { TestingRedis } from '../src/testing/index.js';
-import { REDIS_IMPLS, REDIS_WORKLOADS, type RedisImpl, type RedisSizes, type RedisWorkloadName } from './redis-workloads.js';
-import { median, round } from './stats.js';
+import type { LockSizes } from './lock-workloads.js';
+import { REDIS_IMPLS, REDIS_WORKLOADS, type RedisImpl, type RedisWorkloadName } from './redis-workloads.js';
+import { cell as cellOf, round, type Summary, summarize } from './stats.js';
 import type { Figures } from './workloads.js';
 
-export const REDIS_FULL: RedisSizes = { warmup: 200, r1Cycles: 3000, r2Clients: 8, r2Ms: 3000, r3Waiters: 100 };
-export const REDIS_QUICK: RedisSizes = { warmup: 10, r1Cycles: 50, r2Clients: 3, r2Ms: 300, r3Waiters: 5 };
-
-type Summary = Record<string, { median: number; min: number; max: number }>;
-
-function summarize(runs: Figures[]): Summary {
-  const keys = Object.keys(runs[0] ?? {});
-  return Object.fromEntries(
-    keys.map((k) => {
-      const xs = runs.map((r) => r[k] ?? Number.NaN);
-      return [k, { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) }];
-    }),
-  );
-}
+export const REDIS_FULL: LockSizes = { warmup: 200, cycles: 3000, clients: 8, contendedMs: 3000, waiters: 100 };
+export const REDIS_QUICK: LockSizes = { warmup: 10, cycles: 50, clients: 3, contendedMs: 300, waiters: 5 };
 
 /** Runs the Redis workloads (those in `only`, if given) and prints their lines and table. */
-export async function runRedisBench(sizes: RedisSizes, reps: number, only?: readonly string[]): Promise<void> {
+export async function runRedisBench(sizes: LockSizes, reps: number, only?: readonly string[]): Promise<void> {
   const names = (Object.keys(REDIS_WORKLOADS) as RedisWorkloadName[]).filter((n) => !only || only.includes(n));
   if (names.length === 0) return;
   const server = await TestingRedis.start();
@@ -54,8 +43,7 @@ export async function runRedisBench(sizes: RedisSizes, reps: number, only?: read
     admin.destroy();
     await server.stop();
   }
-  const cell = (x: { median: number; min: number; max: number } | undefined) =>
-    x === undefined ? '–' : reps > 1 ? `${x.median} (${x.min}–${x.max})` : `${x.median}`;
+  const cell = (x: Summary[string] | undefined) => cellOf(x, reps);
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || b === 0 ? '–' : `${round(a / b)}×`;
   const rows = [

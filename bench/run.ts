@@ -4,16 +4,18 @@
  * a markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
  * against the same server, alternating, and the table shows zk-recipes/Curator ratios. Then the
  * Redis lock workloads (R1–R3, bench/redis-run.ts) next to redlock and redis-semaphore, and the rate
- * limiters (L, bench/rate-limit-run.ts) next to rate-limiter-flexible and a bare script.
+ * limiters (L, bench/rate-limit-run.ts) next to rate-limiter-flexible and a bare script, and the
+ * PostgreSQL lock (P1–P4, bench/postgres-run.ts) next to a polled lease table and pg_advisory_lock.
  * Benchmarks report; they never fail on a time.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TestingServer } from '../src/testing/index.js';
 import { runCurator } from './curator.js';
+import { PG_FULL, PG_QUICK, runPostgresBench } from './postgres-run.js';
 import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.js';
 import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
-import { median, round } from './stats.js';
+import { round, summarize } from './stats.js';
 import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
 
 const { values } = parseArgs({
@@ -59,16 +61,6 @@ interface Result {
   workload: string;
   impl: Impl;
   runs: Figures[];
-}
-
-function summarize(runs: Figures[]): Record<string, { median: number; min: number; max: number }> {
-  const keys = Object.keys(runs[0] ?? {});
-  return Object.fromEntries(
-    keys.map((k) => {
-      const xs = runs.map((r) => r[k] ?? Number.NaN);
-      return [k, { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) }];
-    }),
-  );
 }
 
 const server = await TestingServer.start({ tickTimeMs: 200 });
@@ -134,3 +126,4 @@ if (results.length > 0) {
 const redisOnly = values.only?.split(',').map((s) => s.trim().toUpperCase());
 await runRedisBench(values.quick ? REDIS_QUICK : REDIS_FULL, reps, redisOnly);
 if (!redisOnly || redisOnly.includes('L')) await runLimiterBench(values.quick ? LIMITER_QUICK : LIMITER_FULL, reps);
+await runPostgresBench(values.quick ? PG_QUICK : PG_FULL, reps, redisOnly);

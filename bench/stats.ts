@@ -19,3 +19,22 @@ export function round(value: number): number {
   if (!Number.isFinite(value)) return value;
   return Math.abs(value) < 10 ? Math.round(value * 1000) / 1000 : Math.round(value * 10) / 10;
 }
+
+/** Median, min and max of each figure over reps. */
+export type Summary = Record<string, { median: number; min: number; max: number }>;
+
+/** Summarises the runs of one workload: each figure's median with min–max. */
+export function summarize(runs: readonly Record<string, number>[]): Summary {
+  const keys = Object.keys(runs[0] ?? {});
+  return Object.fromEntries(
+    keys.map((k) => {
+      const xs = runs.map((r) => r[k] ?? Number.NaN);
+      return [k, { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) }];
+    }),
+  );
+}
+
+/** A table cell: the median, with min–max when there were several reps. */
+export function cell(x: { median: number; min: number; max: number } | undefined, reps: number): string {
+  return x === undefined ? '–' : reps > 1 ? `${x.median} (${x.min}–${x.max})` : `${x.median}`;
+}
