@@ -72,17 +72,24 @@ RETURNS TABLE (granted boolean, token bigint, owner_ttl_ms bigint) LANGUAGE plpg
 DECLARE
   now_ts timestamptz;
   o_holder text; o_token bigint; o_until timestamptz;
-  head text;
+  head text; head_until timestamptz;
   tok bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(${lockKey});
   now_ts := clock_timestamp();
-  SELECT l.holder, l.token, l.lease_until INTO o_holder, o_token, o_until FROM ${o.table} l WHERE l.name = p_name;
+  -- the owner and the head of the line in one look
+  SELECT l.holder, l.token, l.lease_until, h.waiter, h.alive_until INTO o_holder, o_token, o_until, head, head_until
+    FROM (SELECT 1) one
+    LEFT JOIN ${o.table} l ON l.name = p_name
+    LEFT JOIN LATERAL (SELECT w.waiter, w.alive_until FROM ${o.queue} w WHERE w.name = p_name ORDER BY w.seq LIMIT 1) h ON true;
   IF o_holder = p_id AND o_until > now_ts THEN
     RETURN QUERY SELECT true, o_token, 0::bigint; RETURN;
   END IF;
-  DELETE FROM ${o.queue} w WHERE w.name = p_name AND w.alive_until <= now_ts;
-  SELECT w.waiter INTO head FROM ${o.queue} w WHERE w.name = p_name ORDER BY w.seq LIMIT 1;
+  IF head_until <= now_ts THEN
+    -- waiters that stopped looking (they died): skipped
+    DELETE FROM ${o.queue} w WHERE w.name = p_name AND w.alive_until <= now_ts;
+    SELECT w.waiter INTO head FROM ${o.queue} w WHERE w.name = p_name ORDER BY w.seq LIMIT 1;
+  END IF;
   IF (o_until IS NULL OR o_until <= now_ts) AND (head IS NULL OR head = p_id) THEN
     INSERT INTO ${o.table} AS l (name, holder, memo, token, lease_until, updated_at)
       VALUES (p_name, p_id, p_memo, nextval('${o.fence.slice(1, -1)}'), now_ts + p_ttl_ms * interval '1 millisecond', now_ts)
@@ -108,8 +115,16 @@ DECLARE
 BEGIN
   PERFORM pg_advisory_xact_lock(${lockKey});
   now_ts := clock_timestamp();
-  DELETE FROM ${o.table} l WHERE l.name = p_name AND l.holder = p_id RETURNING l.lease_until > now_ts INTO ours;
-  ${wakeNext}
+  -- The row stays, free (as a lease table's does): the next grant is an in-place (HOT) update, not an insert.
+  UPDATE ${o.table} l SET holder = '', lease_until = '-infinity', updated_at = now_ts
+    FROM (SELECT x.lease_until AS was FROM ${o.table} x WHERE x.name = p_name) before
+   WHERE l.name = p_name AND l.holder = p_id RETURNING before.was > now_ts INTO ours;
+  IF ours IS NOT NULL THEN
+    -- we just freed it: wake the first live waiter, if any
+    SELECT w.waiter, w.channel INTO nxt FROM ${o.queue} w WHERE w.name = p_name AND w.alive_until > now_ts ORDER BY w.seq LIMIT 1;
+    IF FOUND THEN PERFORM pg_notify(nxt.channel, nxt.waiter); END IF;
+  ELSE ${wakeNext}
+  END IF;
   RETURN coalesce(ours, false);
 END $$;
 
@@ -124,7 +139,8 @@ BEGIN
   now_ts := clock_timestamp();
   SELECT w.waiter = p_id INTO was_head FROM ${o.queue} w WHERE w.name = p_name ORDER BY w.seq LIMIT 1;
   DELETE FROM ${o.queue} w WHERE w.waiter = p_id;
-  DELETE FROM ${o.table} l WHERE l.name = p_name AND l.holder = p_id RETURNING true INTO was_owner;
+  UPDATE ${o.table} l SET holder = '', lease_until = '-infinity', updated_at = now_ts
+   WHERE l.name = p_name AND l.holder = p_id RETURNING true INTO was_owner;
   IF coalesce(was_head, false) OR coalesce(was_owner, false) THEN ${wakeNext}
   END IF;
 END $$;

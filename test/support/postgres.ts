@@ -61,10 +61,11 @@ export function countStatements(pool: pg.Pool): { readonly count: number } {
   return counter;
 }
 
-/** Rows of the lock tables for `name`: the lock row (if any) and the queue rows. */
+/** Rows of the lock tables for `name`: a held lock row (the row of a free lock stays, free), and the queue rows. */
 export async function rowsOf(pool: pg.Pool, name: string): Promise<{ lock: number; queue: number }> {
   const { rows } = await pool.query(
-    'SELECT (SELECT count(*) FROM zk_recipes_locks WHERE name = $1) AS lock, (SELECT count(*) FROM zk_recipes_locks_queue WHERE name = $1) AS queue',
+    `SELECT (SELECT count(*) FROM zk_recipes_locks WHERE name = $1 AND lease_until > clock_timestamp() AND holder <> '') AS lock,
+            (SELECT count(*) FROM zk_recipes_locks_queue WHERE name = $1) AS queue`,
     [name],
   );
   return { lock: Number(rows[0]?.lock), queue: Number(rows[0]?.queue) };
