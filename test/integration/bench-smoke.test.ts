@@ -44,6 +44,15 @@ describe.skipIf(faultsSkipReason)('benchmark smoke run', () => {
     expect(get('R1', 'requestsPerCycle')).toBe(2);
     expect(get('R2', 'ownerChangesPerSec')).toBeGreaterThan(0);
     expect(out).toContain('| ratio vs redlock (node-redis / ioredis) |');
+    // Rate limiters: every decider on every shape, admissions exact (the token bucket refills, by design).
+    const limiters = lines.filter((l) => l.workload.startsWith('L '));
+    expect(limiters.length).toBe(4 * 5);
+    for (const l of limiters.filter((l) => l.impl !== 'token-bucket')) expect(l.figures.exact?.median, `${l.workload} ${l.impl}`).toBe(1);
+    // PostgreSQL: the lock and both baselines, exclusion kept, blocked waiters nearly free for us.
+    const pg = lines.filter((l) => l.workload.startsWith('P')).map((l) => `${l.workload}/${l.impl}`);
+    expect(pg).toEqual(['P1', 'P2', 'P3', 'P4'].flatMap((w) => ['zk-recipes', 'lease-table', 'advisory-lock'].map((i) => `${w}/${i}`)));
+    for (const impl of ['zk-recipes', 'lease-table', 'advisory-lock']) expect(get('P2', 'violations', impl)).toBe(0);
+    expect(get('P4', 'statementsPerSecPerWaiter')).toBeLessThanOrEqual(1);
   }, 180_000);
 
   it.skipIf(interopUnavailableReason() !== undefined && !process.env.CI)(
