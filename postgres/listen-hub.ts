@@ -6,28 +6,24 @@
  * drops (a restart, a cut link), every waiter looks again at once and the next look listens anew.
  */
 import { randomBytes } from 'node:crypto';
-import type { WakeSource } from '../src/lock/turn-wait.js';
-import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike } from './pool.js';
+import { WaiterHub } from '../src/lock/wake-hub.js';
 import { PostgresUnavailableError } from './errors.js';
+import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike } from './pool.js';
 
 const hubs = new WeakMap<PgPoolLike, ListenHub>();
 
 /** One pool's listener and the waiters listening through it. */
-export class ListenHub implements WakeSource {
+export class ListenHub extends WaiterHub {
   /** The NOTIFY channel (a lower-case identifier). */
   readonly channel = `zkr_${randomBytes(8).toString('hex')}`;
   readonly #pool: PgPoolLike;
-  readonly #idleMs: number;
-  readonly #waiters = new Map<string, () => void>();
   #client: PgClientLike | undefined;
   #opening: Promise<void> | undefined;
   #listening = false;
-  #idleTimer: NodeJS.Timeout | undefined;
-  #idleSince = 0;
 
   private constructor(pool: PgPoolLike, idleMs: number) {
+    super(idleMs);
     this.#pool = pool;
-    this.#idleMs = idleMs;
   }
 
   /** The hub of `pool` (made on first use). */
@@ -44,23 +40,15 @@ export class ListenHub implements WakeSource {
     return this.#listening;
   }
 
-  register(waiterId: string, wake: () => void): () => void {
-    this.#waiters.set(waiterId, wake);
-    return () => {
-      if (this.#waiters.get(waiterId) !== wake) return;
-      this.#waiters.delete(waiterId);
-      if (this.#waiters.size === 0) {
-        this.#idleSince = Date.now();
-        if (this.#client && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
-      }
-    };
+  protected get open(): boolean {
+    return this.#client !== undefined;
   }
 
   subscribe(deadline: number): Promise<void> {
     if (this.#listening) return Promise.resolve();
     this.#opening ??= this.#open().catch((error: unknown) => {
       this.#opening = undefined;
-      this.#close();
+      this.closeConnection();
       throw error;
     });
     let timer: NodeJS.Timeout | undefined;
@@ -76,36 +64,23 @@ export class ListenHub implements WakeSource {
     this.#client = client;
     client.on('error', () => undefined); // a dropped listener ends; waiters look again
     client.on('notification', (n: PgNotification) => {
-      if (n.channel === this.channel && n.payload) this.#waiters.get(n.payload)?.();
+      if (n.channel === this.channel && n.payload) this.wake(n.payload);
     });
     client.on('end', () => {
       if (this.#client !== client) return;
       this.#client = undefined;
       this.#listening = false;
       this.#opening = undefined;
-      for (const wake of [...this.#waiters.values()]) wake(); // notifications may have been lost
+      this.wakeAll(); // notifications may have been lost
     });
     await client.connect();
     await client.query(`LISTEN "${this.channel}"`);
     this.#listening = true;
-    if (this.#waiters.size === 0 && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
+    this.listeningStarted();
   }
 
-  // One timer per idle period, not one per wait.
-  #scheduleClose(delayMs: number): void {
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#waiters.size > 0 || !this.#client) return;
-      const idleFor = Date.now() - this.#idleSince;
-      if (idleFor >= this.#idleMs) this.#close();
-      else this.#scheduleClose(this.#idleMs - idleFor);
-    }, delayMs);
-    this.#idleTimer.unref();
-  }
-
-  #close(): void {
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+  protected closeConnection(): void {
+    this.stopIdleTimer();
     const client = this.#client;
     this.#client = undefined;
     this.#listening = false;
@@ -116,7 +91,6 @@ export class ListenHub implements WakeSource {
 
   /** Closes the listener of `pool` now, if no waiter uses it (before `pool.end()`, so nothing lingers). */
   static closeIdle(pool: PgPoolLike): void {
-    const hub = hubs.get(pool);
-    if (hub && hub.#waiters.size === 0) hub.#close();
+    hubs.get(pool)?.closeIfIdle();
   }
 }

@@ -6,9 +6,8 @@
  */
 import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../src/errors.js';
-import type { AcquireOptions } from '../src/lock/acquire-options.js';
-import type { Lease } from '../src/lock/lease.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
+import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
 import { ListenHub } from './listen-hub.js';
 import { type PostgresHold, PostgresLockEngine } from './lock-engine.js';
@@ -58,14 +57,16 @@ function checkName(name: unknown): string {
  * it twice; a holder paused past its TTL has lost the lock without knowing. Fencing tokens checked
  * by the guarded resource are what make both safe.
  */
-export class PostgresLock {
+export class PostgresLock extends ReentrantLock {
   /** The lock's name. */
   readonly name: string;
   /** The lease TTL in ms. */
   readonly ttlMs: number;
-  readonly #owned: OwnedLock<PostgresHold>;
+  /** The ownership layer over this lock's engine. */
+  protected readonly owned: OwnedLock<unknown>;
 
   constructor(pool: PgPoolLike, name: string, options: PostgresLockOptions = {}) {
+    super();
     const pg = checkPool(pool);
     this.name = checkName(name);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object like { ttlMs }.');
@@ -87,41 +88,11 @@ export class PostgresLock {
       listen: options.listen !== false,
       listenerIdleMs: checkTimeoutMs('listenerIdleMs', options.listenerIdleMs ?? 5000),
     });
-    this.#owned = new OwnedLock(engine);
+    this.owned = new OwnedLock(engine);
   }
 
   /** Closes the pool's idle listening connection now (call before `pool.end()` so nothing lingers). */
   static closeListener(pool: PgPoolLike): void {
     ListenHub.closeIdle(pool);
-  }
-
-  /** Waits for the lock in FIFO order (LockTimeoutError after `timeoutMs`, the signal's reason on abort; our row is removed either way). Re-enters inside an owner scope. */
-  acquire(options?: AcquireOptions): Promise<Lease> {
-    return this.#owned.acquire(options);
-  }
-
-  /** Takes the lock if it is free and nobody queues for it, else resolves to null (no row is left). */
-  tryAcquire(): Promise<Lease | null> {
-    return this.#owned.tryAcquire();
-  }
-
-  /** Runs `fn(lease)` holding the lock (inside its owner scope) and releases in `finally`. */
-  using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
-    return this.#owned.using(fn, options);
-  }
-
-  /** Releases one hold of the current owner scope; NotOwnerError outside of one. */
-  release(): Promise<void> {
-    return this.#owned.release();
-  }
-
-  /** True when some flow of this process holds this lock object. */
-  isAcquiredInThisProcess(): boolean {
-    return this.#owned.isAcquiredInThisProcess();
-  }
-
-  /** True when the current async call tree holds it. */
-  isOwnedByCurrentScope(): boolean {
-    return this.#owned.isOwnedByCurrentScope();
   }
 }

@@ -14,9 +14,13 @@ export interface PgNotification {
 
 /** A dedicated client (the listener), made with the pool's own Client class and options. */
 export interface PgClientLike {
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Runs one statement (`LISTEN "<channel>"`). */
   query(text: string): Promise<unknown>;
+  /** `notification` for each NOTIFY on a channel we listen on; `error` and `end` when the connection fails or closes. */
   on(event: 'notification' | 'error' | 'end', listener: (...args: never[]) => void): unknown;
+  /** Closes the connection. */
   end(): Promise<void>;
 }
 

@@ -6,9 +6,8 @@
  * one wake-up per hand-off, BUSY handled, EVALSHA with EVAL fallback.
  */
 import { InvalidArgumentError } from '../src/errors.js';
-import type { AcquireOptions } from '../src/lock/acquire-options.js';
-import type { Lease } from '../src/lock/lease.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
+import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
 import { type RedisHold, RedisLockEngine } from './lock-engine.js';
 import { checkRedisClient, type RedisClientLike } from './scripts.js';
@@ -52,15 +51,17 @@ function checkName(name: unknown): string {
  * the lock and grant it twice; a holder paused past its TTL has lost the lock without knowing.
  * Fencing tokens checked by the guarded resource are what make both safe.
  */
-export class RedisLock {
+export class RedisLock extends ReentrantLock {
   /** The lock's name. */
   readonly name: string;
   /** The lease TTL in ms. */
   readonly ttlMs: number;
   readonly #engine: RedisLockEngine;
-  readonly #owned: OwnedLock<RedisHold>;
+  /** The ownership layer over this lock's engine. */
+  protected readonly owned: OwnedLock<unknown>;
 
   constructor(client: RedisClientLike, name: string, options: RedisLockOptions = {}) {
+    super();
     const redis = checkRedisClient(client);
     this.name = checkName(name);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object like { ttlMs }.');
@@ -76,44 +77,11 @@ export class RedisLock {
     if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
     this.ttlMs = ttlMs;
     this.#engine = new RedisLockEngine(redis, { name, prefix, ttlMs, driftMs, recheckMs, operationTimeoutMs, subscriberIdleMs });
-    this.#owned = new OwnedLock(this.#engine);
+    this.owned = new OwnedLock(this.#engine);
   }
 
   /** The Redis keys this lock uses (for inspection and tests). */
   get keys(): { readonly owner: string; readonly queue: string; readonly waiters: string; readonly fence: string } {
     return this.#engine.keys;
-  }
-
-  /**
-   * Waits for the lock in FIFO order. Rejects with LockTimeoutError after `timeoutMs` or with the
-   * signal's reason on abort; either way our queue entry is removed. Re-enters inside an owner scope.
-   */
-  acquire(options?: AcquireOptions): Promise<Lease> {
-    return this.#owned.acquire(options);
-  }
-
-  /** Takes the lock if it is free and nobody queues for it, else resolves to null (nothing is left). */
-  tryAcquire(): Promise<Lease | null> {
-    return this.#owned.tryAcquire();
-  }
-
-  /** Runs `fn(lease)` holding the lock (inside its owner scope) and releases in `finally`. */
-  using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
-    return this.#owned.using(fn, options);
-  }
-
-  /** Releases one hold of the current owner scope; NotOwnerError outside of one. */
-  release(): Promise<void> {
-    return this.#owned.release();
-  }
-
-  /** True when some flow of this process holds this lock object. */
-  isAcquiredInThisProcess(): boolean {
-    return this.#owned.isAcquiredInThisProcess();
-  }
-
-  /** True when the current async call tree holds it. */
-  isOwnedByCurrentScope(): boolean {
-    return this.#owned.isOwnedByCurrentScope();
   }
 }

@@ -1,34 +1,31 @@
 /**
- * Wake-ups for waiters, herd-free: one subscriber connection (the user client's `duplicate()`) per
- * client, on a channel of its own; a release publishes the next waiter's id on that waiter's
+ * Wake-ups for Redis waiters, herd-free: one subscriber connection (the user client's `duplicate()`)
+ * per client, on a channel of its own; a release publishes the next waiter's id on that waiter's
  * channel only, and the hub hands it to that one waiter. The Redis analogue of watching one's
  * predecessor. A message lost while the subscriber reconnects costs a bounded re-check (every
  * waiter re-checks on its own timer, and at once after a reconnect), never a hang.
  */
 import { randomBytes } from 'node:crypto';
-import { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';
-import { type RedisClientLike, type RedisSubscriberLike, assertReady } from './scripts.js';
+import { WaiterHub } from '../src/lock/wake-hub.js';
 import { RedisUnavailableError } from './errors.js';
+import { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';
+import { assertReady, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';
 
 const hubs = new WeakMap<RedisClientLike, WakeHub>();
 
 /** One client's subscriber and the waiters listening through it. */
-export class WakeHub {
+export class WakeHub extends WaiterHub {
   /** Goes into waiter ids: `<id>.<uuid>` (base64url has no dot). */
   readonly id = randomBytes(9).toString('base64url');
   readonly channel = `${WAKE_CHANNEL_PREFIX}${this.id}`;
   readonly #client: RedisClientLike;
-  readonly #idleMs: number;
-  readonly #waiters = new Map<string, () => void>();
   #subscriber: RedisSubscriberLike | undefined;
   #subscribing: Promise<void> | undefined;
   #subscribed = false;
-  #idleTimer: NodeJS.Timeout | undefined;
-  #idleSince = 0;
 
   private constructor(client: RedisClientLike, idleMs: number) {
+    super(idleMs);
     this.#client = client;
-    this.#idleMs = idleMs;
   }
 
   /** The hub of `client` (made on first use). */
@@ -46,25 +43,17 @@ export class WakeHub {
     return this.#subscribed && this.#subscriber?.isReady === true;
   }
 
-  /** Number of waiters registered (for tests). */
-  get waiterCount(): number {
-    return this.#waiters.size;
+  protected get open(): boolean {
+    return this.#subscriber !== undefined;
   }
 
-  /** Calls `wake` when a release names `waiterId`; returns how to stop. */
-  register(waiterId: string, wake: () => void): () => void {
-    if (this.#waiters.size === 0) this.#subscriber?.ref?.();
-    this.#waiters.set(waiterId, wake);
-    return () => {
-      if (this.#waiters.get(waiterId) !== wake) return;
-      this.#waiters.delete(waiterId);
-      if (this.#waiters.size === 0) {
-        // An idle subscriber must not keep the process alive once the user is done.
-        this.#subscriber?.unref?.();
-        this.#idleSince = Date.now();
-        if (this.#subscriber && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
-      }
-    };
+  // An idle subscriber must not keep the process alive once the user is done.
+  protected override onBusy(): void {
+    this.#subscriber?.ref?.();
+  }
+
+  protected override onIdle(): void {
+    this.#subscriber?.unref?.();
   }
 
   /** Subscribes (once per hub), by `deadline`. */
@@ -72,7 +61,7 @@ export class WakeHub {
     if (this.#subscribed) return Promise.resolve();
     this.#subscribing ??= this.#open().catch((error: unknown) => {
       this.#subscribing = undefined;
-      this.#close();
+      this.closeConnection();
       throw error;
     });
     return withDeadline(this.#subscribing, deadline);
@@ -86,33 +75,17 @@ export class WakeHub {
     subscriber.on('error', () => undefined);
     let connectedOnce = false;
     subscriber.on('ready', () => {
-      if (connectedOnce) for (const wake of [...this.#waiters.values()]) wake(); // messages may have been lost meanwhile
+      if (connectedOnce) this.wakeAll(); // messages may have been lost meanwhile
       connectedOnce = true;
     });
     await subscriber.connect();
-    await subscriber.subscribe(this.channel, (message) => this.#waiters.get(message)?.());
+    await subscriber.subscribe(this.channel, (message) => this.wake(message));
     this.#subscribed = true;
-    if (this.#waiters.size === 0) {
-      subscriber.unref?.();
-      if (!this.#idleTimer) this.#scheduleClose(this.#idleMs);
-    }
+    this.listeningStarted();
   }
 
-  // One timer per idle period, not one per wait: waits come and go thousands of times a second.
-  #scheduleClose(delayMs: number): void {
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#waiters.size > 0 || !this.#subscriber) return;
-      const idleFor = Date.now() - this.#idleSince;
-      if (idleFor >= this.#idleMs) this.#close();
-      else this.#scheduleClose(this.#idleMs - idleFor);
-    }, delayMs);
-    this.#idleTimer.unref();
-  }
-
-  #close(): void {
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+  protected closeConnection(): void {
+    this.stopIdleTimer();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     this.#subscribed = false;
@@ -127,8 +100,7 @@ export class WakeHub {
 
   /** Closes the subscriber of `client` now, if it has one and no waiter uses it. */
   static closeIdle(client: RedisClientLike): void {
-    const hub = hubs.get(client);
-    if (hub && hub.#waiters.size === 0) hub.#close();
+    hubs.get(client)?.closeIfIdle();
   }
 }
 

@@ -7,3 +7,5 @@ export { OwnedLock, type LockEngine, type HoldLeaseParts, type OwnedLockHooks, t
 export { type AcquireOptions, validateAcquireOptions, nullOnTimeout } from './acquire-options.js';
 export { Watchdog, type WatchdogOptions, type Renew } from './watchdog.js';
 export { waitForTurn, pause, type WakeSource, type TurnLook, type TurnWaitOptions } from './turn-wait.js';
+export { ReentrantLock } from './reentrant-lock.js';
+export { WaiterHub } from './wake-hub.js';

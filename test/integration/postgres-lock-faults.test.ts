@@ -3,9 +3,8 @@
  * the database restarted (crash and recovery) mid-hold and mid-wait, a holder's link paused
  * through the fault proxy.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PostgresLock } from '../../postgres/index.js';
@@ -14,19 +13,9 @@ import type { OwnershipLostError } from '../../src/index.js';
 import { usePostgres } from '../support/postgres.js';
 import { lockName } from '../support/redis.js';
 
+import { lines } from '../support/child-lines.js';
 const worker = fileURLToPath(new URL('../fixtures/pg-lock-worker.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function lines(child: ChildProcess): () => Promise<string> {
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const next = waiting.shift();
-    if (next) next(line);
-    else queue.push(line);
-  });
-  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift() as string) : waiting.push(resolve)));
-}
 
 describe('PostgresLock faults', () => {
   const { server, pool } = usePostgres();

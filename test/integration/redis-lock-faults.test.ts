@@ -2,28 +2,17 @@
  * RedisLock under faults, on real Redis servers: a holder paused past its TTL, SCRIPT FLUSH while
  * locks change hands, restarts with and without data, and BUSY from a runaway script.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RedisBusyError, RedisLock, RedisUnavailableError } from '../../redis/index.js';
 import { OwnershipLostError } from '../../src/index.js';
 import { commandCalls, lockName, useRedis } from '../support/redis.js';
 
+import { lines } from '../support/child-lines.js';
 const worker = fileURLToPath(new URL('../fixtures/redis-lock-worker.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function lines(child: ChildProcess): () => Promise<string> {
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const next = waiting.shift();
-    if (next) next(line);
-    else queue.push(line);
-  });
-  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift() as string) : waiting.push(resolve)));
-}
 
 describe('RedisLock faults (no persistence)', () => {
   const { server, client } = useRedis({ busyReplyThresholdMs: 100 });

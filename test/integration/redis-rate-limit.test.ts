@@ -28,6 +28,23 @@ async function serverMs(redis: Redis): Promise<number> {
   return Number(s) * 1000 + Number(us) / 1000;
 }
 
+/** Runs 4 worker processes hammering `key` for `durationMs`; resolves to what each saw. */
+async function hammer(url: string, algorithm: string, limit: number, windowMs: number, durationMs: number, key: string) {
+  const children = [0, 1, 2, 3].map(() =>
+    spawn(process.execPath, ['--import', 'tsx', worker, url, algorithm, String(limit), String(windowMs), String(durationMs), key], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  return Promise.all(
+    children.map(async (c) => {
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      await once(c, 'exit');
+      return JSON.parse(out) as { calls: number; allowed: [number, number][] };
+    }),
+  );
+}
+
 describe('RedisRateLimiter', () => {
   const { server, client } = useRedis({ busyReplyThresholdMs: 100 });
 
@@ -153,19 +170,7 @@ describe('RedisRateLimiter', () => {
 
   it('4 processes hammering one key: never more admitted per window than the limit', async () => {
     const key = lockName('crowd');
-    const children = [0, 1, 2, 3].map(() =>
-      spawn(process.execPath, ['--import', 'tsx', worker, server().url, 'fixed-window', '50', '1000', '2500', key], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      }),
-    );
-    const outputs = await Promise.all(
-      children.map(async (c) => {
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        await once(c, 'exit');
-        return JSON.parse(out) as { calls: number; allowed: [number, number][] };
-      }),
-    );
+    const outputs = await hammer(server().url, 'fixed-window', 50, 1000, 2500, key);
     // each admitted call's window ends at (its time + the key's PTTL, the server's count-down)
     // (window ends are 1 s apart; a few ms of jitter between processes joins nothing else)
     const ends = outputs.flatMap((o) => o.allowed.map(([at, reset]) => at + reset)).sort((a, b) => a - b);
@@ -186,19 +191,7 @@ describe('RedisRateLimiter', () => {
   it('4 processes hammering one token bucket: never more admitted than the burst plus the refill', async () => {
     const key = lockName('crowd-bucket');
     const started = Date.now();
-    const children = [0, 1, 2, 3].map(() =>
-      spawn(process.execPath, ['--import', 'tsx', worker, server().url, 'token-bucket', '20', '1000', '2000', key], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      }),
-    );
-    const outputs = await Promise.all(
-      children.map(async (c) => {
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        await once(c, 'exit');
-        return JSON.parse(out) as { calls: number; allowed: [number, number][] };
-      }),
-    );
+    const outputs = await hammer(server().url, 'token-bucket', 20, 1000, 2000, key);
     const elapsedMs = Date.now() - started; // a bound on how long the bucket refilled
     const admitted = outputs.reduce((n, o) => n + o.allowed.length, 0);
     expect(outputs.reduce((n, o) => n + o.calls, 0)).toBeGreaterThan(admitted * 3);
