@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,R1]`
+ * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,R1] [--backends]`
  * Runs the ZooKeeper workloads on one dedicated real server; prints one JSON line per workload and
  * a markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
  * against the same server, alternating, and the table shows zk-recipes/Curator ratios. Then the
@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TestingServer } from '../src/testing/index.js';
+import { runBackendsBench } from './backends-run.js';
 import { runCurator } from './curator.js';
 import { PG_FULL, PG_QUICK, runPostgresBench } from './postgres-run.js';
 import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.js';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     'vs-curator': { type: 'boolean' },
     scale: { type: 'boolean' },
     only: { type: 'string' },
+    backends: { type: 'boolean' },
   },
 });
 
@@ -54,6 +56,11 @@ const QUICK: Sizes = {
 };
 const sizes = values.quick ? QUICK : FULL;
 const reps = Number(values.reps ?? 1);
+if (values.backends) {
+  // One table, every backend's lock, the same questions (bench/backends-run.ts).
+  await runBackendsBench(sizes, values.quick ? REDIS_QUICK : { ...REDIS_FULL, waiters: 100, clients: 8 }, reps);
+  process.exit(0);
+}
 const vsCurator = values['vs-curator'] === true;
 
 type Impl = 'zk-recipes' | 'curator';
