@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { faultsSkipReason } from '../support/zk.js';
+import { BACKEND_FAULT_KINDS, formatBackendReport, runBackendChaos } from './run-backend-chaos.js';
 import { FAULT_KINDS, formatReport, runChaos } from './run-chaos.js';
 
 describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-server ensemble, 4 worker processes)', () => {
@@ -40,4 +41,23 @@ describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-s
     for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
     expect(report.operations.accepted).toBeGreaterThan(20);
   }, 300_000);
+});
+
+describe('chaos: the same mutex workload and checker on the TTL backends (4 worker processes, each through a fault proxy)', () => {
+  it.each([
+    ['redis', 30, 20261202],
+    ['redis-aof', 20, 20261203],
+    ['postgres', 30, 20261204],
+  ] as const)(
+    '%s: no lost update, one increasing token sequence, nothing left, every fault kind',
+    async (backend, durationS, seed) => {
+      const report = await runBackendChaos({ backend, durationS, seed });
+      console.log(formatBackendReport(report));
+      expect(report.violations).toEqual([]);
+      for (const kind of BACKEND_FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
+      expect(report.operations.accepted).toBeGreaterThan(20);
+      expect(report.finalValue).toBe(report.operations.accepted);
+    },
+    300_000,
+  );
 });

@@ -1,9 +1,12 @@
 /**
- * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore] [--tls]`: a chaos run for people; prints the
- * summary table and writes chaos-report.json. Exits 1 on any violation.
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore] [--tls]
+ *   [--backend zookeeper|redis|redis-aof|postgres]`: a chaos run for people; prints the summary
+ * table and writes chaos-report.json. Exits 1 on any violation. Redis and PostgreSQL run the mutex
+ * workload with the faults that apply to a TTL lock.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type ChaosBackend, formatBackendReport, runBackendChaos } from './run-backend-chaos.js';
 import { formatReport, runChaos } from './run-chaos.js';
 
 const { values } = parseArgs({
@@ -13,8 +16,26 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     recipe: { type: 'string' },
     tls: { type: 'boolean' },
+    backend: { type: 'string' },
   },
 });
+const backend = values.backend ?? 'zookeeper';
+if (!['zookeeper', 'redis', 'redis-aof', 'postgres'].includes(backend)) {
+  console.error(`--backend must be zookeeper, redis, redis-aof or postgres, got ${backend}`);
+  process.exit(2);
+}
+if (backend !== 'zookeeper') {
+  const report = await runBackendChaos({
+    backend: backend as ChaosBackend,
+    durationS: Number(values.duration ?? 60),
+    seed: Number(values.seed ?? Date.now() % 100000),
+    workers: values.workers ? Number(values.workers) : undefined,
+    log: (line) => console.log(line),
+  });
+  console.log(`\n${formatBackendReport(report)}`);
+  writeFileSync('chaos-report.json', `${JSON.stringify(report, null, 2)}\n`);
+  process.exit(report.violations.length === 0 ? 0 : 1);
+}
 const recipe = values.recipe === 'leader' || values.recipe === 'semaphore' ? values.recipe : 'mutex';
 const report = await runChaos({
   durationS: Number(values.duration ?? 60),

@@ -318,20 +318,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
   }
 
-  // (1) Accepted writes: one increasing token sequence (strictly per acquisition for the mutex;
-  // per term for the leader, so terms never interleave), and no lost update.
-  let expected = 0;
-  let lastToken = -1n;
-  for (const w of store.log.filter((x) => x.accepted)) {
-    const token = BigInt(w.token);
-    if (recipe === 'mutex' ? token <= lastToken : token < lastToken)
-      violations.push(`accepted token ${token} after ${lastToken} (${w.worker})`);
-    if (w.readValue !== expected) violations.push(`lost update: ${w.worker} read ${w.readValue}, record was ${expected}`);
-    lastToken = token;
-    expected = w.value;
-  }
-  const acceptedCount = store.log.filter((x) => x.accepted).length;
-  if (store.value !== acceptedCount) violations.push(`final value ${store.value} != ${acceptedCount} accepted increments`);
+  // (1) Accepted writes: one increasing token sequence, and no lost update.
+  const acceptedCount = checkFencedLog(store, recipe === 'mutex', violations);
   // (4) No znode of any worker remains.
   if (leaked.length > 0) violations.push(`${leaked.length} ephemeral node(s) left: ${leaked.join(', ')}`);
 
@@ -346,6 +334,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     leakedEphemeralNodes: leaked,
     violations,
   };
+}
+
+/**
+ * The checker of every mutex-style run, whatever the backend: the accepted writes form one
+ * increasing token sequence (strictly, per acquisition, when `strict`; per term for the leader, so
+ * terms never interleave), no update is lost, and the final value is the number of accepted
+ * increments. Returns that number.
+ */
+export function checkFencedLog(store: GuardedStore, strict: boolean, violations: string[]): number {
+  let expected = 0;
+  let lastToken = -1n;
+  for (const w of store.log.filter((x) => x.accepted)) {
+    const token = BigInt(w.token);
+    if (strict ? token <= lastToken : token < lastToken) violations.push(`accepted token ${token} after ${lastToken} (${w.worker})`);
+    if (w.readValue !== expected) violations.push(`lost update: ${w.worker} read ${w.readValue}, record was ${expected}`);
+    lastToken = token;
+    expected = w.value;
+  }
+  const acceptedCount = store.log.filter((x) => x.accepted).length;
+  if (store.value !== acceptedCount) violations.push(`final value ${store.value} != ${acceptedCount} accepted increments`);
+  return acceptedCount;
 }
 
 /** The summary table printed after a run. */
