@@ -12,6 +12,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { FaultProxy, TestingPostgres, TestingRedis } from '../../src/testing/index.js';
 import { checkFencedLog } from './run-chaos.js';
+import { prng, stopWorkers } from './harness-kit.js';
 import { GuardedStore } from './store.js';
 
 export const BACKEND_FAULT_KINDS = ['restart-server', 'cut-link', 'pause-link', 'sigstop-holder', 'sigkill-worker'] as const;
@@ -42,17 +43,6 @@ export interface BackendChaosReport {
 const TTL_MS = 1000;
 const workerFile = fileURLToPath(new URL('./backend-worker.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Slot {
   id: string;
@@ -174,22 +164,7 @@ export async function runBackendChaos(options: BackendChaosOptions): Promise<Bac
   }
 
   for (const s of slots) s.proxy.resume();
-  await Promise.all(
-    slots.map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      const exited = new Promise((r) => s.child.once('exit', r));
-      s.stopping = true;
-      s.child.kill('SIGCONT');
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        violations.push(`${s.id} did not stop within 30 s`);
-        s.killedByUs = true;
-        s.child.kill('SIGKILL');
-      }, 30_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
+  await stopWorkers(slots, violations);
   await sleep(TTL_MS * 2 + 500);
 
   // What a lock left on the server once every worker is gone and its leases ran out.

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ZkClient } from '../../src/index.js';
 import { closeSessionFromOutside, FaultProxy, fourLetterWord, TestingCluster } from '../../src/testing/index.js';
+import { prng, stopWorkers } from './harness-kit.js';
 import { GuardedStore, SemaphoreStore } from './store.js';
 
 export const FAULT_KINDS = [
@@ -45,18 +46,6 @@ export interface ChaosReport {
   readonly finalValue: number;
   readonly leakedEphemeralNodes: string[];
   readonly violations: string[];
-}
-
-/** mulberry32: a small seeded PRNG, so a run can be repeated from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SESSION_TIMEOUT_MS = 2000;
@@ -259,21 +248,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   // Heal, stop the workers, and give expired sessions one timeout to vanish.
   for (const s of slots) for (const p of s.proxies) p.resume();
-  await Promise.all(
-    slots.map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      const exited = new Promise((r) => s.child.once('exit', r));
-      s.child.kill('SIGCONT');
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        violations.push(`${s.id} did not stop within 30 s`);
-        s.killedByUs = true;
-        s.child.kill('SIGKILL');
-      }, 30_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
+  await stopWorkers(slots, violations);
   await sleep(SESSION_TIMEOUT_MS * 2);
 
   const admin = new ZkClient({ connectString: cluster.connectString, sessionTimeoutMs: 4000, connectionTimeoutMs: 20_000 });

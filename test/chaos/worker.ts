@@ -9,40 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type Lease, ZkClient } from '../../recipes/index.js';
+import { emitter, reportUnhandled, storeCall, withDeadline as withStepDeadline } from './worker-kit.js';
 
 const [id = '?', connectString = '', namespace = '/chaos', storePort = '0', sessionTimeout = '2000', recipe = 'mutex'] =
   process.argv.slice(2);
-const emit = (event: string, extra: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ t: Date.now(), id, event, ...extra })}\n`);
-
-process.on('unhandledRejection', (reason) => {
-  emit('unhandled', { reason: String(reason) });
-  process.exit(3);
-});
-
-const OP_DEADLINE_MS = 60_000; // no single step may take this long, whatever the faults
-async function withDeadline<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      emit('hung', { what });
-      reject(new Error(`${what} hung`));
-    }, OP_DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([work, hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function store(path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${storePort}${path}`, {
-    method: body ? 'POST' : 'GET',
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
+const emit = emitter(id);
+reportUnhandled(emit);
+const withDeadline = <T>(what: string, work: Promise<T>) => withStepDeadline(emit, what, work);
+const store = (path: string, body?: unknown) => storeCall(storePort, path, body);
 
 // Under a TLS chaos run, the client certificate and CA come from files the harness wrote.
 const tlsDir = process.env.ZK_CHAOS_TLS_DIR;
