@@ -73,8 +73,13 @@ export class ListenHub extends WaiterHub {
       this.#opening = undefined;
       this.wakeAll(); // notifications may have been lost
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.channel}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (error) {
+      // A typed, transient error: the waiter backs off and looks again.
+      throw new PostgresUnavailableError(`Could not LISTEN for lock wake-ups: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
     this.#listening = true;
     this.listeningStarted();
   }

@@ -62,10 +62,11 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
     // A pool connects on demand: nothing to check before the first query.
   }
 
-  #call(fn: string, args: unknown[], what: string): Promise<Record<string, unknown>[]> {
+  /** One function call, by the operation deadline (or `deadline`, when earlier). */
+  #call(fn: string, args: unknown[], what: string, deadline = Number.POSITIVE_INFINITY): Promise<Record<string, unknown>[]> {
     const params = args.map((_, i) => `$${i + 1}`).join(', ');
     return this.#ready().then(() =>
-      queryBy(this.#pool, `SELECT * FROM ${fn}(${params})`, args, Date.now() + this.#settings.operationTimeoutMs, what),
+      queryBy(this.#pool, `SELECT * FROM ${fn}(${params})`, args, Math.min(deadline, Date.now() + this.#settings.operationTimeoutMs), what),
     );
   }
 
@@ -100,7 +101,9 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
       ttlMs,
       driftMs,
       grantSentAt: sentAt,
-      renew: async () => (await this.#call(this.#sql.renew, [name, id, ttlMs], `Renewing the PostgreSQL lock ${name}`))[0]?.[this.#sql.renew.slice(1, -1)] === true,
+      // A renewal answered after our lease may have run out is worth nothing: bound it by that.
+      renew: async (deadline) =>
+        (await this.#call(this.#sql.renew, [name, id, ttlMs], `Renewing the PostgreSQL lock ${name}`, deadline))[0]?.[this.#sql.renew.slice(1, -1)] === true,
     });
     return { id, token, watchdog };
   }

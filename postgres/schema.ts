@@ -45,7 +45,7 @@ export function lockDdl(table = 'zk_recipes_locks'): string {
   const wakeNext = `
   SELECT w.waiter, w.channel INTO nxt FROM ${o.queue} w
    WHERE w.name = p_name AND w.alive_until > now_ts ORDER BY w.seq LIMIT 1;
-  IF FOUND AND NOT EXISTS (SELECT 1 FROM ${o.table} l WHERE l.name = p_name AND l.lease_until > now_ts) THEN
+  IF FOUND AND nxt.channel <> '' AND NOT EXISTS (SELECT 1 FROM ${o.table} l WHERE l.name = p_name AND l.lease_until > now_ts) THEN
     PERFORM pg_notify(nxt.channel, nxt.waiter);
   END IF;`;
   return `
@@ -122,7 +122,8 @@ BEGIN
   IF ours IS NOT NULL THEN
     -- we just freed it: wake the first live waiter, if any
     SELECT w.waiter, w.channel INTO nxt FROM ${o.queue} w WHERE w.name = p_name AND w.alive_until > now_ts ORDER BY w.seq LIMIT 1;
-    IF FOUND THEN PERFORM pg_notify(nxt.channel, nxt.waiter); END IF;
+    -- a waiter that does not LISTEN (listen: false) has no channel: its re-check finds the turn
+    IF FOUND AND nxt.channel <> '' THEN PERFORM pg_notify(nxt.channel, nxt.waiter); END IF;
   ELSE ${wakeNext}
   END IF;
   RETURN coalesce(ours, false);

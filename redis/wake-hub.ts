@@ -22,6 +22,8 @@ export class WakeHub extends WaiterHub {
   #subscriber: RedisSubscriberLike | undefined;
   #subscribing: Promise<void> | undefined;
   #subscribed = false;
+  /** Waiters for the subscriber to be ready again after a drop. */
+  readonly #backUp: (() => void)[] = [];
 
   private constructor(client: RedisClientLike, idleMs: number) {
     super(idleMs);
@@ -56,9 +58,14 @@ export class WakeHub extends WaiterHub {
     this.#subscriber?.unref?.();
   }
 
-  /** Subscribes (once per hub), by `deadline`. */
+  /** Subscribes (once per hub), by `deadline`; while the subscriber reconnects, waits for it to be back. */
   subscribe(deadline: number): Promise<void> {
-    if (this.#subscribed) return Promise.resolve();
+    if (this.#subscribed) {
+      if (this.listening) return Promise.resolve();
+      // Subscribed, but the connection is re-establishing: a look now could not be woken, and
+      // looking again at once would spin until it is back.
+      return withDeadline(new Promise<void>((resolve) => this.#backUp.push(resolve)), deadline);
+    }
     this.#subscribing ??= this.#open().catch((error: unknown) => {
       this.#subscribing = undefined;
       this.closeConnection();
@@ -77,9 +84,15 @@ export class WakeHub extends WaiterHub {
     subscriber.on('ready', () => {
       if (connectedOnce) this.wakeAll(); // messages may have been lost meanwhile
       connectedOnce = true;
+      for (const resolve of this.#backUp.splice(0)) resolve();
     });
-    await subscriber.connect();
-    await subscriber.subscribe(this.channel, (message) => this.wake(message));
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(this.channel, (message) => this.wake(message));
+    } catch (error) {
+      // A typed, transient error: the waiter backs off and looks again.
+      throw new RedisUnavailableError(`Could not subscribe for Redis lock wake-ups: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
     this.#subscribed = true;
     this.listeningStarted();
   }
@@ -98,10 +111,6 @@ export class WakeHub extends WaiterHub {
     }
   }
 
-  /** Closes the subscriber of `client` now, if it has one and no waiter uses it. */
-  static closeIdle(client: RedisClientLike): void {
-    hubs.get(client)?.closeIfIdle();
-  }
 }
 
 function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {

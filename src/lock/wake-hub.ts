@@ -30,11 +30,6 @@ export abstract class WaiterHub implements WakeSource {
   /** The last waiter left. */
   protected onIdle(): void {}
 
-  /** Number of waiters registered. */
-  get waiterCount(): number {
-    return this.#waiters.size;
-  }
-
   register(waiterId: string, wake: () => void): () => void {
     if (this.#waiters.size === 0) this.onBusy();
     this.#waiters.set(waiterId, wake);

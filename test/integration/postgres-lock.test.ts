@@ -187,6 +187,21 @@ describe('PostgresLock', () => {
     expect(new Set(notifications).size).toBe(100);
   }, 120_000);
 
+  it('listen: false (behind a transaction-mode pooler): waiters still get the lock, by their bounded re-check', async () => {
+    const name = lockName();
+    const holder = await new PostgresLock(pool(), name).acquire();
+    const waiterPool = pool();
+    const statements = countStatements(waiterPool);
+    const waiting = new PostgresLock(waiterPool, name, { listen: false, recheckMs: 300 }).acquire({ timeoutMs: 5000 });
+    await sleep(1000);
+    const looks = statements.count;
+    expect(looks).toBeGreaterThanOrEqual(3); // it looked again on its own, without a NOTIFY
+    expect(looks).toBeLessThanOrEqual(6); // every 300 ms, not in a loop
+    await holder.release();
+    const lease = await waiting;
+    await lease.release();
+  });
+
   it('bad input is a typed error before anything is sent', async () => {
     const p = pool();
     expect(() => new PostgresLock(p, '')).toThrow(InvalidArgumentError);

@@ -192,6 +192,32 @@ describe('RedisLock', () => {
     await expect(lease.release()).rejects.toBeInstanceOf(OwnershipLostError);
   });
 
+  it('a wait that starts while the wake-up subscriber reconnects waits for it, instead of looking again and again', async () => {
+    const admin = await client();
+    const name = lockName();
+    const holder = await new RedisLock(await client(), name).acquire();
+    const waiters = await client();
+    const first = new RedisLock(waiters, name, { recheckMs: 30_000 }).acquire({ timeoutMs: 10_000 });
+    await sleep(100); // queued and subscribed
+    // Drop the subscriber and keep it out: no new connection is accepted for a while.
+    const clients = await admin.clientList();
+    await admin.configSet('maxclients', String(clients.filter((c) => !c.flags.includes('P')).length));
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    try {
+      await sleep(50);
+      const before = (await commandCalls(admin)).evalsha ?? 0;
+      const second = new RedisLock(waiters, name, { recheckMs: 30_000 }).acquire({ timeoutMs: 10_000 });
+      await sleep(600); // the subscriber is still down
+      expect(((await commandCalls(admin)).evalsha ?? 0) - before).toBeLessThanOrEqual(3);
+      await admin.configSet('maxclients', '10000');
+      await holder.release(); // once the subscriber is back, the line goes on
+      await (await first).release();
+      await (await second).release();
+    } finally {
+      await admin.configSet('maxclients', '10000');
+    }
+  });
+
   it('bad input is a typed error before anything is sent', async () => {
     const redis = await client();
     const before = await commandCalls(redis);
