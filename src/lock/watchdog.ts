@@ -83,7 +83,11 @@ export class Watchdog {
 
   #armExpiry(): void {
     clearTimeout(this.#expiryTimer);
-    this.#expiryTimer = setTimeout(() => this.#expire(), Math.max(0, this.#validUntil - performance.now()));
+    // Timers have millisecond granularity and may fire a fraction early: look again until the deadline.
+    this.#expiryTimer = setTimeout(
+      () => (performance.now() >= this.#validUntil ? this.#expire() : this.#armExpiry()),
+      Math.max(0, this.#validUntil - performance.now()),
+    );
     this.#expiryTimer.unref();
   }
 
