@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { WaiterHub } from '../src/lock/wake-hub.js';
 import { PostgresUnavailableError } from './errors.js';
-import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike } from './pool.js';
+import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike, poolEnded } from './pool.js';
 
 const hubs = new WeakMap<PgPoolLike, ListenHub>();
 
@@ -38,6 +38,10 @@ export class ListenHub extends WaiterHub {
 
   get listening(): boolean {
     return this.#listening;
+  }
+
+  protected override get ownerClosed(): boolean {
+    return poolEnded(this.#pool);
   }
 
   protected get open(): boolean {

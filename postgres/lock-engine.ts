@@ -14,7 +14,7 @@ import { Watchdog } from '../src/lock/watchdog.js';
 import { PostgresUnavailableError } from './errors.js';
 import { ListenHub } from './listen-hub.js';
 import { type PgPoolLike, queryBy } from './pool.js';
-import { lockDdl, lockObjects } from './schema.js';
+import { lockDdl, lockObjects, lockObjectsPresentSql } from './schema.js';
 
 /** The engine's settings, validated by PostgresLock. */
 export interface PostgresEngineSettings {
@@ -80,8 +80,16 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
     }
     let done = tables.get(this.#settings.table);
     if (!done) {
-      const ddl = `SELECT pg_advisory_xact_lock(hashtext('zk-recipes-ddl'));${lockDdl(this.#settings.table)}`;
-      done = queryBy(this.#pool, ddl, [], Date.now() + 30_000, 'Creating the lock table').then(() => undefined);
+      const { table } = this.#settings;
+      done = (async () => {
+        const deadline = Date.now() + 30_000;
+        // A role that was granted the objects but does not own them may not replace them: use
+        // them as they are (their owner keeps them current, e.g. with lockDdl() in a migration).
+        const [found] = await queryBy(this.#pool, lockObjectsPresentSql(table), [], deadline, 'Looking for the lock table');
+        if (found?.present === true && found.owned !== true) return;
+        const ddl = `SELECT pg_advisory_xact_lock(hashtext('zk-recipes-ddl'));${lockDdl(table)}`;
+        await queryBy(this.#pool, ddl, [], deadline, `Creating the lock table ${table} (createTable: true)`);
+      })();
       done.catch(() => tables?.delete(this.#settings.table));
       tables.set(this.#settings.table, done);
     }

@@ -3,7 +3,7 @@
  * deadline whatever the connection does. `pg` itself is never imported here: the pool is passed in.
  */
 import { DeadlineTimer } from '../src/deadline-timer.js';
-import { InvalidArgumentError } from '../src/errors.js';
+import { ClientClosedError, InvalidArgumentError } from '../src/errors.js';
 import { PostgresQueryError, PostgresUnavailableError } from './errors.js';
 
 /** A notification as node-postgres delivers it. */
@@ -32,6 +32,13 @@ export interface PgPoolLike {
   readonly options: object;
   /** The pool's Client class (node-postgres sets it on every pool; its type declarations omit it). */
   readonly Client?: new (options: object) => PgClientLike;
+  /** True once `end()` was called (node-postgres's pool sets it). */
+  readonly ending?: boolean;
+}
+
+/** True once the user ended the pool: it will not serve again. */
+export function poolEnded(pool: PgPoolLike): boolean {
+  return pool.ending === true;
 }
 
 /** The listener's client class of `pool`. */
@@ -58,8 +65,42 @@ function isConnectionProblem(error: unknown): boolean {
 
 const deadlines = new DeadlineTimer();
 
-/** Runs one statement, rejecting with PostgresUnavailableError at `deadline` (epoch ms) or on a connection problem. */
-export function queryBy(pool: PgPoolLike, text: string, values: unknown[], deadline: number, what: string): Promise<Record<string, unknown>[]> {
+/**
+ * 40001 (serialization failure) and 40P01 (deadlock detected): PostgreSQL rolled the whole
+ * transaction back and asks for it again. Under a session default of REPEATABLE READ or
+ * SERIALIZABLE the snapshot is taken before our function waits for the lock name's advisory lock,
+ * so contended calls meet these; each call is one transaction, safe to run again.
+ */
+const RETRY_STATES = new Set(['40001', '40P01']);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one statement, rejecting with PostgresUnavailableError at `deadline` (epoch ms) or on a
+ * connection problem, ClientClosedError once the pool is ended; a serialization failure or a
+ * deadlock is run again within the deadline.
+ */
+export async function queryBy(pool: PgPoolLike, text: string, values: unknown[], deadline: number, what: string): Promise<Record<string, unknown>[]> {
+  let backoffMs = 2;
+  for (;;) {
+    try {
+      return await queryOnce(pool, text, values, deadline, what);
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      const left = deadline - Date.now();
+      if (!(error instanceof PostgresQueryError) || typeof code !== 'string' || !RETRY_STATES.has(code) || left <= 0) throw error;
+      await sleep(Math.min(left, backoffMs * (0.5 + Math.random())));
+      backoffMs = Math.min(backoffMs * 2, 100);
+    }
+  }
+}
+
+function endedError(what: string, cause?: unknown): ClientClosedError {
+  return new ClientClosedError(what, 'the pg pool was ended (pool.end()). Create a new pool to go on.', { cause });
+}
+
+function queryOnce(pool: PgPoolLike, text: string, values: unknown[], deadline: number, what: string): Promise<Record<string, unknown>[]> {
+  if (poolEnded(pool)) return Promise.reject(endedError(what));
   return new Promise((resolve, reject) => {
     let settled = false;
     const remove = deadlines.addAt(deadline, () => {
@@ -78,11 +119,13 @@ export function queryBy(pool: PgPoolLike, text: string, values: unknown[], deadl
         if (settled) return;
         settled = true;
         remove();
-        reject(
-          isConnectionProblem(error)
-            ? new PostgresUnavailableError(`${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
-            : new PostgresQueryError(what, { cause: error }),
-        );
+        if (poolEnded(pool)) reject(endedError(what, error));
+        else
+          reject(
+            isConnectionProblem(error)
+              ? new PostgresUnavailableError(`${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+              : new PostgresQueryError(what, { cause: error }),
+          );
       },
     );
   });

@@ -36,6 +36,24 @@ export function lockObjects(table: string) {
   };
 }
 
+/**
+ * One statement that tells whether every object of lock table `table` exists, and whether the
+ * current role owns the table (so may replace them): `{ present, owned }`.
+ */
+export function lockObjectsPresentSql(table: string): string {
+  const o = lockObjects(table);
+  const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const regclass = [o.table, o.queue, o.fence].map((name) => `to_regclass(${lit(name)}) IS NOT NULL`);
+  const regproc = [
+    `${o.acquire}(text,text,text,text,bigint,boolean,bigint)`,
+    `${o.release}(text,text)`,
+    `${o.leave}(text,text)`,
+    `${o.renew}(text,text,bigint)`,
+  ].map((signature) => `to_regprocedure(${lit(signature)}) IS NOT NULL`);
+  return `SELECT (${[...regclass, ...regproc].join(' AND ')}) AS present,
+  coalesce((SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = to_regclass(${lit(o.table)})), false) AS owned`;
+}
+
 /** The DDL of lock table `table` (idempotent: safe to run on every start). */
 export function lockDdl(table = 'zk_recipes_locks'): string {
   const o = lockObjects(table);

@@ -4,7 +4,7 @@
  * without a second client library. ioredis is not imported: the client is passed in.
  */
 import { InvalidArgumentError } from '../src/errors.js';
-import type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
+import { CLUSTER_NOT_SUPPORTED, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';
 
 /** The part of an ioredis (v4–v6) client the adapter uses. */
 export interface IORedisLike {
@@ -24,10 +24,24 @@ export interface IORedisLike {
   disconnect(): void;
 }
 
+/** What of an ioredis connection's socket we touch: ioredis keeps it as `stream` while connected. */
+interface WithStream {
+  readonly stream?: { ref?(): void; unref?(): void };
+}
+
 const adapted = new WeakMap<IORedisLike, RedisClientLike>();
 
 function subscriberOf(io: IORedisLike): RedisSubscriberLike {
   const sub = io.duplicate({ lazyConnect: true });
+  // An idle subscriber must not keep the process alive (node-redis's has unref()); ioredis makes
+  // a new socket on each reconnect, so the choice is applied again on every `ready`.
+  let held = true;
+  const apply = () => {
+    const stream = (sub as WithStream).stream;
+    if (held) stream?.ref?.();
+    else stream?.unref?.();
+  };
+  sub.on('ready', apply);
   return {
     get isReady() {
       return sub.status === 'ready';
@@ -40,6 +54,14 @@ function subscriberOf(io: IORedisLike): RedisSubscriberLike {
       await sub.subscribe(channel);
     },
     destroy: () => sub.disconnect(),
+    ref: () => {
+      held = true;
+      apply();
+    },
+    unref: () => {
+      held = false;
+      apply();
+    },
     on: (event, listener) => sub.on(event, listener),
   };
 }
@@ -50,6 +72,7 @@ function subscriberOf(io: IORedisLike): RedisSubscriberLike {
  * reconnects waits in ioredis's offline queue; our deadline still answers the caller in time.
  */
 export function fromIORedis(io: IORedisLike): RedisClientLike {
+  if (io && (io as { isCluster?: unknown }).isCluster === true) throw new InvalidArgumentError(CLUSTER_NOT_SUPPORTED);
   if (!io || typeof io.call !== 'function' || typeof io.duplicate !== 'function' || typeof io.status !== 'string') {
     throw new InvalidArgumentError('fromIORedis() needs an ioredis client (new Redis(...) from the `ioredis` package).');
   }

@@ -73,8 +73,10 @@ if ARGV[3] == '1' then
   local waiterTtl = tonumber(ARGV[4])
   if not redis.call('ZSCORE', KEYS[3], id) then redis.call('RPUSH', KEYS[2], id) end
   redis.call('ZADD', KEYS[3], nowMs() + waiterTtl, id)
-  redis.call('PEXPIRE', KEYS[2], waiterTtl * 2)
-  redis.call('PEXPIRE', KEYS[3], waiterTtl * 2)
+  -- only ever extend: a waiter with shorter settings must not expire the places of others
+  local keep = waiterTtl * 2
+  if redis.call('PTTL', KEYS[2]) < keep then redis.call('PEXPIRE', KEYS[2], keep) end
+  if redis.call('PTTL', KEYS[3]) < keep then redis.call('PEXPIRE', KEYS[3], keep) end
 end
 if not owner then return {0, 0} end
 return {0, redis.call('PTTL', KEYS[1])}

@@ -10,7 +10,7 @@ import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
 import { type RedisHold, RedisLockEngine } from './lock-engine.js';
-import { checkRedisClient, type RedisClientLike } from './scripts.js';
+import { checkKeyPrefix, checkRedisClient, type RedisClientLike } from './scripts.js';
 
 /** Options of a {@link RedisLock}. */
 export interface RedisLockOptions {
@@ -73,8 +73,7 @@ export class RedisLock extends ReentrantLock {
     const recheckMs = checkTimeoutMs('recheckMs', options.recheckMs ?? 1000, 10);
     const operationTimeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 5000, 10);
     const subscriberIdleMs = checkTimeoutMs('subscriberIdleMs', options.subscriberIdleMs ?? 5000);
-    const prefix = options.prefix ?? 'zk-recipes:lock:';
-    if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
+    const prefix = checkKeyPrefix(options.prefix ?? 'zk-recipes:lock:');
     this.ttlMs = ttlMs;
     this.#engine = new RedisLockEngine(redis, { name, prefix, ttlMs, driftMs, recheckMs, operationTimeoutMs, subscriberIdleMs });
     this.owned = new OwnedLock(this.#engine);

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../src/errors.js';
 import { checkTimeoutMs } from '../src/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
 import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
-import { checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
+import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 
 /** The algorithms. */
 export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'token-bucket';
@@ -25,8 +25,22 @@ export interface RateLimiterOptions {
   readonly windowMs: number;
   /** Token bucket only: the bucket's size, how many calls may come at once. @default limit */
   readonly burst?: number;
-  /** Prefix of the keys: `<prefix>{<key>}`. @default 'zk-recipes:rate:' */
+  /** Prefix of the keys: `<prefix>{<key>}:<name>`. @default 'zk-recipes:rate:' */
   readonly prefix?: string;
+  /**
+   * This limiter's part of its keys, so two limiters on one key (say 3 per second AND 5 per
+   * minute on one phone number) never share a counter. Limiters with the same name and prefix
+   * share their counters: give one name to every instance of one limit across your processes.
+   * @default derived from the settings: `fw:<limit>:<windowMs>`, `sw:…`, `tb:<limit>:<windowMs>:<burst>`
+   */
+  readonly name?: string;
+  /**
+   * Fixed window only: the key is exactly `<prefix><key>` — the design's `phone_limit.lua` shape
+   * (e.g. `rate.limiting:13700000000`) — to share one counter with a script that already runs on
+   * it. Every limiter with plain keys on the same prefix and key shares that counter.
+   * @default false
+   */
+  readonly plainKeys?: boolean;
   /**
    * When Redis cannot answer (down, unreachable, BUSY past the deadline): `false` (default)
    * rejects with RedisUnavailableError / RedisBusyError, so nothing passes unchecked; `true`
@@ -74,6 +88,26 @@ function checkKey(key: unknown): string {
   return key;
 }
 
+const ALGORITHM_TAGS: Record<RateLimitAlgorithm, string> = { 'fixed-window': 'fw', 'sliding-window': 'sw', 'token-bucket': 'tb' };
+
+/** What makes a limiter different, as its keys' last part: two different limits never share a counter. */
+function defaultName(config: { algorithm: RateLimitAlgorithm; limit: number; windowMs: number; burst: number }): string {
+  const base = `${ALGORITHM_TAGS[config.algorithm]}:${config.limit}:${config.windowMs}`;
+  return config.algorithm === 'token-bucket' ? `${base}:${config.burst}` : base;
+}
+
+function checkLimiterName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('name must be a non-empty string (e.g. "sms-per-minute").');
+  if (Buffer.byteLength(name) > 128) throw new InvalidArgumentError(`name may be at most 128 bytes, got ${Buffer.byteLength(name)}.`);
+  if (/[{}]/.test(name)) throw new InvalidArgumentError(`name may not contain '{' or '}' (the key's hash tag is the limited key's): ${JSON.stringify(name)}.`);
+  return name;
+}
+
+function checkPlainPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
+  return prefix;
+}
+
 /**
  * A rate limiter on Redis.
  *
@@ -89,6 +123,8 @@ export class RedisRateLimiter {
   readonly #client: RedisClientLike;
   readonly #script: LuaScript;
   readonly #prefix: string;
+  /** `:<name>` after the hash tag; undefined for plain keys. */
+  readonly #suffix: string | undefined;
   readonly #failOpen: boolean;
   readonly #timeoutMs: number;
   readonly #fixedArgs: readonly string[];
@@ -103,18 +139,21 @@ export class RedisRateLimiter {
     const burst = positiveInteger('burst', options.burst ?? limit);
     if (options.burst !== undefined && algorithm !== 'token-bucket') throw new InvalidArgumentError('burst applies to the token-bucket algorithm only.');
     this.config = Object.freeze({ algorithm, limit, windowMs, burst });
-    const prefix = options.prefix ?? 'zk-recipes:rate:';
-    if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
-    this.#prefix = prefix;
+    const plainKeys = options.plainKeys === true;
+    if (plainKeys && algorithm !== 'fixed-window') throw new InvalidArgumentError("plainKeys applies to the fixed-window algorithm only (the design's counter shape).");
+    if (plainKeys && options.name !== undefined) throw new InvalidArgumentError('name has no place in plain keys (`<prefix><key>`): pass one or the other.');
+    this.#prefix = plainKeys ? checkPlainPrefix(options.prefix ?? 'zk-recipes:rate:') : checkKeyPrefix(options.prefix ?? 'zk-recipes:rate:');
+    this.#suffix = plainKeys ? undefined : `:${checkLimiterName(options.name ?? defaultName(this.config))}`;
     this.#failOpen = options.failOpen === true;
     this.#timeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 1000, 1);
     this.#script = SCRIPTS[algorithm];
     this.#fixedArgs = [String(limit), String(windowMs)];
   }
 
-  /** The Redis key that holds `key`'s state. */
+  /** The Redis key that holds `key`'s state for this limiter. */
   keyOf(key: string): string {
-    return `${this.#prefix}{${checkKey(key)}}`;
+    if (this.#suffix === undefined) return `${this.#prefix}${checkKey(key)}`;
+    return `${this.#prefix}{${checkKey(key)}}${this.#suffix}`;
   }
 
   /** Decides one call for `key`, counting `cost` (default 1) when it is allowed. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DeadlineTimer } from '../src/deadline-timer.js';
-import { InvalidArgumentError } from '../src/errors.js';
+import { ClientClosedError, InvalidArgumentError } from '../src/errors.js';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
 
 /** A subscriber connection (the client's `duplicate()`): what the wake-ups need of it. */
@@ -41,18 +41,54 @@ export interface RedisClientLike {
   duplicate(): RedisSubscriberLike;
 }
 
-/** Throws unless `client` looks like a node-redis client. */
+/** Cluster clients route each command by its key's slot; our scripts go out as raw commands on one connection. */
+function isClusterClient(client: object): boolean {
+  const c = client as Record<string, unknown>;
+  return (
+    // node-redis createCluster(): masters/replicas and slot lookups; ioredis Cluster: isCluster + nodes()
+    (Array.isArray(c.masters) && typeof c.getSlotMaster === 'function') ||
+    typeof c.nodeByAddress === 'function' ||
+    (c.isCluster === true && typeof c.nodes === 'function')
+  );
+}
+
+/** The limitation, said once for every place that refuses a cluster client. */
+export const CLUSTER_NOT_SUPPORTED =
+  'Redis Cluster clients are not supported yet: pass a client of a single primary (createClient({ url }) from `redis`, or new Redis() from `ioredis`). One lock\'s keys share a hash tag, so a lock lives on one shard; cluster support is planned.';
+
+/** Throws unless `client` looks like a node-redis client (of one server, not a cluster). */
 export function checkRedisClient(client: unknown): RedisClientLike {
   const c = client as Partial<RedisClientLike> | null;
+  if (c && typeof c === 'object' && isClusterClient(c)) throw new InvalidArgumentError(CLUSTER_NOT_SUPPORTED);
   if (!c || typeof c.sendCommand !== 'function' || typeof c.duplicate !== 'function') {
     throw new InvalidArgumentError('client must be a node-redis client (createClient() from the `redis` package, v5 or v6).');
   }
   return client as RedisClientLike;
 }
 
-/** Throws RedisUnavailableError unless the client can send now. */
+/**
+ * Throws unless `prefix` keeps one lock's (or one limited key's) keys in one cluster slot: a `{`
+ * or `}` in it would move the hash tag away from `{name}`.
+ */
+export function checkKeyPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
+  if (/[{}]/.test(prefix)) {
+    throw new InvalidArgumentError(
+      `prefix may not contain '{' or '}': the keys' hash tag must be the name's own, so all of one lock's keys share one slot (got ${JSON.stringify(prefix)}).`,
+    );
+  }
+  if (Buffer.byteLength(prefix) > 256) throw new InvalidArgumentError(`prefix may be at most 256 bytes, got ${Buffer.byteLength(prefix)}.`);
+  return prefix;
+}
+
+/** Throws ClientClosedError unless the client is open: a closed client does not come back by itself. */
 export function assertReady(client: RedisClientLike, what: string): void {
-  if (!client.isOpen) throw new RedisUnavailableError(`${what}: the Redis client is not connected. Call \`await client.connect()\` first (or create a new client after close()).`);
+  if (!client.isOpen) {
+    throw new ClientClosedError(
+      what,
+      'the Redis client is not open — it was closed (close(), quit(), destroy()) or never connected. Call `await client.connect()` first, or create a new client after closing one.',
+    );
+  }
 }
 
 /** A Lua script and its SHA1. */
@@ -72,6 +108,13 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Answers that mean "this server cannot serve right now, ask again shortly": BUSY (a long script),
+ * LOADING (reading its data set after a restart), MASTERDOWN (a replica lost its primary),
+ * TRYAGAIN and CLUSTERDOWN (a cluster moving slots or without quorum).
+ */
+const TRY_AGAIN = /^(BUSY|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /** One timer for the deadlines of every call in flight, instead of a setTimeout per call. */
 const deadlines = new DeadlineTimer();
@@ -108,14 +151,16 @@ function sendBy(client: RedisClientLike, args: readonly string[], deadline: numb
   });
 }
 
-/** True for errors worth retrying within a deadline: no answer, or the connection is re-establishing. */
+/** True for errors worth retrying within a deadline: no answer, or the server not serving yet. A closed client is not. */
 export function isTransient(error: unknown): boolean {
   return error instanceof RedisUnavailableError || error instanceof RedisBusyError;
 }
 
 /**
- * Runs `script` with EVALSHA (EVAL on NOSCRIPT); BUSY is retried with backoff until `deadline`,
- * then RedisBusyError; no answer by `deadline` is RedisUnavailableError.
+ * Runs `script` with EVALSHA (EVAL on NOSCRIPT); BUSY, LOADING, MASTERDOWN, TRYAGAIN and
+ * CLUSTERDOWN are retried with backoff until `deadline` — the whole of it — then RedisBusyError
+ * (BUSY) or RedisUnavailableError; no answer by `deadline` is RedisUnavailableError; a closed
+ * client is ClientClosedError.
  */
 export async function runScript(
   client: RedisClientLike,
@@ -128,6 +173,11 @@ export async function runScript(
   const started = Date.now();
   let backoffMs = 5;
   let useEval = false;
+  let notNowSeen: { state: string; error: unknown } | undefined;
+  const gaveUp = (state: string, cause: unknown) =>
+    state === 'BUSY'
+      ? new RedisBusyError(what, Date.now() - started)
+      : new RedisUnavailableError(`${what}: Redis answered ${state} until the deadline (${errorText(cause)}).`, { cause });
   for (;;) {
     const command = [useEval ? 'EVAL' : 'EVALSHA', useEval ? script.source : script.sha, String(keys.length)];
     for (const key of keys) command.push(key);
@@ -135,19 +185,25 @@ export async function runScript(
     try {
       return await sendBy(client, command, deadline, what);
     } catch (error) {
-      if (error instanceof RedisUnavailableError) throw error;
+      if (error instanceof ClientClosedError) throw error;
+      // the deadline ran out on a retry: say what kept the server from serving
+      if (error instanceof RedisUnavailableError) throw notNowSeen && Date.now() >= deadline ? gaveUp(notNowSeen.state, notNowSeen.error) : error;
       const text = errorText(error);
       if (!useEval && text.startsWith('NOSCRIPT')) {
         useEval = true; // EVAL also puts it back in the server's cache for the next EVALSHA
         continue;
       }
-      if (text.startsWith('BUSY')) {
-        if (Date.now() + backoffMs >= deadline) throw new RedisBusyError(what, Date.now() - started);
-        await sleep(backoffMs);
+      const notNow = TRY_AGAIN.exec(text)?.[1];
+      if (notNow) {
+        notNowSeen = { state: notNow, error };
+        const left = deadline - Date.now();
+        if (left <= 0) throw gaveUp(notNow, error);
+        // The last try goes out at the deadline itself, not one backoff step before it.
+        await sleep(Math.min(backoffMs, left));
         backoffMs = Math.min(backoffMs * 2, 200);
         continue;
       }
-      if (!client.isOpen) throw new RedisUnavailableError(`${what}: the Redis client was closed.`, { cause: error });
+      if (!client.isOpen) throw new ClientClosedError(what, 'the Redis client was closed.', { cause: error });
       if (!client.isReady || /socket|connection|ECONN|closed/i.test(text)) {
         throw new RedisUnavailableError(`${what}: the connection to Redis failed (${text}).`, { cause: error });
       }

@@ -58,6 +58,10 @@ export class WakeHub extends WaiterHub {
     this.#subscriber?.unref?.();
   }
 
+  protected override get ownerClosed(): boolean {
+    return !this.#client.isOpen;
+  }
+
   /** Subscribes (once per hub), by `deadline`; while the subscriber reconnects, waits for it to be back. */
   subscribe(deadline: number): Promise<void> {
     if (this.#subscribed) {

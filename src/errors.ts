@@ -33,8 +33,12 @@ export class InvalidArgumentError extends ZkRecipesError {
 
 /** The client was closed; create a new ZkClient to go on. */
 export class ClientClosedError extends ZkRecipesError {
-  constructor(what = 'This operation') {
-    super('CLIENT_CLOSED', `${what} cannot run: the ZkClient is closed. Create and start a new client.`);
+  /**
+   * @param what what could not run
+   * @param closed what was closed and what to do (default: the ZkClient)
+   */
+  constructor(what = 'This operation', closed = 'the ZkClient is closed. Create and start a new client.', options?: { cause?: unknown }) {
+    super('CLIENT_CLOSED', `${what} cannot run: ${closed}`, options);
   }
 }
 

@@ -38,6 +38,12 @@ export interface TurnWaitOptions<G> {
 /** Resolves after `ms`, early when `arm`'s resolver is called; rejects when `signal` aborts. */
 export function pause(ms: number, signal: AbortSignal | undefined, arm: (resolve: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    // An abort listener added to an already aborted signal never fires: the wait would sit out
+    // all of `ms` (a whole re-check) with the waiter's place still in line.
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -6,12 +6,15 @@
  */
 import type { WakeSource } from './turn-wait.js';
 
+const OWNER_CHECK_MS = 250;
+
 /** A wake-up source with registered waiters and an idle close. */
 export abstract class WaiterHub implements WakeSource {
   readonly #waiters = new Map<string, () => void>();
   readonly #idleMs: number;
   #idleTimer: NodeJS.Timeout | undefined;
   #idleSince = 0;
+  #ownerTimer: NodeJS.Timeout | undefined;
 
   protected constructor(idleMs: number) {
     this.#idleMs = idleMs;
@@ -29,14 +32,28 @@ export abstract class WaiterHub implements WakeSource {
   protected onBusy(): void {}
   /** The last waiter left. */
   protected onIdle(): void {}
+  /** True once the user closed the client or pool the hub listens for: nothing will wake anyone again. */
+  protected get ownerClosed(): boolean {
+    return false;
+  }
 
   register(waiterId: string, wake: () => void): () => void {
-    if (this.#waiters.size === 0) this.onBusy();
+    if (this.#waiters.size === 0) {
+      this.onBusy();
+      this.#watchOwner();
+    }
     this.#waiters.set(waiterId, wake);
     return () => {
       if (this.#waiters.get(waiterId) !== wake) return;
       this.#waiters.delete(waiterId);
       if (this.#waiters.size === 0) {
+        clearInterval(this.#ownerTimer);
+        this.#ownerTimer = undefined;
+        // The user closed their client or pool: close ours now, so nothing keeps the process alive.
+        if (this.ownerClosed) {
+          this.closeConnection();
+          return;
+        }
         this.onIdle();
         this.#idleSince = Date.now();
         if (this.open && !this.#idleTimer) this.#scheduleClose(this.#idleMs);
@@ -71,6 +88,23 @@ export abstract class WaiterHub implements WakeSource {
   /** Closes the connection now if nobody waits (e.g. before the user closes the client or pool). */
   closeIfIdle(): void {
     if (this.#waiters.size === 0) this.closeConnection();
+  }
+
+  /**
+   * While anyone waits, looks every 250 ms whether the user closed the client or pool: the
+   * waiters then look again at once and end with ClientClosedError, instead of sitting out their
+   * re-check (node-postgres's pool announces no end; one cheap timer serves every backend).
+   */
+  #watchOwner(): void {
+    if (this.#ownerTimer) return;
+    this.#ownerTimer = setInterval(() => {
+      if (!this.ownerClosed) return;
+      clearInterval(this.#ownerTimer);
+      this.#ownerTimer = undefined;
+      this.closeConnection();
+      this.wakeAll();
+    }, OWNER_CHECK_MS);
+    this.#ownerTimer.unref();
   }
 
   #scheduleClose(delayMs: number): void {

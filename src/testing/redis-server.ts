@@ -41,6 +41,8 @@ export interface TestingRedisOptions {
   readonly busyReplyThresholdMs?: number;
   /** A fixed port. @default a free port */
   readonly port?: number;
+  /** More settings, as on redis-server's command line, e.g. `{ 'cluster-enabled': 'yes' }`. */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** Finds a local redis-server binary, or undefined. */
@@ -143,6 +145,10 @@ export class TestingRedis {
       '--logfile',
       join(dir, 'redis.log'),
     ];
+    for (const [name, value] of Object.entries(options.config ?? {})) {
+      if (!/^[a-z][a-z0-9-]*$/.test(name) || typeof value !== 'string') throw new InvalidArgumentError(`config: bad setting ${JSON.stringify(name)}.`);
+      args.push(`--${name}`, value);
+    }
     const server = new TestingRedis({ binary, dir, args, host: '127.0.0.1', port });
     try {
       await server.#spawn();
@@ -165,7 +171,7 @@ export class TestingRedis {
     return new TestingRedis({ container, host: container.getHost(), port: container.getMappedPort(6379) });
   }
 
-  async #spawn(): Promise<void> {
+  async #spawn(untilLoaded = true): Promise<void> {
     if (!this.#binary || !this.#dir) throw new InvalidArgumentError('This needs a locally started server, not a container.');
     const child = spawnGuarded(this.#binary, this.#args, join(this.#dir, 'stdout.log'));
     this.#child = child;
@@ -179,7 +185,7 @@ export class TestingRedis {
     for (;;) {
       try {
         const reply = await Promise.race([rawCommand(this.#port, this.#host, 'PING'), exited]);
-        if (reply.startsWith('+PONG')) return;
+        if (reply.startsWith('+PONG') || (!untilLoaded && reply.startsWith('-LOADING'))) return;
         // -LOADING: still reading its append-only file
       } catch (error) {
         if (error instanceof RedisNotFoundError) throw error;
@@ -219,10 +225,14 @@ export class TestingRedis {
     await killHard(this.#local('kill()'));
   }
 
-  /** Kills the server and starts it again on the same port and dir: with persistence `'none'` every key is gone. */
-  async restart(): Promise<void> {
+  /**
+   * Kills the server and starts it again on the same port and dir: with persistence `'none'` every
+   * key is gone. Resolves once it answers PING — or, with `untilLoaded: false`, as soon as it
+   * answers at all (`LOADING` while it reads its append-only file).
+   */
+  async restart(options: { readonly untilLoaded?: boolean } = {}): Promise<void> {
     await this.kill();
-    await this.#spawn();
+    await this.#spawn(options.untilLoaded !== false);
   }
 
   /** SIGSTOPs the server: connections stay open but nothing answers. */

@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromIORedis, RedisBusyError, RedisLock, RedisUnavailableError, WAKE_CHANNEL_PREFIX } from '../../redis/index.js';
-import { InvalidArgumentError, LockTimeoutError } from '../../src/index.js';
+import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../../src/index.js';
 import { lockKeysPresent, lockName, useRedis } from '../support/redis.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,6 +93,6 @@ describe('RedisLock over ioredis', () => {
     expect(() => fromIORedis({} as never)).toThrow(InvalidArgumentError);
     const lazy = new Redis(server().url, { lazyConnect: true });
     opened.push(lazy);
-    await expect(new RedisLock(fromIORedis(lazy), 'x').acquire()).rejects.toBeInstanceOf(RedisUnavailableError);
+    await expect(new RedisLock(fromIORedis(lazy), 'x').acquire()).rejects.toBeInstanceOf(ClientClosedError);
   });
 });
