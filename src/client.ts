@@ -105,6 +105,12 @@ function settleWithin<T>(
  * A ZooKeeper client with promises, retries, namespaces, typed errors and Curator's connection
  * states. Create it, `await start()`, use it, `await close()`.
  */
+/**
+ * How often a parent chain is made again when the server's container reaper races it: in practice
+ * once or twice; the bound only keeps a pathological deleter from spinning us past the deadline.
+ */
+const MKDIRP_ROUNDS = 1000;
+
 export class ZkClient {
   readonly #options: Resolved;
   readonly #events = new TypedEvents<ZkClientEvents>();
@@ -226,6 +232,22 @@ export class ZkClient {
       this.#openSession();
     }
     await this.blockUntilConnected({ timeoutMs: this.#options.connectionTimeoutMs, signal: options.signal });
+    if (this.#options.auth.length > 0) await this.#confirmAuth(options.signal);
+  }
+
+  /**
+   * ZooKeeper answers a session's requests in order and checks credentials before the requests
+   * sent after them: once one round trip is answered, our credentials were accepted. Refused ones
+   * close the connection instead, and start() rejects with AuthFailedError — not the next call.
+   */
+  async #confirmAuth(signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.exists('/', { signal });
+    } catch (error) {
+      if (this.#state === ConnectionState.CLOSED) throw this.#closedBy ?? error;
+      if (!(error instanceof ConnectionLossError)) throw error;
+      // a dropped connection says nothing about the credentials: the next session re-sends them
+    }
   }
 
   /** Waits until the client is connected. Rejects with ConnectionLossError on timeout, the signal's reason on abort. */
@@ -306,12 +328,15 @@ export class ZkClient {
         const created = await this.#createWire(handle, full, data, acl, mode, deadline, inflightSignal, wantStat);
         return { path: this.#toUserPath(created.path), sessionId, stat: created.stat };
       };
-      try {
-        return await send();
-      } catch (error) {
-        if (!(error instanceof NoNodeError) || !options.createParents) throw error;
-        await this.#mkdirpWire(handle, parentOf(full), deadline, inflightSignal, options.createParents === 'container');
-        return await send();
+      // A parent we just made can be reaped again before our create (an empty container): again.
+      const giveUpAt = Date.now() + deadline;
+      for (let round = 0; ; round++) {
+        try {
+          return await send();
+        } catch (error) {
+          if (!(error instanceof NoNodeError) || !options.createParents || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
+          await this.#mkdirpWire(handle, parentOf(full), deadline, inflightSignal, options.createParents === 'container');
+        }
       }
     });
   }
@@ -400,6 +425,22 @@ export class ZkClient {
     return this.#op('getAcl', path, options, (handle, full, deadline) =>
       this.#call('getAcl', full, deadline, options.signal, (cb) => handle.getAcl(full, cb)),
     );
+  }
+
+  /** Replaces a node's ACL (needs ADMIN on it); with `version`, only if its ACL is still at that `aversion`. */
+  async setAcl(path: string, acl: readonly Acl[], options: OperationOptions & { version?: number } = {}): Promise<Stat> {
+    validatePath(path);
+    const checked = checkAcl(acl);
+    const version = this.#validateVersion(options.version);
+    return this.#op('setAcl', path, options, (handle, full, deadline) =>
+      this.#call('setAcl', full, deadline, options.signal, (cb) => handle.setAcl(full, checked, version, cb)),
+    );
+  }
+
+  /** The ACL this client gives a node it creates at `path` without an explicit `acl` (its aclProvider's). */
+  aclFor(path: string): readonly Acl[] {
+    validatePath(path);
+    return this.#aclFor(path, undefined);
   }
 
   /** Lists a node's children (names, unsorted) with its stat. */
@@ -639,15 +680,25 @@ export class ZkClient {
     if (wirePath === '/') return;
     const segments = wirePath.slice(1).split('/');
     const ns = this.#options.namespace;
-    let current = '';
-    for (const segment of segments) {
-      current += `/${segment}`;
-      // The namespace itself stays persistent: it is the application's root, not a recipe parent.
-      const mode = container && current.length > ns.length ? 4 : 0;
+    // An ancestor that existed when we passed it can be reaped (an empty container) before its
+    // child is made: the child's create then answers NO_NODE, and the whole chain is made again.
+    const giveUpAt = Date.now() + timeoutMs;
+    for (let round = 0; ; round++) {
+      let current = '';
       try {
-        await this.#createWire(handle, current, null, this.#aclFor(this.#toUserPath(current), undefined), mode, timeoutMs, signal, false);
+        for (const segment of segments) {
+          current += `/${segment}`;
+          // The namespace itself stays persistent: it is the application's root, not a recipe parent.
+          const mode = container && current.length > ns.length ? 4 : 0;
+          try {
+            await this.#createWire(handle, current, null, this.#aclFor(this.#toUserPath(current), undefined), mode, timeoutMs, signal, false);
+          } catch (error) {
+            if (!(error instanceof NodeExistsError)) throw error;
+          }
+        }
+        return;
       } catch (error) {
-        if (!(error instanceof NodeExistsError)) throw error;
+        if (!(error instanceof NoNodeError) || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
       }
     }
   }

@@ -17,6 +17,7 @@ import {
   sortBySequence,
   validatePath,
 } from './paths.js';
+import { ParentAclGuard } from './parent-acl.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type Stat } from './types.js';
 import { WAIT_OVER, waitForWatch } from './wait.js';
@@ -42,6 +43,8 @@ export interface QueueNode {
   readonly listing?: readonly string[];
   /** The node's Stat from the create reply (create2, ZooKeeper 3.5+): its czxid is the fencing token. */
   readonly stat?: Stat;
+  /** The parent's Stat from that listing (which incarnation of the parent we joined). */
+  readonly parentStat?: Stat;
 }
 
 /** Options of a {@link SequentialQueue}. */
@@ -104,6 +107,7 @@ export class SequentialQueue {
   readonly #removeEmptyParent: boolean | 'auto';
   readonly #removeAfterMs: number | undefined;
   #removeTimer: NodeJS.Timeout | undefined;
+  readonly #parentAcl: ParentAclGuard;
   /** True when our last leave deleted the parent (or it was never seen): joins re-create it in the same round trip. */
   #parentMaybeMissing = true;
 
@@ -111,6 +115,7 @@ export class SequentialQueue {
     this.client = client;
     this.parentPath = validatePath(parentPath);
     this.#sortNames = options.sortNames;
+    this.#parentAcl = new ParentAclGuard(client, this.parentPath);
     const remove = options.removeEmptyParent ?? 'auto';
     if (typeof remove === 'object') {
       if (!remove) throw new InvalidArgumentError('removeEmptyParent must be true, false or { afterMs: non-negative integer }.');
@@ -158,13 +163,15 @@ export class SequentialQueue {
           const found = await this.#findOwn(prefix, signal);
           if (found) return found;
         }
-        // The parent may be deleted by a contender leaving an empty queue: re-create and retry.
+        // The parent may be deleted by a contender leaving an empty queue, or reaped by the server
+        // (an empty container) between our creates: make the chain again, until the wait's deadline
+        // (its signal) — the bound only stops a pathological deleter from spinning us for ever.
         for (let tries = 0; ; tries++) {
           try {
             attempted = true;
             return await this.#createAndList(path, data, mode, signal);
           } catch (error) {
-            if (!(error instanceof NoNodeError) || tries >= 10) throw error;
+            if (!(error instanceof NoNodeError) || tries >= 1000 || signal?.aborted) throw error;
             this.#parentMaybeMissing = true;
             await this.client.mkdirp(parentOf(this.parentPath), { signal, container: true });
           }
@@ -177,6 +184,8 @@ export class SequentialQueue {
     let node: QueueNode;
     try {
       node = await created;
+      // Never silently adopt a parent someone else made with an ACL that is not ours.
+      await this.#parentAcl.check(node.parentStat, node.name, signal);
     } catch (error) {
       // A create that may have landed (a lost reply, a session change, an abort after sending):
       // find and delete its node in the background, as Curator does. A wait that gives up leaves
@@ -210,14 +219,14 @@ export class SequentialQueue {
     // Never retried blindly (join looks for its own node after a lost reply instead).
     const create = this.client.createInSession(path, data, { mode, signal, retry: false });
     const list = this.client.getChildren(this.parentPath).then(
-      (r) => r.children,
+      (r) => r,
       () => undefined, // the listing is an optimisation; waitTurn lists again without it
     );
-    const [, created, children] = await Promise.all([parent, create, list]);
+    const [, created, listed] = await Promise.all([parent, create, list]);
     this.#parentMaybeMissing = false;
     const nodeName = nodeNameOf(created.path);
-    const listing = children?.includes(nodeName) ? children : undefined;
-    return { path: created.path, name: nodeName, sessionId: created.sessionId, listing, stat: created.stat };
+    const listing = listed?.children.includes(nodeName) ? listed.children : undefined;
+    return { path: created.path, name: nodeName, sessionId: created.sessionId, listing, stat: created.stat, parentStat: listing ? listed?.stat : undefined };
   }
 
   async #deleteProtected(prefix: string): Promise<void> {

@@ -385,6 +385,12 @@ export class SessionHandle {
           )) as never);
   }
 
+  setAcl(path: string, acl: readonly Acl[], version: number, cb: Callback<Stat>): void {
+    this.#batch();
+    this.#client.setACL(path, toWireAcl(acl) as zookeeper.ACL[], version, ((error: unknown, stat?: WireStat) =>
+      error ? cb(error) : cb(null, statFromWire(stat as WireStat))) as never);
+  }
+
   setData(path: string, data: Buffer | null, version: number, cb: Callback<Stat>): void {
     this.#batch();
     this.#client.setData(path, data, version, ((error: unknown, stat?: WireStat) =>

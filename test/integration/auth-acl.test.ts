@@ -61,15 +61,12 @@ describe('digest authentication and ACLs (real server)', () => {
   it('credentials the server refuses close the client with AuthFailedError at once, no reconnect loop', async () => {
     const refused = ns().unstartedClient({ auth: [{ scheme: 'no-such-scheme', credentials: 'x' }] });
     const started = Date.now();
-    // The server answers the connect, then refuses the credentials: start() may resolve, but the
-    // next call (or start itself) fails with AuthFailedError and the client is closed for good.
-    const outcome = await refused
-      .start()
-      .then(() => refused.exists('/'))
-      .then(
-        () => 'no error',
-        (error: unknown) => error,
-      );
+    // The server answers the connect, then refuses the credentials: start() settles only once the
+    // server has answered them, and rejects with AuthFailedError; the client is closed for good.
+    const outcome = await refused.start().then(
+      () => 'start() resolved',
+      (error: unknown) => error,
+    );
     expect(outcome).toBeInstanceOf(AuthFailedError);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(refused.state).toBe(ConnectionState.CLOSED);
