@@ -10,6 +10,7 @@ import {
   type InspectReport,
   inspectRecipe,
   joinPath,
+  NoAuthError,
   NoNodeError,
   revoke,
   validatePath,
@@ -148,7 +149,16 @@ async function tree(client: ZkClient, path: string): Promise<void> {
     const name = depth === 0 ? p : p.slice(p.lastIndexOf('/') + 1);
     const owner = stat.ephemeralOwner === '0' ? '' : `  [ephemeral 0x${stat.ephemeralOwner}]`;
     console.log(`${'  '.repeat(depth)}${name}${owner}`);
-    const { children } = await client.getChildren(p).catch(() => ({ children: [] as string[] }));
+    let children: string[];
+    try {
+      ({ children } = await client.getChildren(p));
+    } catch (error) {
+      if (error instanceof NoNodeError) return; // deleted meanwhile
+      if (!(error instanceof NoAuthError)) throw error;
+      // not ours to read: say so where it is, instead of an empty subtree
+      console.log(`${'  '.repeat(depth + 1)}[NO_AUTH: the children cannot be listed with these credentials]`);
+      return;
+    }
     for (const child of children.sort()) await walk(joinPath(p, child), depth + 1);
   };
   if (!(await client.exists(path))) throw new NoNodeError(path);
@@ -195,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
   validatePath(target);
   let connection: ReturnType<typeof clientOptionsFrom>;
   try {
-    connection = clientOptionsFrom(parsed.values);
+    connection = clientOptionsFrom(parsed.values, (message) => console.error(`zk-recipes: warning: ${message}`));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
