@@ -40,14 +40,19 @@ interface ConnectionManagerInternals {
   state: number;
   zxid?: Buffer;
   pendingQueue: PendingPacket[];
-  queue(request: unknown, callback: (error: unknown, result?: unknown) => void): void;
+  queue(request: unknown, callback?: (error: unknown, result?: unknown) => void): void;
   sessionTimeout: number;
+  /** 1/3 of the negotiated session timeout: the library pings after this long with no socket activity. */
+  pingTimeout: number;
   onSocketData: (buffer: Buffer) => void;
   onSocketConnected: () => void;
   on(event: 'state', listener: (state: number) => void): void;
 }
 
 const WIRE_CONNECTING = 1;
+/** ZooKeeper's ping: xid -2, opcode 11. */
+const XID_PING = -2;
+const OP_PING = 11;
 /** SESSIONCLOSEDREQUIRESASLAUTH: a server with `enforce.auth.enabled` closed an unauthenticated session. */
 const SESSION_REQUIRES_AUTH = -124;
 const WIRE_CONNECTED = 2;
@@ -125,6 +130,8 @@ export class SessionHandle {
   readonly #cm: ConnectionManagerInternals;
   readonly #requestedTimeoutMs: number;
   #lastHeard = Date.now();
+  /** When the last request (ping included) was queued: see #checkHeard. */
+  #lastSent = Date.now();
   #watchdog: NodeJS.Timeout | undefined;
   #retired = false;
   #connectedOnce = false;
@@ -170,7 +177,12 @@ export class SessionHandle {
     const onData = cm.onSocketData;
     const onConnected = cm.onSocketConnected;
     cm.onSocketData = (buffer: Buffer) => {
-      for (const frame of this.#frames.push(buffer)) {
+      const frames = this.#frames.push(buffer);
+      // Bytes of a reply still arriving prove the server alive too: a large reply through a slow
+      // link is not a silent server (a notification's bytes still do not count).
+      const arriving = this.#frames.pendingXid;
+      if (arriving !== undefined && arriving !== -1) this.#lastHeard = Date.now();
+      for (const frame of frames) {
         // A watch notification (xid -1) proves the server can reach us, not that it hears us:
         // only replies (and pings) count, so a one-way partition still trips the read timeout.
         if (!(frame.length >= 8 && frame.readInt32BE(4) === -1)) this.#lastHeard = Date.now();
@@ -189,6 +201,11 @@ export class SessionHandle {
           return;
         }
       }
+    };
+    const queue = cm.queue;
+    cm.queue = (request, callback) => {
+      this.#lastSent = Date.now();
+      queue.call(cm, request, callback);
     };
     cm.onSocketConnected = () => {
       this.#frames.reset();
@@ -280,6 +297,15 @@ export class SessionHandle {
   #checkHeard(): void {
     const socket = this.#cm.socket;
     if (!socket || socket.destroyed || socket.connecting) return;
+    // The library pings only when the socket is idle both ways (Node's socket timeout): while a
+    // large reply streams in, it never pings, and the server expires the session. Ping ourselves
+    // when nothing went out for a ping interval.
+    if (this.#cm.state === WIRE_CONNECTED && Date.now() - this.#lastSent >= this.#cm.pingTimeout) {
+      const header = new jute.protocol.RequestHeader();
+      header.xid = XID_PING;
+      header.type = OP_PING;
+      this.#cm.queue(new jute.Request(header, null));
+    }
     // The Java client's read timeout: 2/3 of the session timeout. The wire library pings at 1/3.
     const readTimeout = ((this.negotiatedTimeoutMs ?? this.#requestedTimeoutMs) * 2) / 3;
     if (Date.now() - this.#lastHeard > readTimeout) {

@@ -36,6 +36,11 @@ export class FrameSplitter {
     return frames;
   }
 
+  /** The xid of the frame still arriving (known once its header is in), else undefined. */
+  get pendingXid(): number | undefined {
+    return this.#pending && this.#pending.length >= 8 ? this.#pending.readInt32BE(4) : undefined;
+  }
+
   /** Forgets a partial frame (a new connection starts a new stream). */
   reset(): void {
     this.#pending = undefined;

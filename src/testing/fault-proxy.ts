@@ -1,14 +1,19 @@
 /**
  * A TCP proxy between clients and a server for fault injection: `pause()` black-holes traffic
  * (TCP stays up, nothing gets through, as in a partition), `resume()` heals it, `cut()` resets
- * every connection.
+ * every connection, `throttle()` makes the server's replies trickle (a slow link).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 interface Pair {
   readonly downstream: Socket;
   upstream: Socket | undefined;
+  /** Server bytes not yet passed on while throttled. */
+  backlog: Buffer[];
 }
+
+/** How often a throttled link passes on its share of bytes. */
+const THROTTLE_TICK_MS = 20;
 
 /** A loopback proxy to `target` ('host:port'). Point a ZkClient at `connectString`. */
 export class FaultProxy {
@@ -18,6 +23,8 @@ export class FaultProxy {
   #paused = false;
   #dropNextReply = false;
   #port = 0;
+  #bytesPerSecond: number | undefined;
+  #throttleTimer: NodeJS.Timeout | undefined;
 
   private constructor(target: string) {
     const [host, port] = target.split(':');
@@ -53,7 +60,7 @@ export class FaultProxy {
   }
 
   #accept(downstream: Socket): void {
-    const pair: Pair = { downstream, upstream: undefined };
+    const pair: Pair = { downstream, upstream: undefined, backlog: [] };
     this.#pairs.add(pair);
     downstream.on('error', () => this.#drop(pair));
     downstream.on('close', () => this.#drop(pair));
@@ -73,7 +80,8 @@ export class FaultProxy {
         this.cut();
         return;
       }
-      pair.downstream.write(d);
+      if (this.#bytesPerSecond !== undefined || pair.backlog.length > 0) pair.backlog.push(d);
+      else pair.downstream.write(d);
     });
     if (this.#paused) upstream.pause();
   }
@@ -111,6 +119,42 @@ export class FaultProxy {
     this.#dropNextReply = true;
   }
 
+  /**
+   * Passes the server's bytes to clients at most `bytesPerSecond` (a slow link: a large reply
+   * arrives over seconds, in pieces); `undefined` lifts the limit.
+   */
+  throttle(bytesPerSecond: number | undefined): void {
+    if (bytesPerSecond !== undefined && !(Number.isInteger(bytesPerSecond) && bytesPerSecond > 0)) {
+      throw new RangeError(`bytesPerSecond must be a positive integer or undefined, got ${String(bytesPerSecond)}.`);
+    }
+    this.#bytesPerSecond = bytesPerSecond;
+    clearInterval(this.#throttleTimer);
+    this.#throttleTimer = setInterval(() => this.#trickle(), THROTTLE_TICK_MS);
+    this.#throttleTimer.unref();
+  }
+
+  #trickle(): void {
+    const rate = this.#bytesPerSecond;
+    let idle = true;
+    for (const pair of this.#pairs) {
+      let budget = rate === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor((rate * THROTTLE_TICK_MS) / 1000));
+      while (budget > 0 && pair.backlog.length > 0) {
+        const head = pair.backlog[0] as Buffer;
+        const part = head.subarray(0, budget);
+        pair.downstream.write(part);
+        budget -= part.length;
+        if (part.length === head.length) pair.backlog.shift();
+        else pair.backlog[0] = head.subarray(part.length);
+      }
+      if (pair.backlog.length > 0) idle = false;
+    }
+    // Unthrottled with nothing left to pass on: the timer is done.
+    if (rate === undefined && idle) {
+      clearInterval(this.#throttleTimer);
+      this.#throttleTimer = undefined;
+    }
+  }
+
   /** Resets every current connection (the client sees a connection loss at once). */
   cut(): void {
     for (const pair of [...this.#pairs]) {
@@ -122,6 +166,7 @@ export class FaultProxy {
 
   /** Closes the proxy and every connection. */
   async close(): Promise<void> {
+    clearInterval(this.#throttleTimer);
     this.cut();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }

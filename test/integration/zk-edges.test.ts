@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AclMismatchError, Acls, InterProcessMutex, NoAuthError, Permission, ZkClient, type ZkClientOptions } from '../../recipes/index.js';
-import { TestingServer } from '../../src/testing/index.js';
+import { FaultProxy, TestingServer } from '../../src/testing/index.js';
 import { expectReaped } from '../support/locks.js';
 import { faultsSkipReason } from '../support/zk.js';
 
@@ -108,4 +108,28 @@ describe.skipIf(faultsSkipReason)('ZooKeeper edges (a server reaping containers 
     await expect.poll(async () => (await owner.getChildren(locked)).children, { timeout: 5000 }).toEqual([]);
     for (const p of [`${planted}/_c_00000000-0000-0000-0000-000000000000-lock-0000000000`, planted, locked]) await intruder.delete(p).catch(() => undefined);
   });
+
+  it('a large reply trickling through a slow link is not a silent server: 900 KB at 200 KB/s, read timeout 2 s', async () => {
+    const writer = await client({ namespace: '/slow' });
+    const big = Buffer.alloc(900 * 1024, 7);
+    await writer.create('/big', big);
+    const proxy = await FaultProxy.start(server.connectString);
+    try {
+      const reader = await client({ connectString: proxy.connectString, namespace: '/slow', sessionTimeoutMs: 3000 });
+      let suspended = 0;
+      reader.on('state', (state) => {
+        if (state === 'SUSPENDED') suspended++;
+      });
+      proxy.throttle(200 * 1024);
+      const started = Date.now();
+      const { data } = await reader.getData('/big', { timeoutMs: 20_000 });
+      expect(data?.length).toBe(big.length);
+      expect(Date.now() - started).toBeGreaterThan(2000); // it really took longer than the read timeout
+      expect(suspended).toBe(0); // the watchdog never took the link for dead
+      proxy.throttle(undefined);
+    } finally {
+      await proxy.close();
+      await writer.delete('/big');
+    }
+  }, 60_000);
 });
