@@ -43,7 +43,9 @@ function parseAuth(entries: readonly string[], from: string) {
   return entries.map((entry, i) => {
     const colon = entry.indexOf(':');
     if (colon <= 0 || colon === entry.length - 1) {
-      throw new Error(`${from}${entries.length > 1 ? ` (entry ${i + 1})` : ''}: expected <scheme>:<credentials>, e.g. digest:user:password (the value is not shown).`);
+      throw new Error(
+        `${from}${entries.length > 1 ? ` (entry ${i + 1})` : ''}: expected <scheme>:<credentials>, e.g. digest:user:password (the value is not shown).`,
+      );
     }
     return { scheme: entry.slice(0, colon), credentials: entry.slice(colon + 1) };
   });
@@ -79,7 +81,10 @@ function authFrom(values: ConnectionFlagValues, warn: Warn) {
 }
 
 /** Throws Error with a message for the user on a bad flag (the caller reports it as a usage error). */
-export function clientOptionsFrom(values: ConnectionFlagValues, warn: Warn = () => undefined): Pick<ZkClientOptions, 'connectString' | 'tls' | 'auth'> {
+export function clientOptionsFrom(
+  values: ConnectionFlagValues,
+  warn: Warn = () => undefined,
+): Pick<ZkClientOptions, 'connectString' | 'tls' | 'auth'> {
   const connectString = values.connect ?? process.env.ZK_CONNECT_STRING ?? '127.0.0.1:2181';
   const read = (flag: string, file: string | undefined) => {
     if (file === undefined) return undefined;

@@ -14,4 +14,5 @@ export {
   NotOwnerError,
   AlreadyReleasedError,
   OwnershipLostError,
+  ClientClosedError,
 } from '../src/errors.js';

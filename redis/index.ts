@@ -15,6 +15,7 @@ export {
   NotOwnerError,
   AlreadyReleasedError,
   OwnershipLostError,
+  ClientClosedError,
 } from '../src/errors.js';
 export {
   RedisRateLimiter,

@@ -691,7 +691,16 @@ export class ZkClient {
           // The namespace itself stays persistent: it is the application's root, not a recipe parent.
           const mode = container && current.length > ns.length ? 4 : 0;
           try {
-            await this.#createWire(handle, current, null, this.#aclFor(this.#toUserPath(current), undefined), mode, timeoutMs, signal, false);
+            await this.#createWire(
+              handle,
+              current,
+              null,
+              this.#aclFor(this.#toUserPath(current), undefined),
+              mode,
+              timeoutMs,
+              signal,
+              false,
+            );
           } catch (error) {
             if (!(error instanceof NodeExistsError)) throw error;
           }

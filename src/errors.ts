@@ -307,4 +307,3 @@ export class AclMismatchError extends ZkRecipesError {
     this.path = path;
   }
 }
-

@@ -11,7 +11,8 @@ import { AclMismatchError, NoAuthError, NoNodeError } from './errors.js';
 import { joinPath } from './paths.js';
 import { type Acl, Permission, type Stat } from './types.js';
 
-const isOpen = (acl: readonly Acl[]) => acl.length === 1 && acl[0]?.scheme === 'world' && acl[0].id === 'anyone' && acl[0].permissions === Permission.ALL;
+const isOpen = (acl: readonly Acl[]) =>
+  acl.length === 1 && acl[0]?.scheme === 'world' && acl[0].id === 'anyone' && acl[0].permissions === Permission.ALL;
 
 /**
  * True when `found` grants nothing `expected` does not. An `auth` entry (whoever created it) is
@@ -62,7 +63,13 @@ export class ParentAclGuard {
       this.#trusted = `${stat.czxid}/${stat.aversion}`;
     } catch (error) {
       if (error instanceof AclMismatchError) throw error;
-      if (error instanceof NoAuthError) throw new AclMismatchError(this.#path, found, expected, 'This session may not change its ACL (no ADMIN permission), so it was refused.');
+      if (error instanceof NoAuthError)
+        throw new AclMismatchError(
+          this.#path,
+          found,
+          expected,
+          'This session may not change its ACL (no ADMIN permission), so it was refused.',
+        );
       throw error;
     }
   }
@@ -78,7 +85,12 @@ export class ParentAclGuard {
       });
       const expected = this.#client.aclFor(path);
       if (acl && !aclMatches(acl, expected)) {
-        throw new AclMismatchError(path, acl, expected, `Its parent ${this.#path} had a foreign ACL (now repaired); this node under it is refused, not waited for.`);
+        throw new AclMismatchError(
+          path,
+          acl,
+          expected,
+          `Its parent ${this.#path} had a foreign ACL (now repaired); this node under it is refused, not waited for.`,
+        );
       }
     }
   }

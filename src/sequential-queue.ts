@@ -226,7 +226,14 @@ export class SequentialQueue {
     this.#parentMaybeMissing = false;
     const nodeName = nodeNameOf(created.path);
     const listing = listed?.children.includes(nodeName) ? listed.children : undefined;
-    return { path: created.path, name: nodeName, sessionId: created.sessionId, listing, stat: created.stat, parentStat: listing ? listed?.stat : undefined };
+    return {
+      path: created.path,
+      name: nodeName,
+      sessionId: created.sessionId,
+      listing,
+      stat: created.stat,
+      parentStat: listing ? listed?.stat : undefined,
+    };
   }
 
   async #deleteProtected(prefix: string): Promise<void> {

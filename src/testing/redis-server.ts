@@ -146,7 +146,8 @@ export class TestingRedis {
       join(dir, 'redis.log'),
     ];
     for (const [name, value] of Object.entries(options.config ?? {})) {
-      if (!/^[a-z][a-z0-9-]*$/.test(name) || typeof value !== 'string') throw new InvalidArgumentError(`config: bad setting ${JSON.stringify(name)}.`);
+      if (!/^[a-z][a-z0-9-]*$/.test(name) || typeof value !== 'string')
+        throw new InvalidArgumentError(`config: bad setting ${JSON.stringify(name)}.`);
       args.push(`--${name}`, value);
     }
     const server = new TestingRedis({ binary, dir, args, host: '127.0.0.1', port });

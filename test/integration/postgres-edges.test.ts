@@ -27,7 +27,8 @@ describe('PostgresLock at the edges', () => {
     const query = waiterPool.query.bind(waiterPool) as (...a: unknown[]) => unknown;
     (waiterPool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
       // the second look runs while the listener is up: abort while it is in flight
-      if (String(a[0]).startsWith('SELECT * FROM "zk_recipes_locks_acquire"') && ++calls === 2) controller.abort(new Error('caller gave up'));
+      if (String(a[0]).startsWith('SELECT * FROM "zk_recipes_locks_acquire"') && ++calls === 2)
+        controller.abort(new Error('caller gave up'));
       return query(...a);
     };
     const waiter = new PostgresLock(waiterPool, name, { recheckMs: 6000 });
@@ -42,9 +43,13 @@ describe('PostgresLock at the edges', () => {
 
   it('a pool ended under a waiter: ClientClosedError at once, and the process exits by itself', async () => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/close-while-waiting.ts', 'postgres', server().url, 'waiting'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/close-while-waiting.ts', 'postgres', server().url, 'waiting'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
@@ -66,7 +71,9 @@ describe('PostgresLock at the edges', () => {
       let granted = 0;
       const contenders = [0, 1, 2, 3, 4, 5, 6, 7].map(async () => {
         const p = pool({ options: `-c default_transaction_isolation=${level.replace(' ', '\\ ')}` });
-        const [{ level: seen }] = (await p.query("SELECT current_setting('default_transaction_isolation') AS level")).rows as [{ level: string }];
+        const [{ level: seen }] = (await p.query("SELECT current_setting('default_transaction_isolation') AS level")).rows as [
+          { level: string },
+        ];
         expect(seen).toBe(level);
         const lock = new PostgresLock(p, name, { recheckMs: 200 });
         for (let i = 0; i < 8; i++) {
@@ -115,4 +122,3 @@ describe('PostgresLock at the edges', () => {
     }
   });
 });
-

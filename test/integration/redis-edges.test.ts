@@ -29,7 +29,9 @@ function spy(client: NodeRedis, onSend: (args: readonly string[]) => void): void
 /** Runs a fixture process; resolves to its JSON lines, exit code and how long it took to exit. */
 async function runFixture(args: string[]): Promise<{ lines: Record<string, unknown>[]; code: number | null; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/close-while-waiting.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/close-while-waiting.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
@@ -145,7 +147,13 @@ describe('RedisLock and RedisRateLimiter at the edges', () => {
 
   it("plainKeys: the design's key shape, one counter shared with phone_limit.lua", async () => {
     const redis = await client();
-    const ours = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 3, windowMs: 10_000, prefix: 'rate.limiting:', plainKeys: true });
+    const ours = new RedisRateLimiter(redis, {
+      algorithm: 'fixed-window',
+      limit: 3,
+      windowMs: 10_000,
+      prefix: 'rate.limiting:',
+      plainKeys: true,
+    });
     expect(ours.keyOf('13700000000')).toBe('rate.limiting:13700000000');
     const phoneLimit = `local c = redis.call('INCR', KEYS[1])
 if c == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
@@ -250,4 +258,3 @@ describe('Redis Cluster clients', () => {
     }
   }, 60_000);
 });
-

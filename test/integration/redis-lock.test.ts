@@ -8,8 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { RedisLock } from '../../redis/index.js';
-import { AlreadyReleasedError, ClientClosedError, InvalidArgumentError, LockTimeoutError, NotOwnerError, OwnershipLostError } from '../../src/index.js';
-import { RedisUnavailableError } from '../../redis/errors.js';
+import {
+  AlreadyReleasedError,
+  ClientClosedError,
+  InvalidArgumentError,
+  LockTimeoutError,
+  NotOwnerError,
+  OwnershipLostError,
+} from '../../src/index.js';
 import { commandCalls, lockKeysPresent, lockName, useRedis } from '../support/redis.js';
 
 const worker = fileURLToPath(new URL('../fixtures/redis-lock-worker.ts', import.meta.url));

@@ -37,7 +37,9 @@ describe.skipIf(faultsSkipReason)('ZooKeeper edges (a server reaping containers 
     // the server answers — as the reaper does, only far more often: an ancestor vanishes between
     // the creates of a parent chain again and again.
     const reaper = await client({ namespace: '/reaping' });
-    const paths = [0, 1, 2, 3].flatMap((flow) => [0, 1].flatMap((k) => [`/deep/${flow}/${k}/x/lock`, `/deep/${flow}/${k}/x`, `/deep/${flow}/${k}`]));
+    const paths = [0, 1, 2, 3].flatMap((flow) =>
+      [0, 1].flatMap((k) => [`/deep/${flow}/${k}/x/lock`, `/deep/${flow}/${k}/x`, `/deep/${flow}/${k}`]),
+    );
     const ancestors = [...paths, ...[0, 1, 2, 3].map((flow) => `/deep/${flow}`), '/deep'];
     let reaping = true;
     let reaped = 0;
@@ -106,7 +108,8 @@ describe.skipIf(faultsSkipReason)('ZooKeeper edges (a server reaping containers 
     const error = await new InterProcessMutex(owner, locked).acquire({ timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AclMismatchError);
     await expect.poll(async () => (await owner.getChildren(locked)).children, { timeout: 5000 }).toEqual([]);
-    for (const p of [`${planted}/_c_00000000-0000-0000-0000-000000000000-lock-0000000000`, planted, locked]) await intruder.delete(p).catch(() => undefined);
+    for (const p of [`${planted}/_c_00000000-0000-0000-0000-000000000000-lock-0000000000`, planted, locked])
+      await intruder.delete(p).catch(() => undefined);
   });
 
   it('a large reply trickling through a slow link is not a silent server: 900 KB at 200 KB/s, read timeout 2 s', async () => {

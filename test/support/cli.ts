@@ -7,7 +7,10 @@ export async function runCli(...args: string[]): Promise<{ code: number | null; 
 }
 
 /** {@link runCli} with more environment variables. */
-export async function runCliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCliWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/zk-recipes.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

@@ -17,7 +17,11 @@ export class TestingRedisCluster {
     const nodes: TestingRedis[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        nodes.push(await TestingRedis.start({ config: { 'cluster-enabled': 'yes', 'cluster-config-file': 'nodes.conf', 'cluster-node-timeout': '2000' } }));
+        nodes.push(
+          await TestingRedis.start({
+            config: { 'cluster-enabled': 'yes', 'cluster-config-file': 'nodes.conf', 'cluster-node-timeout': '2000' },
+          }),
+        );
       }
       const addresses = nodes.map((n) => `${n.host}:${n.port}`);
       await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });

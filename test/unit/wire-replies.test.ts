@@ -66,3 +66,18 @@ describe('wire replies (recorded from ZooKeeper 3.8.0)', () => {
     expect(() => parseCreate2Response(CREATE2_EPHEMERAL.subarray(0, 60))).toThrow(RangeError);
   });
 });
+
+describe('FrameSplitter.pendingXid (the silent-server watchdog counts bytes of a reply still arriving)', () => {
+  it('knows the xid of a frame once its header is in, and forgets it when the frame completes', () => {
+    const frame = Buffer.alloc(4 + 16 + 100);
+    frame.writeInt32BE(frame.length - 4, 0);
+    frame.writeInt32BE(42, 4); // xid
+    const splitter = new FrameSplitter();
+    expect(splitter.push(frame.subarray(0, 6))).toEqual([]);
+    expect(splitter.pendingXid).toBeUndefined(); // header not in yet
+    expect(splitter.push(frame.subarray(6, 50))).toEqual([]);
+    expect(splitter.pendingXid).toBe(42);
+    expect(splitter.push(frame.subarray(50))).toHaveLength(1);
+    expect(splitter.pendingXid).toBeUndefined();
+  });
+});
