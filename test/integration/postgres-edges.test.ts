@@ -3,10 +3,9 @@
  * look, a pool ended under a waiter, a session default of REPEATABLE READ or SERIALIZABLE, and a
  * second role that was granted the lock objects but does not own them.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { PostgresLock, PostgresQueryError } from '../../postgres/index.js';
+import { runJsonFixture } from '../support/child-lines.js';
 import { usePostgres } from '../support/postgres.js';
 import { lockName } from '../support/redis.js';
 
@@ -42,25 +41,13 @@ describe('PostgresLock at the edges', () => {
   });
 
   it('a pool ended under a waiter: ClientClosedError at once, and the process exits by itself', async () => {
-    const started = Date.now();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/fixtures/close-while-waiting.ts', 'postgres', server().url, 'waiting'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    clearTimeout(killer);
+    const { lines, code, ms } = await runJsonFixture('test/fixtures/close-while-waiting.ts', ['postgres', server().url, 'waiting']);
     expect(code).toBe(0);
-    const result = JSON.parse(out.split('\n')[0] as string) as { outcome: string; message: string; settledAfterMs: number };
+    const result = lines[0] as { outcome: string; message: string; settledAfterMs: number };
     expect(result.outcome).toBe('ClientClosedError');
     expect(result.message).toMatch(/pool was ended/);
     expect(result.settledAfterMs).toBeLessThan(5000); // its re-check was 30 s away
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(ms).toBeLessThan(15_000);
   });
 
   for (const level of ['read committed', 'repeatable read', 'serializable']) {

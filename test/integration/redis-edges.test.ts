@@ -4,14 +4,13 @@
  * settings, BUSY to the last millisecond, limiters that must not share counters, and cluster
  * clients and hash-tag-breaking prefixes refused before anything is sent.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromIORedis, RedisBusyError, RedisLock, RedisRateLimiter, RedisUnavailableError } from '../../redis/index.js';
 import { InvalidArgumentError } from '../../src/index.js';
 import { TestingRedis } from '../../src/testing/index.js';
+import { runJsonFixture } from '../support/child-lines.js';
 import { lockKeysPresent, lockName, type Redis as NodeRedis, useRedis } from '../support/redis.js';
 import { TestingRedisCluster } from '../support/redis-cluster.js';
 
@@ -26,23 +25,7 @@ function spy(client: NodeRedis, onSend: (args: readonly string[]) => void): void
   };
 }
 
-/** Runs a fixture process; resolves to its JSON lines, exit code and how long it took to exit. */
-async function runFixture(args: string[]): Promise<{ lines: Record<string, unknown>[]; code: number | null; ms: number }> {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/close-while-waiting.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(killer);
-  const lines = out
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { lines, code, ms: Date.now() - started };
-}
+const runFixture = (args: string[]) => runJsonFixture('test/fixtures/close-while-waiting.ts', args);
 
 describe('RedisLock and RedisRateLimiter at the edges', () => {
   const { server, client } = useRedis({ busyReplyThresholdMs: 100 });
