@@ -26,6 +26,10 @@ function hint(code: string | undefined): string {
 export class PostgresQueryError extends ZkRecipesError {
   constructor(what: string, options: { cause: unknown }) {
     const cause = options.cause as { message?: string; code?: string };
-    super('POSTGRES_ERROR', `${what}: PostgreSQL answered ${cause?.code ? `${cause.code} ` : ''}${cause?.message ?? String(options.cause)}${hint(cause?.code)}`, options);
+    super(
+      'POSTGRES_ERROR',
+      `${what}: PostgreSQL answered ${cause?.code ? `${cause.code} ` : ''}${cause?.message ?? String(options.cause)}${hint(cause?.code)}`,
+      options,
+    );
   }
 }

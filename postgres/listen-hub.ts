@@ -57,7 +57,10 @@ export class ListenHub extends WaiterHub {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PostgresUnavailableError('Could not LISTEN for lock wake-ups in time.')), Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => reject(new PostgresUnavailableError('Could not LISTEN for lock wake-ups in time.')),
+        Math.max(0, deadline - Date.now()),
+      );
     });
     return Promise.race([this.#opening, timeout]).finally(() => clearTimeout(timer));
   }
@@ -82,7 +85,9 @@ export class ListenHub extends WaiterHub {
       await client.query(`LISTEN "${this.channel}"`);
     } catch (error) {
       // A typed, transient error: the waiter backs off and looks again.
-      throw new PostgresUnavailableError(`Could not LISTEN for lock wake-ups: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      throw new PostgresUnavailableError(`Could not LISTEN for lock wake-ups: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
     }
     this.#listening = true;
     this.listeningStarted();

@@ -96,10 +96,18 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
     return done;
   }
 
-  async #acquireOnce(id: string, channel: string, wait: boolean): Promise<{ granted: boolean; token: bigint; ownerTtlMs: number; sentAt: number }> {
+  async #acquireOnce(
+    id: string,
+    channel: string,
+    wait: boolean,
+  ): Promise<{ granted: boolean; token: bigint; ownerTtlMs: number; sentAt: number }> {
     const { name, memo, ttlMs, recheckMs, operationTimeoutMs } = this.#settings;
     const sentAt = performance.now();
-    const [row] = await this.#call(this.#sql.acquire, [name, id, channel, memo, ttlMs, wait, 3 * recheckMs + operationTimeoutMs], `Acquiring the PostgreSQL lock ${name}`);
+    const [row] = await this.#call(
+      this.#sql.acquire,
+      [name, id, channel, memo, ttlMs, wait, 3 * recheckMs + operationTimeoutMs],
+      `Acquiring the PostgreSQL lock ${name}`,
+    );
     return { granted: row?.granted === true, token: BigInt(String(row?.token ?? 0)), ownerTtlMs: Number(row?.owner_ttl_ms ?? 0), sentAt };
   }
 
@@ -111,7 +119,9 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
       grantSentAt: sentAt,
       // A renewal answered after our lease may have run out is worth nothing: bound it by that.
       renew: async (deadline) =>
-        (await this.#call(this.#sql.renew, [name, id, ttlMs], `Renewing the PostgreSQL lock ${name}`, deadline))[0]?.[this.#sql.renew.slice(1, -1)] === true,
+        (await this.#call(this.#sql.renew, [name, id, ttlMs], `Renewing the PostgreSQL lock ${name}`, deadline))[0]?.[
+          this.#sql.renew.slice(1, -1)
+        ] === true,
     });
     return { id, token, watchdog };
   }
@@ -163,7 +173,11 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
 
   async leave(hold: PostgresHold): Promise<void> {
     hold.watchdog.stop();
-    const [row] = await this.#call(this.#sql.release, [this.#settings.name, hold.id], `Releasing the PostgreSQL lock ${this.#settings.name}`);
+    const [row] = await this.#call(
+      this.#sql.release,
+      [this.#settings.name, hold.id],
+      `Releasing the PostgreSQL lock ${this.#settings.name}`,
+    );
     if (row?.[this.#sql.release.slice(1, -1)] !== true) {
       throw new OwnershipLostError(
         this.path,

@@ -10,7 +10,7 @@ import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
 import { ListenHub } from './listen-hub.js';
-import { type PostgresHold, PostgresLockEngine } from './lock-engine.js';
+import { PostgresLockEngine } from './lock-engine.js';
 import { checkPool, type PgPoolLike } from './pool.js';
 import { checkTableName } from './schema.js';
 
@@ -38,7 +38,8 @@ export interface PostgresLockOptions {
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('A PostgreSQL lock needs a non-empty name (a string).');
-  if (Buffer.byteLength(name) > 1024) throw new InvalidArgumentError(`A PostgreSQL lock name may be at most 1024 bytes, got ${Buffer.byteLength(name)}.`);
+  if (Buffer.byteLength(name) > 1024)
+    throw new InvalidArgumentError(`A PostgreSQL lock name may be at most 1024 bytes, got ${Buffer.byteLength(name)}.`);
   if (name.includes('\0')) throw new InvalidArgumentError('A PostgreSQL lock name may not contain a NUL character.');
   return name;
 }

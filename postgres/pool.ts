@@ -31,7 +31,9 @@ export interface PgPoolLike {
   /** The pool's connection options (for the listener's own client). */
   readonly options: object;
   /** The pool's Client class (node-postgres sets it on every pool; its type declarations omit it). */
-  readonly Client?: new (options: object) => PgClientLike;
+  readonly Client?: new (
+    options: object,
+  ) => PgClientLike;
   /** True once `end()` was called (node-postgres's pool sets it). */
   readonly ending?: boolean;
 }
@@ -43,7 +45,8 @@ export function poolEnded(pool: PgPoolLike): boolean {
 
 /** The listener's client class of `pool`. */
 export function clientClassOf(pool: PgPoolLike): new (options: object) => PgClientLike {
-  if (typeof pool.Client !== 'function') throw new InvalidArgumentError('pool must be a node-postgres pool: it has no Client class for the listener.');
+  if (typeof pool.Client !== 'function')
+    throw new InvalidArgumentError('pool must be a node-postgres pool: it has no Client class for the listener.');
   return pool.Client;
 }
 
@@ -80,7 +83,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * connection problem, ClientClosedError once the pool is ended; a serialization failure or a
  * deadlock is run again within the deadline.
  */
-export async function queryBy(pool: PgPoolLike, text: string, values: unknown[], deadline: number, what: string): Promise<Record<string, unknown>[]> {
+export async function queryBy(
+  pool: PgPoolLike,
+  text: string,
+  values: unknown[],
+  deadline: number,
+  what: string,
+): Promise<Record<string, unknown>[]> {
   let backoffMs = 2;
   for (;;) {
     try {

@@ -85,7 +85,15 @@ export class RedisLockEngine implements LockEngine<RedisHold> {
       driftMs,
       grantSentAt: sentAt,
       renew: async (deadline) =>
-        Number(await runScript(this.#client, RENEW, [this.#keys.owner], [id, String(ttlMs)], Math.min(deadline, Date.now() + operationTimeoutMs))) === 1,
+        Number(
+          await runScript(
+            this.#client,
+            RENEW,
+            [this.#keys.owner],
+            [id, String(ttlMs)],
+            Math.min(deadline, Date.now() + operationTimeoutMs),
+          ),
+        ) === 1,
     });
     return { id, token, watchdog };
   }

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../src/errors.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
-import { type RedisHold, RedisLockEngine } from './lock-engine.js';
+import { RedisLockEngine } from './lock-engine.js';
 import { checkKeyPrefix, checkRedisClient, type RedisClientLike } from './scripts.js';
 
 /** Options of a {@link RedisLock}. */
@@ -30,8 +30,10 @@ export interface RedisLockOptions {
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('A Redis lock needs a non-empty name (a string).');
-  if (Buffer.byteLength(name) > 1024) throw new InvalidArgumentError(`A Redis lock name may be at most 1024 bytes, got ${Buffer.byteLength(name)}.`);
-  if (/[{}]/.test(name)) throw new InvalidArgumentError(`A Redis lock name may not contain '{' or '}' (they make the keys' hash tag): ${JSON.stringify(name)}.`);
+  if (Buffer.byteLength(name) > 1024)
+    throw new InvalidArgumentError(`A Redis lock name may be at most 1024 bytes, got ${Buffer.byteLength(name)}.`);
+  if (/[{}]/.test(name))
+    throw new InvalidArgumentError(`A Redis lock name may not contain '{' or '}' (they make the keys' hash tag): ${JSON.stringify(name)}.`);
   return name;
 }
 

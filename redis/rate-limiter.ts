@@ -82,9 +82,12 @@ function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INT
 }
 
 function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError('A rate limit key must be a non-empty string (e.g. a user id or an IP).');
-  if (Buffer.byteLength(key) > 1024) throw new InvalidArgumentError(`A rate limit key may be at most 1024 bytes, got ${Buffer.byteLength(key)}.`);
-  if (/[{}]/.test(key)) throw new InvalidArgumentError(`A rate limit key may not contain '{' or '}' (they make the key's hash tag): ${JSON.stringify(key)}.`);
+  if (typeof key !== 'string' || key.length === 0)
+    throw new InvalidArgumentError('A rate limit key must be a non-empty string (e.g. a user id or an IP).');
+  if (Buffer.byteLength(key) > 1024)
+    throw new InvalidArgumentError(`A rate limit key may be at most 1024 bytes, got ${Buffer.byteLength(key)}.`);
+  if (/[{}]/.test(key))
+    throw new InvalidArgumentError(`A rate limit key may not contain '{' or '}' (they make the key's hash tag): ${JSON.stringify(key)}.`);
   return key;
 }
 
@@ -97,9 +100,11 @@ function defaultName(config: { algorithm: RateLimitAlgorithm; limit: number; win
 }
 
 function checkLimiterName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('name must be a non-empty string (e.g. "sms-per-minute").');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidArgumentError('name must be a non-empty string (e.g. "sms-per-minute").');
   if (Buffer.byteLength(name) > 128) throw new InvalidArgumentError(`name may be at most 128 bytes, got ${Buffer.byteLength(name)}.`);
-  if (/[{}]/.test(name)) throw new InvalidArgumentError(`name may not contain '{' or '}' (the key's hash tag is the limited key's): ${JSON.stringify(name)}.`);
+  if (/[{}]/.test(name))
+    throw new InvalidArgumentError(`name may not contain '{' or '}' (the key's hash tag is the limited key's): ${JSON.stringify(name)}.`);
   return name;
 }
 
@@ -131,18 +136,25 @@ export class RedisRateLimiter {
 
   constructor(client: RedisClientLike, options: RateLimiterOptions) {
     this.#client = checkRedisClient(client);
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object like { limit, windowMs }.');
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError('options must be an object like { limit, windowMs }.');
     const algorithm = options.algorithm ?? 'sliding-window';
-    if (!(algorithm in SCRIPTS)) throw new InvalidArgumentError(`algorithm must be 'fixed-window', 'sliding-window' or 'token-bucket', got ${String(algorithm)}.`);
+    if (!(algorithm in SCRIPTS))
+      throw new InvalidArgumentError(`algorithm must be 'fixed-window', 'sliding-window' or 'token-bucket', got ${String(algorithm)}.`);
     const limit = positiveInteger('limit', options.limit);
     const windowMs = positiveInteger('windowMs', options.windowMs, 2_147_483_647);
     const burst = positiveInteger('burst', options.burst ?? limit);
-    if (options.burst !== undefined && algorithm !== 'token-bucket') throw new InvalidArgumentError('burst applies to the token-bucket algorithm only.');
+    if (options.burst !== undefined && algorithm !== 'token-bucket')
+      throw new InvalidArgumentError('burst applies to the token-bucket algorithm only.');
     this.config = Object.freeze({ algorithm, limit, windowMs, burst });
     const plainKeys = options.plainKeys === true;
-    if (plainKeys && algorithm !== 'fixed-window') throw new InvalidArgumentError("plainKeys applies to the fixed-window algorithm only (the design's counter shape).");
-    if (plainKeys && options.name !== undefined) throw new InvalidArgumentError('name has no place in plain keys (`<prefix><key>`): pass one or the other.');
-    this.#prefix = plainKeys ? checkPlainPrefix(options.prefix ?? 'zk-recipes:rate:') : checkKeyPrefix(options.prefix ?? 'zk-recipes:rate:');
+    if (plainKeys && algorithm !== 'fixed-window')
+      throw new InvalidArgumentError("plainKeys applies to the fixed-window algorithm only (the design's counter shape).");
+    if (plainKeys && options.name !== undefined)
+      throw new InvalidArgumentError('name has no place in plain keys (`<prefix><key>`): pass one or the other.');
+    this.#prefix = plainKeys
+      ? checkPlainPrefix(options.prefix ?? 'zk-recipes:rate:')
+      : checkKeyPrefix(options.prefix ?? 'zk-recipes:rate:');
     this.#suffix = plainKeys ? undefined : `:${checkLimiterName(options.name ?? defaultName(this.config))}`;
     this.#failOpen = options.failOpen === true;
     this.#timeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 1000, 1);
@@ -160,10 +172,14 @@ export class RedisRateLimiter {
   async limit(key: string, options: { readonly cost?: number } = {}): Promise<RateLimitResult> {
     const redisKey = this.keyOf(key);
     const cost = options.cost ?? 1;
-    if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1) throw new InvalidArgumentError(`cost must be a positive integer, got ${String(cost)}.`);
+    if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1)
+      throw new InvalidArgumentError(`cost must be a positive integer, got ${String(cost)}.`);
     const { algorithm, limit, burst } = this.config;
     const capacity = algorithm === 'token-bucket' ? burst : limit;
-    if (cost > capacity) throw new InvalidArgumentError(`cost ${cost} is more than the ${algorithm === 'token-bucket' ? 'burst' : 'limit'} (${capacity}): it could never be allowed.`);
+    if (cost > capacity)
+      throw new InvalidArgumentError(
+        `cost ${cost} is more than the ${algorithm === 'token-bucket' ? 'burst' : 'limit'} (${capacity}): it could never be allowed.`,
+      );
     const args = [...this.#fixedArgs, String(cost)];
     if (algorithm === 'token-bucket') args.push(String(burst));
     let reply: unknown;

@@ -54,7 +54,7 @@ function isClusterClient(client: object): boolean {
 
 /** The limitation, said once for every place that refuses a cluster client. */
 export const CLUSTER_NOT_SUPPORTED =
-  'Redis Cluster clients are not supported yet: pass a client of a single primary (createClient({ url }) from `redis`, or new Redis() from `ioredis`). One lock\'s keys share a hash tag, so a lock lives on one shard; cluster support is planned.';
+  "Redis Cluster clients are not supported yet: pass a client of a single primary (createClient({ url }) from `redis`, or new Redis() from `ioredis`). One lock's keys share a hash tag, so a lock lives on one shard; cluster support is planned.";
 
 /** Throws unless `client` looks like a node-redis client (of one server, not a cluster). */
 export function checkRedisClient(client: unknown): RedisClientLike {
@@ -132,7 +132,11 @@ function sendBy(client: RedisClientLike, args: readonly string[], deadline: numb
       if (settled) return;
       settled = true;
       controller?.abort();
-      reject(new RedisUnavailableError(`${what}: Redis did not answer in time (the client is ${client.isReady ? 'connected' : 'reconnecting'}).`));
+      reject(
+        new RedisUnavailableError(
+          `${what}: Redis did not answer in time (the client is ${client.isReady ? 'connected' : 'reconnecting'}).`,
+        ),
+      );
     });
     client.sendCommand(args, controller ? { abortSignal: controller.signal } : undefined).then(
       (value) => {
@@ -187,7 +191,8 @@ export async function runScript(
     } catch (error) {
       if (error instanceof ClientClosedError) throw error;
       // the deadline ran out on a retry: say what kept the server from serving
-      if (error instanceof RedisUnavailableError) throw notNowSeen && Date.now() >= deadline ? gaveUp(notNowSeen.state, notNowSeen.error) : error;
+      if (error instanceof RedisUnavailableError)
+        throw notNowSeen && Date.now() >= deadline ? gaveUp(notNowSeen.state, notNowSeen.error) : error;
       const text = errorText(error);
       if (!useEval && text.startsWith('NOSCRIPT')) {
         useEval = true; // EVAL also puts it back in the server's cache for the next EVALSHA

@@ -95,7 +95,9 @@ export class WakeHub extends WaiterHub {
       await subscriber.subscribe(this.channel, (message) => this.wake(message));
     } catch (error) {
       // A typed, transient error: the waiter backs off and looks again.
-      throw new RedisUnavailableError(`Could not subscribe for Redis lock wake-ups: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      throw new RedisUnavailableError(`Could not subscribe for Redis lock wake-ups: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
     }
     this.#subscribed = true;
     this.listeningStarted();
@@ -114,7 +116,6 @@ export class WakeHub extends WaiterHub {
       // already closed
     }
   }
-
 }
 
 function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {

@@ -29,17 +29,21 @@ function zooKeeperFound() {
   if (process.env.ZK_CONNECT_STRING) return `using ZK_CONNECT_STRING=${process.env.ZK_CONNECT_STRING}`;
   if (process.env.ZOOKEEPER_HOME && existsSync(process.env.ZOOKEEPER_HOME)) return `using ZOOKEEPER_HOME=${process.env.ZOOKEEPER_HOME}`;
   if (existsSync('/usr/share/java/zookeeper.jar')) return "using Debian's /usr/share/java jars";
-  for (const brew of ['/opt/homebrew/opt/zookeeper/libexec', '/usr/local/opt/zookeeper/libexec']) if (existsSync(brew)) return `using ${brew}`;
+  for (const brew of ['/opt/homebrew/opt/zookeeper/libexec', '/usr/local/opt/zookeeper/libexec'])
+    if (existsSync(brew)) return `using ${brew}`;
   if (has('docker', ['info'])) return 'using Docker (testcontainers)';
   return undefined;
 }
 
 let found = zooKeeperFound();
-if (!found && canApt && aptInstall(['zookeeper'], 'zookeeper: none found') && existsSync('/usr/share/java/zookeeper.jar')) found = 'installed';
+if (!found && canApt && aptInstall(['zookeeper'], 'zookeeper: none found') && existsSync('/usr/share/java/zookeeper.jar'))
+  found = 'installed';
 if (!found) {
   console.error(
     [
-      canApt ? 'zookeeper: the install failed; see the output above.' : 'zookeeper: no ZooKeeper found and no Docker engine answers. Run one of:',
+      canApt
+        ? 'zookeeper: the install failed; see the output above.'
+        : 'zookeeper: no ZooKeeper found and no Docker engine answers. Run one of:',
       '  sudo apt-get update && sudo apt-get install -y zookeeper      # Debian/Ubuntu',
       '  brew install zookeeper                                        # macOS',
       '  export ZOOKEEPER_HOME=/path/to/apache-zookeeper-3.8.x-bin     # a release tarball (needs Java)',
@@ -63,7 +67,9 @@ if (curatorMissing || javacMissing || opensslMissing) {
     ...(opensslMissing ? ['openssl'] : []),
   ];
   if (!(canApt && aptInstall(packages, 'tests: the Curator interop and TLS tests need Curator 5.4, javac and openssl'))) {
-    console.log(`tests: not installed; the Curator interop tests will skip and TLS tests fail. Run: sudo apt-get install -y ${packages.join(' ')}`);
+    console.log(
+      `tests: not installed; the Curator interop tests will skip and TLS tests fail. Run: sudo apt-get install -y ${packages.join(' ')}`,
+    );
   }
 }
 // Redis: the Redis lock's tests and bench start redis-server from Debian's `redis-server`
@@ -76,7 +82,9 @@ const redisFound =
 if (!redisFound) {
   if (canApt && aptInstall(['redis-server'], 'redis: none found') && existsSync('/usr/bin/redis-server')) {
     // Debian's package starts a system service on 6379; the tests start their own servers instead.
-    spawnSync('sh', ['-c', 'systemctl disable --now redis-server 2>/dev/null || service redis-server stop 2>/dev/null || true'], { stdio: 'ignore' });
+    spawnSync('sh', ['-c', 'systemctl disable --now redis-server 2>/dev/null || service redis-server stop 2>/dev/null || true'], {
+      stdio: 'ignore',
+    });
   } else {
     console.error(
       [

@@ -53,7 +53,7 @@ describe('properties', () => {
         const sorted = sortBySequence(names, ['lock-']);
         expect([...sorted].sort()).toEqual([...names].sort());
         const seqs = sorted.map((n) => parseSequence(n, ['lock-']));
-        const firstForeign = seqs.findIndex((x) => x === undefined);
+        const firstForeign = seqs.indexOf(undefined);
         if (firstForeign >= 0) expect(seqs.slice(firstForeign).every((x) => x === undefined)).toBe(true);
         const numbered = seqs.filter((x): x is number => x !== undefined);
         for (let i = 1; i < numbered.length; i++) expect(numbered[i]!).toBeGreaterThanOrEqual(numbered[i - 1]!);
