@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { curatorClasspath } from '../src/testing/index.js';
+import { curatorClasspath } from '../src/testing/locate.js';
 import { round } from './stats.js';
 import { CURATOR_EQUIVALENT, counters, type Figures, type Server, type Sizes, type WorkloadName } from './workloads.js';
 

@@ -3,10 +3,11 @@
  * 8), an optional peer dependency; ZooKeeper and Redis users never load this.
  */
 export { PostgresLock, type PostgresLockOptions } from './lock.js';
-export { lockDdl, checkTableName } from './schema.js';
+export { lockDdl } from './schema.js';
 export type { PgPoolLike, PgClientLike, PgNotification } from './pool.js';
 export { PostgresQueryError, PostgresUnavailableError } from './errors.js';
-export { Lease, type AcquireOptions } from '../src/lock/index.js';
+export { Lease } from '../src/lock/lease.js';
+export type { AcquireOptions } from '../src/lock/acquire-options.js';
 export {
   ZkRecipesError,
   InvalidArgumentError,

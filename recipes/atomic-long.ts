@@ -3,16 +3,10 @@
  * format (8-byte big-endian), optionally promoted to an InterProcessMutex under contention
  * (Curator's PromotedToLock). Values are `bigint`.
  */
-import {
-  BadVersionError,
-  CorruptDataError,
-  InvalidArgumentError,
-  NodeExistsError,
-  NoNodeError,
-  type RetryPolicy,
-  validatePath,
-  type ZkClient,
-} from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { BadVersionError, CorruptDataError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../src/errors.js';
+import { validatePath } from '../src/paths.js';
+import type { RetryPolicy } from '../src/retry.js';
 import { InterProcessMutex } from './mutex.js';
 
 /** The outcome of an update: check `succeeded` (contention can defeat every retry). */

@@ -2,18 +2,13 @@
  * DistributedBarrier (Curator's layout: one persistent node; waiters wait for it to be gone).
  * Waits survive connection loss and session expiry, and leave no listener behind.
  */
-import {
-  InvalidArgumentError,
-  localAddressBytes,
-  NodeExistsError,
-  NoNodeError,
-  validatePath,
-  WaitTimeoutError,
-  settleClientWait,
-  waitForWatch,
-  type ZkClient,
-} from '../src/index.js';
-import { validateAcquireOptions } from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { settleClientWait } from '../src/deadline.js';
+import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/errors.js';
+import { localAddressBytes } from '../src/node-data.js';
+import { validatePath } from '../src/paths.js';
+import { waitForWatch } from '../src/wait.js';
+import { validateAcquireOptions } from '../src/lock/acquire-options.js';
 
 /**
  * ```ts

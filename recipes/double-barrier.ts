@@ -4,20 +4,14 @@
  * recipe so everyone leaves together. Errors surface; nothing is swallowed.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CreateMode,
-  InvalidArgumentError,
-  joinPath,
-  localAddressBytes,
-  NodeExistsError,
-  NoNodeError,
-  validatePath,
-  WaitTimeoutError,
-  settleClientWait,
-  waitForWatch,
-  type ZkClient,
-} from '../src/index.js';
-import { validateAcquireOptions } from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { settleClientWait } from '../src/deadline.js';
+import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/errors.js';
+import { localAddressBytes } from '../src/node-data.js';
+import { joinPath, validatePath } from '../src/paths.js';
+import { CreateMode } from '../src/types.js';
+import { waitForWatch } from '../src/wait.js';
+import { validateAcquireOptions } from '../src/lock/acquire-options.js';
 
 /** Curator's name of the node that opens the barrier. */
 export const READY_NODE = 'ready';

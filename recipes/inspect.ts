@@ -2,7 +2,9 @@
  * Recognises what lives at a path — mutex, read-write lock, semaphore, leader latch or selector
  * (Curator's nodes included) — and describes holders and queue in order. Used by the CLI.
  */
-import { joinPath, NoNodeError, parseSequence, protectedUuidOf, sortBySequence, validatePath, type ZkClient } from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { NoNodeError } from '../src/errors.js';
+import { joinPath, parseSequence, protectedUuidOf, sortBySequence, validatePath } from '../src/paths.js';
 import { LATCH_NODE_NAME } from './leader-latch.js';
 import { MUTEX_NODE_NAME } from './mutex.js';
 import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';

@@ -14,27 +14,24 @@
  * Leadership is claimed only while connected and after checking that our node's ephemeral owner is
  * our current session (Curator 5.7's check), so a node of a dead session never makes us leader.
  */
+import { validateTimeout } from '../src/client-options.js';
+import type { ZkClient } from '../src/client.js';
+import { ConnectionState, isErrorState } from '../src/connection-state.js';
+import { publish } from '../src/diagnostics.js';
 import {
-  checkQueueNodeData,
   ClientClosedError,
   ClientNotStartedError,
-  ConnectionState,
   InvalidArgumentError,
-  isErrorState,
   LeadershipTimeoutError,
-  leasePredicate,
   NodeVanishedError,
   NoNodeError,
-  publish,
-  type QueueNode,
   RecipeClosedError,
-  SequentialQueue,
-  TypedEvents,
-  validatePath,
-  validateTimeout,
-  WAIT_OVER,
-  type ZkClient,
-} from '../src/index.js';
+} from '../src/errors.js';
+import { checkQueueNodeData } from '../src/limits.js';
+import { validatePath } from '../src/paths.js';
+import { leasePredicate, type QueueNode, SequentialQueue } from '../src/sequential-queue.js';
+import { TypedEvents } from '../src/typed-events.js';
+import { WAIT_OVER } from '../src/wait.js';
 import { type Participant, readParticipants } from './participants.js';
 
 /** Curator's name of leader-latch nodes. */

@@ -3,20 +3,16 @@
  * `<path>/_c_<uuid>-lock-<seq>`, the id as data), so Curator selectors join the same election.
  * `takeLeadership(signal)` runs while we hold the mutex; leadership ends when it returns or throws.
  */
-import {
-  checkQueueNodeData,
-  ClientClosedError,
-  ClientNotStartedError,
-  ConnectionState,
-  InvalidArgumentError,
-  type Lease,
-  localAddressBytes,
-  publish,
-  SequentialQueue,
-  TypedEvents,
-  validatePath,
-  type ZkClient,
-} from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { ConnectionState } from '../src/connection-state.js';
+import { publish } from '../src/diagnostics.js';
+import { ClientClosedError, ClientNotStartedError, InvalidArgumentError } from '../src/errors.js';
+import { checkQueueNodeData } from '../src/limits.js';
+import type { Lease } from '../src/lock/lease.js';
+import { localAddressBytes } from '../src/node-data.js';
+import { validatePath } from '../src/paths.js';
+import { SequentialQueue } from '../src/sequential-queue.js';
+import { TypedEvents } from '../src/typed-events.js';
 import { backoff, isClosed } from './leader-latch.js';
 import { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
 import { type Participant, readParticipants } from './participants.js';

@@ -2,8 +2,10 @@
  * InterProcessMutex: a re-entrant lock across processes, wire-compatible with Curator's
  * (`<path>/_c_<uuid>-lock-<seq>`; each waiter watches only its predecessor).
  */
-import { leasePredicate, type Lease, type ZkClient } from '../src/index.js';
-import type { AcquireOptions } from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import type { Lease } from '../src/lock/lease.js';
+import { leasePredicate } from '../src/sequential-queue.js';
+import type { AcquireOptions } from '../src/lock/acquire-options.js';
 import { type LockOptions, QueueLock, type RevocationListener } from './queue-lock.js';
 
 /** Curator's node name for mutexes (and LeaderSelector). */

@@ -2,7 +2,9 @@
  * Participants of an election (LeaderLatch or LeaderSelector): every node in queue order with
  * the id it carries as UTF-8 data; the first one leads (Curator's `getParticipants`).
  */
-import { joinPath, NoNodeError, type SequentialQueue } from '../src/index.js';
+import { NoNodeError } from '../src/errors.js';
+import { joinPath } from '../src/paths.js';
+import type { SequentialQueue } from '../src/sequential-queue.js';
 
 /** One participant of an election. */
 export interface Participant {

@@ -3,27 +3,18 @@
  * a SequentialQueue, a predicate, leases, and ownership keyed by the async call tree
  * (AsyncLocalStorage — the Node analogue of Curator's per-thread ownership).
  */
-import {
-  type AcquireOptions,
-  checkQueueNodeData,
-  ClientClosedError,
-  type CreateMode,
-  InvalidArgumentError,
-  joinPath,
-  type Lease,
-  type LockEngine,
-  LockTimeoutError,
-  localAddressBytes,
-  OwnedLock,
-  type QueueNode,
-  SequentialQueue,
-  settleAcquire,
-  type TakeRequest,
-  type TurnPredicate,
-  validatePath,
-  type ZkClient,
-  zooKeeperLeaseParts,
-} from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { settleAcquire } from '../src/deadline.js';
+import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../src/errors.js';
+import { checkQueueNodeData } from '../src/limits.js';
+import type { AcquireOptions } from '../src/lock/acquire-options.js';
+import type { Lease } from '../src/lock/lease.js';
+import { type LockEngine, OwnedLock, type TakeRequest } from '../src/lock/owned-lock.js';
+import { localAddressBytes } from '../src/node-data.js';
+import { joinPath, validatePath } from '../src/paths.js';
+import { type QueueNode, SequentialQueue, type TurnPredicate } from '../src/sequential-queue.js';
+import type { CreateMode } from '../src/types.js';
+import { zooKeeperLeaseParts } from '../src/zk-lease.js';
 import { RevocationWatch } from './revocation.js';
 
 /** Options shared by the lock recipes. */
@@ -67,9 +58,9 @@ interface QueueHold {
 }
 
 /**
- * A re-entrant lock on a {@link SequentialQueue}: what `InterProcessMutex` and both halves of
+ * A re-entrant lock on a SequentialQueue (the core's sequential-node primitive): what `InterProcessMutex` and both halves of
  * `InterProcessReadWriteLock` are made of. `readLock()`/`writeLock()` return one. Ownership rules
- * are the shared {@link OwnedLock}; this file is ZooKeeper's engine under it.
+ * are the shared OwnedLock; this file is ZooKeeper's engine under it.
  *
  * ```ts
  * const write = new InterProcessReadWriteLock(client, '/catalog').writeLock();

@@ -2,7 +2,11 @@
  * InterProcessReadWriteLock: readers share, a writer excludes everyone. Wire-compatible with
  * Curator's (`_c_<uuid>-__READ__<seq>` and `_c_<uuid>-__WRIT__<seq>` under one parent).
  */
-import { CreateMode, IllegalStateError, leasePredicate, sequenceKey, type TurnPredicate, type ZkClient } from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { IllegalStateError } from '../src/errors.js';
+import { sequenceKey } from '../src/paths.js';
+import { leasePredicate, type TurnPredicate } from '../src/sequential-queue.js';
+import { CreateMode } from '../src/types.js';
 import { type LockOptions, QueueLock } from './queue-lock.js';
 
 /** Curator's name of read-lock nodes. */

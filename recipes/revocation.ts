@@ -2,16 +2,9 @@
  * Cooperative revocation, as in Curator: anyone writes `__REVOKE__` into a holder's lock node;
  * the holder (if it made its lock revocable) is told and may release.
  */
-import {
-  BadVersionError,
-  InvalidArgumentError,
-  NoNodeError,
-  nodeNameOf,
-  parentOf,
-  parseSequence,
-  validatePath,
-  type ZkClient,
-} from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { BadVersionError, InvalidArgumentError, NoNodeError } from '../src/errors.js';
+import { nodeNameOf, parentOf, parseSequence, validatePath } from '../src/paths.js';
 import { MUTEX_NODE_NAME } from './mutex.js';
 import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';
 import { LEASE_PARENT, LOCK_PARENT } from './semaphore.js';

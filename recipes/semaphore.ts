@@ -4,23 +4,18 @@
  * `_c_<uuid>-lease-<seq>` under `<path>/leases`. Only the holder of the internal mutex watches
  * `leases`; everyone else sleeps in the mutex queue, so a returned lease wakes one waiter.
  */
-import {
-  checkQueueNodeData,
-  InvalidArgumentError,
-  joinPath,
-  type Lease,
-  zooKeeperLease,
-  LockTimeoutError,
-  localAddressBytes,
-  NoNodeError,
-  publish,
-  SequentialQueue,
-  settleAcquire,
-  validatePath,
-  type ZkClient,
-} from '../src/index.js';
+import type { ZkClient } from '../src/client.js';
+import { settleAcquire } from '../src/deadline.js';
+import { publish } from '../src/diagnostics.js';
+import { InvalidArgumentError, LockTimeoutError, NoNodeError } from '../src/errors.js';
+import { checkQueueNodeData } from '../src/limits.js';
+import type { Lease } from '../src/lock/lease.js';
+import { localAddressBytes } from '../src/node-data.js';
+import { joinPath, validatePath } from '../src/paths.js';
+import { SequentialQueue } from '../src/sequential-queue.js';
+import { zooKeeperLease } from '../src/zk-lease.js';
 import { InterProcessMutex } from './mutex.js';
-import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/index.js';
+import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/lock/acquire-options.js';
 
 /** Child holding the semaphore's internal mutex (Curator's layout). */
 export const LOCK_PARENT = 'locks';

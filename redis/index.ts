@@ -6,8 +6,8 @@ export { RedisLock, type RedisLockOptions } from './lock.js';
 export { fromIORedis, type IORedisLike } from './ioredis.js';
 export type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
 export { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
-export { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';
-export { Lease, type AcquireOptions } from '../src/lock/index.js';
+export { Lease } from '../src/lock/lease.js';
+export type { AcquireOptions } from '../src/lock/acquire-options.js';
 export {
   ZkRecipesError,
   InvalidArgumentError,

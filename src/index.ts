@@ -1,25 +1,44 @@
 /**
- * The core: client, connection states, retries, errors, paths and the shared primitives that
- * recipes build on. Knows nothing of recipes.
+ * The core's public surface: the ZooKeeper client, its options and states, ACLs, errors, paths,
+ * the lease every lock hands out, and observability. What recipes build on but users never call
+ * (the sequential queue, the ownership layer, deadlines, wire details) is imported by module
+ * inside the library and is not exported here: every name below is a semver promise, listed in
+ * docs/api-report.md.
  */
-export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, type ZkTlsOptions, validateTimeout } from './client.js';
-export { Acls, type AclProvider, type AuthInfo, digestId, OPEN_ACL_PROVIDER } from './acl.js';
-export { ConnectionState, type ErrorPolicy, isErrorState, isConnectedState } from './connection-state.js';
-export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
-export * from './errors.js';
+export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, type ZkTlsOptions } from './client.js';
+export { Acls, type AclProvider, type AuthInfo, digestId } from './acl.js';
+export { ConnectionState, type ErrorPolicy } from './connection-state.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export {
-  validatePath,
-  joinPath,
-  parentOf,
-  nodeNameOf,
-  newProtectedPrefix,
-  protectedName,
-  protectedUuidOf,
-  parseSequence,
-  sequenceKey,
-  sortBySequence,
-  PROTECTED_PREFIX,
-} from './paths.js';
+  ZkRecipesError,
+  InvalidPathError,
+  InvalidArgumentError,
+  ClientClosedError,
+  ClientNotStartedError,
+  ConnectionLossError,
+  OperationTimeoutError,
+  SessionExpiredError,
+  LockTimeoutError,
+  LeadershipTimeoutError,
+  NotOwnerError,
+  AlreadyReleasedError,
+  IllegalStateError,
+  OwnershipLostError,
+  RecipeClosedError,
+  NodeVanishedError,
+  ZooKeeperError,
+  NoNodeError,
+  NodeExistsError,
+  BadVersionError,
+  NotEmptyError,
+  NoAuthError,
+  AuthFailedError,
+  TlsError,
+  AclMismatchError,
+  WaitTimeoutError,
+  CorruptDataError,
+} from './errors.js';
+export { validatePath, joinPath, parentOf } from './paths.js';
 export {
   CreateMode,
   Permission,
@@ -34,27 +53,7 @@ export {
   type TransactionOp,
   type TransactionResult,
 } from './types.js';
-export {
-  SequentialQueue,
-  leasePredicate,
-  type QueueNode,
-  type TurnDecision,
-  type TurnPredicate,
-  type SequentialQueueOptions,
-  type WaitOptions,
-} from './sequential-queue.js';
-export * from './lock/index.js';
-export { zooKeeperLease, zooKeeperLeaseParts, type ZooKeeperLeaseInit } from './zk-lease.js';
-export { localAddressBytes } from './node-data.js';
-export { TypedEvents, type EventMap } from './typed-events.js';
-export {
-  DIAGNOSTICS_CHANNELS,
-  type DiagnosticsChannel,
-  type DiagnosticsMessages,
-  type Logger,
-  SILENT_LOGGER,
-  publish,
-} from './diagnostics.js';
-export { deadlineOf, WAIT_OVER, waitForWatch, type WatchWaitOptions } from './wait.js';
-export { settleAcquire, settleByDeadline, settleClientWait, waitBudget, type DeadlineOptions } from './deadline.js';
-export { MAX_TIMEOUT_MS, JUTE_MAX_BUFFER, checkTimeoutMs, checkQueueNodeData } from './limits.js';
+export { Lease } from './lock/lease.js';
+export type { AcquireOptions } from './lock/acquire-options.js';
+export type { TypedEvents, EventMap } from './typed-events.js';
+export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannel, type DiagnosticsMessages, type Logger, SILENT_LOGGER } from './diagnostics.js';

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ZkClient } from '../../recipes/index.js';
-import { deleteRecursive, INSTALL_HINT, TestingServer } from '../../src/testing/index.js';
+import { deleteRecursive, TestingServer } from '../../src/testing/index.js';
+import { INSTALL_HINT } from '../../src/testing/locate.js';
 
 const tty = process.stdout.isTTY === true;
 const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);

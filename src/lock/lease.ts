@@ -58,6 +58,7 @@ export class Lease implements AsyncDisposable {
   #token: bigint | undefined;
   #observed = false;
 
+  /** @internal Leases are made by the locks; you get one from `acquire()`. */
   constructor(init: LeaseInit) {
     this.#init = init;
     if (typeof init.fencingToken === 'bigint') this.#token = init.fencingToken;

@@ -7,8 +7,8 @@ export { TestingCluster, type TestingClusterOptions, type TestingClusterTls } fr
 export { FaultProxy } from './fault-proxy.js';
 export { closeSessionFromOutside, expireSession } from './expire-session.js';
 export { TestNamespace, deleteRecursive } from './namespace.js';
-export { locateZooKeeper, canStartServers, curatorClasspath, dockerAnswers, INSTALL_HINT, type ZooKeeperSource } from './locate.js';
+export { canStartServers } from './locate.js';
+export { ZooKeeperNotFoundError } from '../errors.js';
 export { fourLetterWord, monitor } from './four-letter.js';
-export { freePort } from './ports.js';
-export { TestingRedis, type TestingRedisOptions, locateRedisServer, RedisNotFoundError, REDIS_INSTALL_HINT } from './redis-server.js';
-export { TestingPostgres, locatePostgres, PostgresNotFoundError, POSTGRES_INSTALL_HINT } from './postgres-server.js';
+export { TestingRedis, type TestingRedisOptions, RedisNotFoundError } from './redis-server.js';
+export { TestingPostgres, PostgresNotFoundError } from './postgres-server.js';

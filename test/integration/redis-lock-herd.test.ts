@@ -5,7 +5,8 @@
  */
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
-import { RedisLock, WAKE_CHANNEL_PREFIX } from '../../redis/index.js';
+import { RedisLock } from '../../redis/index.js';
+import { WAKE_CHANNEL_PREFIX } from '../../redis/lock-scripts.js';
 import { commandCalls, lockName, useRedis } from '../support/redis.js';
 
 const WAITERS = 100;

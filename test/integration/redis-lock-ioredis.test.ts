@@ -5,7 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromIORedis, RedisBusyError, RedisLock, WAKE_CHANNEL_PREFIX } from '../../redis/index.js';
+import { fromIORedis, RedisBusyError, RedisLock } from '../../redis/index.js';
+import { WAKE_CHANNEL_PREFIX } from '../../redis/lock-scripts.js';
 import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../../src/index.js';
 import { lockKeysPresent, lockName, useRedis } from '../support/redis.js';
 

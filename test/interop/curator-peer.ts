@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { curatorClasspath } from '../../src/testing/index.js';
+import { curatorClasspath } from '../../src/testing/locate.js';
 import { killHard, spawnGuarded } from '../../src/testing/processes.js';
 
 const JARS = '/usr/share/java';

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidPathError,
-  joinPath,
-  newProtectedPrefix,
-  nodeNameOf,
-  parentOf,
-  parseSequence,
-  protectedUuidOf,
-  sortBySequence,
-  validatePath,
-} from '../../src/index.js';
+import { InvalidPathError, joinPath, parentOf, validatePath } from '../../src/index.js';
+import { newProtectedPrefix, nodeNameOf, parseSequence, protectedUuidOf, sortBySequence } from '../../src/paths.js';
 
 describe('validatePath', () => {
   it.each([

@@ -4,16 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidPathError,
-  leasePredicate,
-  newProtectedPrefix,
-  parseSequence,
-  protectedUuidOf,
-  readPredicate,
-  sortBySequence,
-  validatePath,
-} from '../../recipes/index.js';
+import { InvalidPathError, validatePath } from '../../recipes/index.js';
+import { readPredicate } from '../../recipes/read-write-lock.js';
+import { newProtectedPrefix, parseSequence, protectedUuidOf, sortBySequence } from '../../src/paths.js';
+import { leasePredicate } from '../../src/sequential-queue.js';
 
 const seq = fc.integer({ min: 0, max: 9_999_999_999 }).map((n) => String(n).padStart(10, '0'));
 const uuid = fc.uuid();

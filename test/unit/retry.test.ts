@@ -3,12 +3,11 @@ import {
   BadVersionError,
   ConnectionLossError,
   InvalidArgumentError,
-  isRetryable,
   NoNodeError,
   OperationTimeoutError,
-  withRetry,
   ZooKeeperError,
 } from '../../src/index.js';
+import { isRetryable, withRetry } from '../../src/retry.js';
 import { resolveRetryPolicy } from '../../src/retry.js';
 
 const fast = resolveRetryPolicy({ maxRetries: 3, baseSleepMs: 1, maxSleepMs: 2 });
