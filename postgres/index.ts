@@ -6,14 +6,4 @@ export { PostgresLock, type PostgresLockOptions } from './lock.js';
 export { lockDdl } from './schema.js';
 export type { PgPoolLike, PgClientLike, PgNotification } from './pool.js';
 export { PostgresQueryError, PostgresUnavailableError } from './errors.js';
-export { Lease } from '../src/lock/lease.js';
-export type { AcquireOptions } from '../src/lock/acquire-options.js';
-export {
-  ZkRecipesError,
-  InvalidArgumentError,
-  LockTimeoutError,
-  NotOwnerError,
-  AlreadyReleasedError,
-  OwnershipLostError,
-  ClientClosedError,
-} from '../src/errors.js';
+export * from '../src/lock/contract-exports.js';

@@ -36,6 +36,11 @@ export class ListenHub extends WaiterHub {
     return hub;
   }
 
+  /** The channel a release notifies. */
+  get address(): string {
+    return this.channel;
+  }
+
   get listening(): boolean {
     return this.#listening;
   }

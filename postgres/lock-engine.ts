@@ -1,72 +1,61 @@
 /**
- * The PostgreSQL engine under the shared ownership layer: a row per waiter in arrival order (the
- * SQL analogue of ephemeral sequential nodes), the lock row with a lease deadline by the
- * database's clock, renewed by the watchdog; a NOTIFY to the next waiter alone; a fencing token
- * from a sequence at each grant. Every call is one function call, one transaction.
+ * The PostgreSQL store under the shared TTL engine: a row per waiter in arrival order (the SQL
+ * analogue of ephemeral sequential nodes), the lock row with a lease deadline by the database's
+ * clock, a fencing token from a sequence at each grant, a NOTIFY to the next waiter alone. Every
+ * call is one function call, one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { settleByDeadline } from '../src/deadline.js';
-import { LockTimeoutError, OwnershipLostError } from '../src/errors.js';
-import type { HoldLeaseParts, LockEngine, TakeRequest } from '../src/lock/owned-lock.js';
-import { waitForTurn } from '../src/lock/turn-wait.js';
-import { Watchdog } from '../src/lock/watchdog.js';
+import type { TtlAnswer, TtlStore, TtlWakeSource } from '../src/lock/ttl-engine.js';
 import { PostgresUnavailableError } from './errors.js';
 import { ListenHub } from './listen-hub.js';
 import { type PgPoolLike, queryBy } from './pool.js';
 import { lockDdl, lockObjects, lockObjectsPresentSql } from './schema.js';
 
-/** The engine's settings, validated by PostgresLock. */
-export interface PostgresEngineSettings {
+/** The store's settings, validated by PostgresLock. */
+export interface PostgresStoreSettings {
   readonly name: string;
   readonly table: string;
   readonly createTable: boolean;
   readonly memo: string;
   readonly ttlMs: number;
-  readonly driftMs: number;
   readonly recheckMs: number;
   readonly operationTimeoutMs: number;
   readonly listen: boolean;
   readonly listenerIdleMs: number;
 }
 
-/** One grant. */
-export interface PostgresHold {
-  readonly id: string;
-  readonly token: bigint;
-  readonly watchdog: Watchdog;
-}
-
 /** Tables made in this process, per pool: the DDL runs once per pool and table. */
 const created = new WeakMap<PgPoolLike, Map<string, Promise<void>>>();
 
-/** A wake source for pools that cannot LISTEN: never listening, never woken; the re-check does it all. */
-const NO_WAKE_UPS = { listening: true, subscribe: async () => undefined, register: () => () => undefined, channel: '' };
+/** A wake source for pools that cannot LISTEN: never woken; the re-check does it all. */
+const NO_WAKE_UPS: TtlWakeSource = { listening: true, address: '', subscribe: async () => undefined, register: () => () => undefined };
 
-/** The lock engine of one PostgresLock. */
-export class PostgresLockEngine implements LockEngine<PostgresHold> {
-  readonly recipe = 'PostgresLock';
-  readonly path: string;
+/** One PostgreSQL lock's rows and functions. */
+export class PostgresLockStore implements TtlStore {
+  readonly name: string;
+  readonly nodePath: string;
   readonly #pool: PgPoolLike;
-  readonly #settings: PostgresEngineSettings;
+  readonly #settings: PostgresStoreSettings;
   readonly #sql: ReturnType<typeof lockObjects>;
 
-  constructor(pool: PgPoolLike, settings: PostgresEngineSettings) {
+  constructor(pool: PgPoolLike, settings: PostgresStoreSettings) {
     this.#pool = pool;
     this.#settings = settings;
-    this.path = settings.name;
+    this.name = settings.name;
+    this.nodePath = `${settings.table}:${settings.name}`;
     this.#sql = lockObjects(settings.table);
   }
 
-  assertUsable(): void {
-    // A pool connects on demand: nothing to check before the first query.
-  }
-
   /** One function call, by the operation deadline (or `deadline`, when earlier). */
-  #call(fn: string, args: unknown[], what: string, deadline = Number.POSITIVE_INFINITY): Promise<Record<string, unknown>[]> {
+  async #call(fn: string, args: unknown[], what: string, deadline = Number.POSITIVE_INFINITY): Promise<Record<string, unknown>[]> {
+    await this.#ready();
     const params = args.map((_, i) => `$${i + 1}`).join(', ');
-    return this.#ready().then(() =>
-      queryBy(this.#pool, `SELECT * FROM ${fn}(${params})`, args, Math.min(deadline, Date.now() + this.#settings.operationTimeoutMs), what),
+    return queryBy(
+      this.#pool,
+      `SELECT * FROM ${fn}(${params})`,
+      args,
+      Math.min(deadline, Date.now() + this.#settings.operationTimeoutMs),
+      what,
     );
   }
 
@@ -96,107 +85,46 @@ export class PostgresLockEngine implements LockEngine<PostgresHold> {
     return done;
   }
 
-  async #acquireOnce(
-    id: string,
-    channel: string,
-    wait: boolean,
-  ): Promise<{ granted: boolean; token: bigint; ownerTtlMs: number; sentAt: number }> {
+  wakeSource(): TtlWakeSource {
+    return this.#settings.listen ? ListenHub.of(this.#pool, this.#settings.listenerIdleMs) : NO_WAKE_UPS;
+  }
+
+  waiterId(): string {
+    return randomUUID();
+  }
+
+  async ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlAnswer> {
     const { name, memo, ttlMs, recheckMs, operationTimeoutMs } = this.#settings;
-    const sentAt = performance.now();
-    const [row] = await this.#call(
-      this.#sql.acquire,
-      [name, id, channel, memo, ttlMs, wait, 3 * recheckMs + operationTimeoutMs],
-      `Acquiring the PostgreSQL lock ${name}`,
-    );
-    return { granted: row?.granted === true, token: BigInt(String(row?.token ?? 0)), ownerTtlMs: Number(row?.owner_ttl_ms ?? 0), sentAt };
+    const args = [name, id, source?.address ?? '', memo, ttlMs, wait, 3 * recheckMs + operationTimeoutMs];
+    const [row] = await this.#call(this.#sql.acquire, args, `Acquiring the PostgreSQL lock ${name}`);
+    if (row?.granted === true) return { granted: true, token: BigInt(String(row.token ?? 0)) };
+    return { granted: false, ownerTtlMs: Number(row?.owner_ttl_ms ?? 0) };
   }
 
-  #grant(id: string, token: bigint, sentAt: number): PostgresHold {
-    const { name, ttlMs, driftMs } = this.#settings;
-    const watchdog = new Watchdog({
-      ttlMs,
-      driftMs,
-      grantSentAt: sentAt,
-      // A renewal answered after our lease may have run out is worth nothing: bound it by that.
-      renew: async (deadline) =>
-        (await this.#call(this.#sql.renew, [name, id, ttlMs], `Renewing the PostgreSQL lock ${name}`, deadline))[0]?.[
-          this.#sql.renew.slice(1, -1)
-        ] === true,
-    });
-    return { id, token, watchdog };
+  async renew(id: string, deadline: number): Promise<boolean> {
+    const { name, ttlMs } = this.#settings;
+    const [row] = await this.#call(this.#sql.renew, [name, id, ttlMs], `Renewing the PostgreSQL lock ${name}`, deadline);
+    return row?.[this.#sql.renew.slice(1, -1)] === true;
   }
 
-  #leaveQueue(id: string): Promise<unknown> {
-    return this.#call(this.#sql.leave, [this.#settings.name, id], `Leaving the queue of ${this.#settings.name}`);
+  async leave(id: string): Promise<void> {
+    await this.#call(this.#sql.leave, [this.#settings.name, id], `Leaving the queue of ${this.#settings.name}`);
   }
 
-  take({ timeoutMs, signal, started }: TakeRequest): Promise<PostgresHold> {
-    const id = randomUUID();
-    if (timeoutMs === 0) return this.#try(id);
-    return settleByDeadline((inner) => this.#wait(id, inner), {
-      deadline: timeoutMs === undefined ? undefined : started + timeoutMs,
-      signal,
-      onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
-      graceMs: Math.min(1000, timeoutMs ?? 1000),
-      connected: () => true,
-      discard: (late) => this.leave(late).catch(() => undefined),
-    });
+  async release(id: string): Promise<boolean> {
+    const [row] = await this.#call(this.#sql.release, [this.#settings.name, id], `Releasing the PostgreSQL lock ${this.#settings.name}`);
+    return row?.[this.#sql.release.slice(1, -1)] === true;
   }
 
-  async #try(id: string): Promise<PostgresHold> {
-    try {
-      const look = await this.#acquireOnce(id, '', false);
-      if (look.granted) return this.#grant(id, look.token, look.sentAt);
-    } catch (error) {
-      void this.#leaveQueue(id).catch(() => undefined); // a grant whose answer was lost is given back
-      throw error;
-    }
-    throw new LockTimeoutError(this.path, 0);
+  isTransient(error: unknown): boolean {
+    return error instanceof PostgresUnavailableError;
   }
 
-  #wait(id: string, signal: AbortSignal | undefined): Promise<PostgresHold> {
-    const source = this.#settings.listen ? ListenHub.of(this.#pool, this.#settings.listenerIdleMs) : NO_WAKE_UPS;
-    return waitForTurn<PostgresHold>({
-      waiterId: id,
-      source,
-      look: async () => {
-        const look = await this.#acquireOnce(id, source.channel, true);
-        return look.granted ? { granted: this.#grant(id, look.token, look.sentAt) } : { ownerTtlMs: look.ownerTtlMs };
-      },
-      leave: () => this.#leaveQueue(id).then(() => undefined),
-      isTransient: (error) => error instanceof PostgresUnavailableError,
-      recheckMs: this.#settings.recheckMs,
-      subscribeTimeoutMs: this.#settings.operationTimeoutMs,
-      signal,
-    });
+  connected(): boolean {
+    return true; // a pool connects on demand: a wait that gives up may always clean up first
   }
 
-  async leave(hold: PostgresHold): Promise<void> {
-    hold.watchdog.stop();
-    const [row] = await this.#call(
-      this.#sql.release,
-      [this.#settings.name, hold.id],
-      `Releasing the PostgreSQL lock ${this.#settings.name}`,
-    );
-    if (row?.[this.#sql.release.slice(1, -1)] !== true) {
-      throw new OwnershipLostError(
-        this.path,
-        'NOT_OWNER',
-        'its lease had run out or passed to another owner before this release: work done under it may have overlapped another holder',
-      );
-    }
-  }
-
-  leaseParts(hold: PostgresHold): HoldLeaseParts {
-    return {
-      nodePath: `${this.#settings.table}:${this.#settings.name}`,
-      fencingToken: hold.token,
-      watchLoss: (lost) => hold.watchdog.onLoss(lost),
-      pollLoss: () => void hold.watchdog.lostState,
-    };
-  }
-
-  lostNow(hold: PostgresHold): string | undefined {
-    return hold.watchdog.lostState;
+  assertUsable(): void {
+    // A pool connects on demand: nothing to check before the first query.
   }
 }

@@ -10,7 +10,8 @@ import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
 import { ListenHub } from './listen-hub.js';
-import { PostgresLockEngine } from './lock-engine.js';
+import { TtlLockEngine } from '../src/lock/ttl-engine.js';
+import { PostgresLockStore } from './lock-engine.js';
 import { checkPool, type PgPoolLike } from './pool.js';
 import { checkTableName } from './schema.js';
 
@@ -77,19 +78,20 @@ export class PostgresLock extends ReentrantLock {
     const memo = options.memo ?? `${hostname()}:${process.pid}`;
     if (typeof memo !== 'string') throw new InvalidArgumentError('memo must be a string.');
     this.ttlMs = ttlMs;
-    const engine = new PostgresLockEngine(pg, {
+    const recheckMs = checkTimeoutMs('recheckMs', options.recheckMs ?? 2000, 10);
+    const operationTimeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 5000, 10);
+    const store = new PostgresLockStore(pg, {
       name,
       table: checkTableName(options.table ?? 'zk_recipes_locks'),
       createTable: options.createTable !== false,
       memo,
       ttlMs,
-      driftMs,
-      recheckMs: checkTimeoutMs('recheckMs', options.recheckMs ?? 2000, 10),
-      operationTimeoutMs: checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 5000, 10),
+      recheckMs,
+      operationTimeoutMs,
       listen: options.listen !== false,
       listenerIdleMs: checkTimeoutMs('listenerIdleMs', options.listenerIdleMs ?? 5000),
     });
-    this.owned = new OwnedLock(engine);
+    this.owned = new OwnedLock(new TtlLockEngine('PostgresLock', store, { ttlMs, driftMs, recheckMs, operationTimeoutMs }));
   }
 
   /** Closes the pool's idle listening connection now (call before `pool.end()` so nothing lingers). */

@@ -3,20 +3,11 @@
  * an optional peer dependency; ZooKeeper users never load this.
  */
 export { RedisLock, type RedisLockOptions } from './lock.js';
+export type { RedisLockKeys } from './lock-scripts.js';
 export { fromIORedis, type IORedisLike } from './ioredis.js';
 export type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
 export { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
-export { Lease } from '../src/lock/lease.js';
-export type { AcquireOptions } from '../src/lock/acquire-options.js';
-export {
-  ZkRecipesError,
-  InvalidArgumentError,
-  LockTimeoutError,
-  NotOwnerError,
-  AlreadyReleasedError,
-  OwnershipLostError,
-  ClientClosedError,
-} from '../src/errors.js';
+export * from '../src/lock/contract-exports.js';
 export {
   RedisRateLimiter,
   type RateLimitAlgorithm,

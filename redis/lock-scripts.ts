@@ -127,8 +127,16 @@ return 1
 `,
 );
 
+/** The keys of one lock. */
+export interface RedisLockKeys {
+  readonly owner: string;
+  readonly queue: string;
+  readonly waiters: string;
+  readonly fence: string;
+}
+
 /** The keys of lock `name` under `prefix`. */
-export function lockKeys(prefix: string, name: string): { owner: string; queue: string; waiters: string; fence: string } {
+export function lockKeys(prefix: string, name: string): RedisLockKeys {
   const base = `${prefix}{${name}}`;
   return { owner: `${base}:owner`, queue: `${base}:queue`, waiters: `${base}:waiters`, fence: `${base}:fence` };
 }

@@ -9,7 +9,9 @@ import { InvalidArgumentError } from '../src/errors.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/limits.js';
-import { RedisLockEngine } from './lock-engine.js';
+import { TtlLockEngine } from '../src/lock/ttl-engine.js';
+import { RedisLockStore } from './lock-engine.js';
+import type { RedisLockKeys } from './lock-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type RedisClientLike } from './scripts.js';
 
 /** Options of a {@link RedisLock}. */
@@ -58,7 +60,7 @@ export class RedisLock extends ReentrantLock {
   readonly name: string;
   /** The lease TTL in ms. */
   readonly ttlMs: number;
-  readonly #engine: RedisLockEngine;
+  readonly #store: RedisLockStore;
   /** The ownership layer over this lock's engine. */
   protected readonly owned: OwnedLock<unknown>;
 
@@ -77,12 +79,12 @@ export class RedisLock extends ReentrantLock {
     const subscriberIdleMs = checkTimeoutMs('subscriberIdleMs', options.subscriberIdleMs ?? 5000);
     const prefix = checkKeyPrefix(options.prefix ?? 'zk-recipes:lock:');
     this.ttlMs = ttlMs;
-    this.#engine = new RedisLockEngine(redis, { name, prefix, ttlMs, driftMs, recheckMs, operationTimeoutMs, subscriberIdleMs });
-    this.owned = new OwnedLock(this.#engine);
+    this.#store = new RedisLockStore(redis, { name, prefix, ttlMs, recheckMs, operationTimeoutMs, subscriberIdleMs });
+    this.owned = new OwnedLock(new TtlLockEngine('RedisLock', this.#store, { ttlMs, driftMs, recheckMs, operationTimeoutMs }));
   }
 
   /** The Redis keys this lock uses (for inspection and tests). */
-  get keys(): { readonly owner: string; readonly queue: string; readonly waiters: string; readonly fence: string } {
-    return this.#engine.keys;
+  get keys(): RedisLockKeys {
+    return this.#store.keys;
   }
 }

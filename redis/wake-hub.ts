@@ -40,6 +40,11 @@ export class WakeHub extends WaiterHub {
     return hub;
   }
 
+  /** Waiter ids start with it: `<id>.<uuid>`. */
+  get address(): string {
+    return this.id;
+  }
+
   /** True when wake-ups can reach us now (subscribed, connection up). */
   get listening(): boolean {
     return this.#subscribed && this.#subscriber?.isReady === true;

@@ -1,0 +1,163 @@
+/**
+ * The one engine of every TTL backend (Redis, PostgreSQL): take a place in the FIFO line, learn
+ * that our turn came (a wake-up to us alone, or a bounded re-check), hold the lease with a
+ * watchdog that renews it, leave, and hand out the fencing token the grant came with. A backend
+ * fills in a {@link TtlStore} — how to ask once, renew, leave, release — and nothing else.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { settleByDeadline } from '../deadline.js';
+import { LockTimeoutError, OwnershipLostError } from '../errors.js';
+import type { HoldLeaseParts, LockEngine, TakeRequest } from './owned-lock.js';
+import { type WakeSource, waitForTurn } from './turn-wait.js';
+import { Watchdog } from './watchdog.js';
+
+/** The answer to one ask: granted with its token, or how long the current owner may hold on (0: nobody). */
+export type TtlAnswer = { readonly granted: true; readonly token: bigint } | { readonly granted: false; readonly ownerTtlMs: number };
+
+/** A wake source that also names where wake-ups for it go (PostgreSQL: its channel). */
+export interface TtlWakeSource extends WakeSource {
+  /** Prefix of waiter ids (Redis: the hub's id) or the channel a release notifies (PostgreSQL). */
+  readonly address: string;
+}
+
+/** What one TTL backend does on its server; each call has its own deadline. */
+export interface TtlStore {
+  /** The lock's name. */
+  readonly name: string;
+  /** Where a lease says the lock lives (a key, `table:name`). */
+  readonly nodePath: string;
+  /** The wake source waiters of this lock listen on. */
+  wakeSource(): TtlWakeSource;
+  /** The id of a new waiter that listens on `source`. */
+  waiterId(source: TtlWakeSource): string;
+  /** Asks once: grants when it is our turn; with `wait`, joins the line (or refreshes our entry) when not. */
+  ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlAnswer>;
+  /** Extends our lease; false when the lock is gone or another's. `deadline` bounds the call (epoch ms). */
+  renew(id: string, deadline: number): Promise<boolean>;
+  /** Removes our place in line, and a grant that reached us too late. */
+  leave(id: string): Promise<void>;
+  /** Releases our lock and wakes the next waiter; false when it was no longer ours. */
+  release(id: string): Promise<boolean>;
+  /** True for errors worth trying again within the deadline (no answer, the server busy or loading). */
+  isTransient(error: unknown): boolean;
+  /** True while the server answers (then a wait that gives up cleans up before answering). */
+  connected(): boolean;
+  /** Throws a typed error when nothing can be sent now. */
+  assertUsable(): void;
+}
+
+/** The settings every TTL lock validates. */
+export interface TtlSettings {
+  readonly ttlMs: number;
+  readonly driftMs: number;
+  readonly recheckMs: number;
+  readonly operationTimeoutMs: number;
+}
+
+/** One grant. */
+export interface TtlHold {
+  readonly id: string;
+  readonly token: bigint;
+  readonly watchdog: Watchdog;
+}
+
+/** The engine of a TTL lock over its backend's store. */
+export class TtlLockEngine implements LockEngine<TtlHold> {
+  readonly recipe: string;
+  readonly path: string;
+  readonly #store: TtlStore;
+  readonly #settings: TtlSettings;
+
+  constructor(recipe: string, store: TtlStore, settings: TtlSettings) {
+    this.recipe = recipe;
+    this.path = store.name;
+    this.#store = store;
+    this.#settings = settings;
+  }
+
+  assertUsable(): void {
+    this.#store.assertUsable();
+  }
+
+  async #ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlHold | number> {
+    const sentAt = performance.now();
+    const answer = await this.#store.ask(id, wait, source);
+    return answer.granted ? this.#grant(id, answer.token, sentAt) : answer.ownerTtlMs;
+  }
+
+  #grant(id: string, token: bigint, sentAt: number): TtlHold {
+    const { ttlMs, driftMs } = this.#settings;
+    // A renewal answered after our lease may have run out is worth nothing: bounded by that.
+    const watchdog = new Watchdog({ ttlMs, driftMs, grantSentAt: sentAt, renew: (deadline) => this.#store.renew(id, deadline) });
+    return { id, token, watchdog };
+  }
+
+  take({ timeoutMs, signal, started }: TakeRequest): Promise<TtlHold> {
+    // A try is one ask, bounded by the operation deadline: it rejects with what kept the server
+    // from answering, never a `null` that would claim the lock is taken.
+    if (timeoutMs === 0) return this.#try();
+    const source = this.#store.wakeSource();
+    const id = this.#store.waiterId(source);
+    return settleByDeadline((inner) => this.#wait(id, source, inner), {
+      deadline: timeoutMs === undefined ? undefined : started + timeoutMs,
+      signal,
+      onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+      connected: () => this.#store.connected(),
+      graceMs: Math.min(1000, timeoutMs ?? 1000),
+      discard: (late) => this.leave(late).catch(() => undefined),
+    });
+  }
+
+  async #try(): Promise<TtlHold> {
+    const id = randomUUID();
+    try {
+      const held = await this.#ask(id, false, undefined);
+      if (typeof held !== 'number') return held;
+    } catch (error) {
+      void this.#store.leave(id).catch(() => undefined); // a grant whose answer was lost is given back
+      throw error;
+    }
+    throw new LockTimeoutError(this.path, 0);
+  }
+
+  #wait(id: string, source: TtlWakeSource, signal: AbortSignal | undefined): Promise<TtlHold> {
+    return waitForTurn<TtlHold>({
+      waiterId: id,
+      source,
+      look: async () => {
+        const held = await this.#ask(id, true, source);
+        return typeof held === 'number' ? { ownerTtlMs: held } : { granted: held };
+      },
+      leave: () => this.#store.leave(id),
+      isTransient: (error) => this.#store.isTransient(error),
+      recheckMs: this.#settings.recheckMs,
+      subscribeTimeoutMs: this.#settings.operationTimeoutMs,
+      signal,
+    });
+  }
+
+  async leave(hold: TtlHold): Promise<void> {
+    hold.watchdog.stop();
+    if (!(await this.#store.release(hold.id))) {
+      throw new OwnershipLostError(
+        this.path,
+        'NOT_OWNER',
+        'its lease had run out or passed to another owner before this release: work done under it may have overlapped another holder',
+      );
+    }
+  }
+
+  leaseParts(hold: TtlHold): HoldLeaseParts {
+    return {
+      nodePath: this.#store.nodePath,
+      fencingToken: hold.token,
+      watchLoss: (lost) => hold.watchdog.onLoss(lost),
+      pollLoss: () => void hold.watchdog.lostState,
+    };
+  }
+
+  lostNow(hold: TtlHold): string | undefined {
+    return hold.watchdog.lostState;
+  }
+}
