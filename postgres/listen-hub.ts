@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WaiterHub } from '../src/lock/wake-hub.js';
+import { raceDeadline } from '../src/timing.js';
 import { PostgresUnavailableError } from './errors.js';
 import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike, poolEnded } from './pool.js';
 
@@ -60,14 +61,7 @@ export class ListenHub extends WaiterHub {
       this.closeConnection();
       throw error;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new PostgresUnavailableError('Could not LISTEN for lock wake-ups in time.')),
-        Math.max(0, deadline - Date.now()),
-      );
-    });
-    return Promise.race([this.#opening, timeout]).finally(() => clearTimeout(timer));
+    return raceDeadline(this.#opening, deadline, () => new PostgresUnavailableError('Could not LISTEN for lock wake-ups in time.'));
   }
 
   async #open(): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { DeadlineTimer } from '../src/deadline-timer.js';
 import { ClientClosedError, InvalidArgumentError } from '../src/errors.js';
+import { sleep } from '../src/timing.js';
 import { PostgresQueryError, PostgresUnavailableError } from './errors.js';
 
 /** A notification as node-postgres delivers it. */
@@ -75,8 +76,6 @@ const deadlines = new DeadlineTimer();
  * so contended calls meet these; each call is one transaction, safe to run again.
  */
 const RETRY_STATES = new Set(['40001', '40P01']);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs one statement, rejecting with PostgresUnavailableError at `deadline` (epoch ms) or on a

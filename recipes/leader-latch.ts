@@ -14,6 +14,8 @@
  * Leadership is claimed only while connected and after checking that our node's ephemeral owner is
  * our current session (Curator 5.7's check), so a node of a dead session never makes us leader.
  */
+import { sleep } from '../src/timing.js';
+import { MAX_TIMEOUT_MS } from '../src/limits.js';
 import { validateTimeout } from '../src/client-options.js';
 import type { ZkClient } from '../src/client.js';
 import { ConnectionState, isErrorState } from '../src/connection-state.js';
@@ -66,17 +68,9 @@ export function isClosed(client: ZkClient): boolean {
   return client.state === ConnectionState.CLOSED;
 }
 
-/** Sleeps `ms` or until `signal` aborts, leaving no listener behind. */
+/** Sleeps `ms` or until `signal` aborts (then resolves early), leaving no listener behind. */
 export function backoff(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return sleep(ms, signal, 'resolve');
 }
 
 /**
@@ -292,7 +286,7 @@ export class LeaderLatch implements AsyncDisposable {
     while (!signal.aborted && this.client.state !== ConnectionState.CLOSED) {
       try {
         if (!this.#node || this.#node.sessionId !== this.client.sessionId) {
-          await this.client.blockUntilConnected({ signal, timeoutMs: 2_147_483_647 });
+          await this.client.blockUntilConnected({ signal, timeoutMs: MAX_TIMEOUT_MS });
           this.#node = await this.#queue.join(LATCH_NODE_NAME, Buffer.from(this.id, 'utf8'), { signal });
           if (signal.aborted) break;
         }

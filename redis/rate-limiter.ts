@@ -7,7 +7,7 @@
  * says it was not checked.
  */
 import { InvalidArgumentError } from '../src/errors.js';
-import { checkTimeoutMs } from '../src/limits.js';
+import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
 import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
@@ -142,7 +142,7 @@ export class RedisRateLimiter {
     if (!(algorithm in SCRIPTS))
       throw new InvalidArgumentError(`algorithm must be 'fixed-window', 'sliding-window' or 'token-bucket', got ${String(algorithm)}.`);
     const limit = positiveInteger('limit', options.limit);
-    const windowMs = positiveInteger('windowMs', options.windowMs, 2_147_483_647);
+    const windowMs = positiveInteger('windowMs', options.windowMs, MAX_TIMEOUT_MS);
     const burst = positiveInteger('burst', options.burst ?? limit);
     if (options.burst !== undefined && algorithm !== 'token-bucket')
       throw new InvalidArgumentError('burst applies to the token-bucket algorithm only.');

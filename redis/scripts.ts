@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DeadlineTimer } from '../src/deadline-timer.js';
+import { sleep } from '../src/timing.js';
 import { ClientClosedError, InvalidArgumentError } from '../src/errors.js';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
 
@@ -104,10 +105,6 @@ export function luaScript(name: string, source: string): LuaScript {
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Answers that mean "this server cannot serve right now, ask again shortly": BUSY (a long script),

@@ -7,11 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WaiterHub } from '../src/lock/wake-hub.js';
+import { raceDeadline } from '../src/timing.js';
 import { RedisUnavailableError } from './errors.js';
 import { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';
 import { assertReady, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';
 
 const hubs = new WeakMap<RedisClientLike, WakeHub>();
+const subscribeTimeout = () => new RedisUnavailableError('Could not subscribe for Redis lock wake-ups in time.');
 
 /** One client's subscriber and the waiters listening through it. */
 export class WakeHub extends WaiterHub {
@@ -73,14 +75,14 @@ export class WakeHub extends WaiterHub {
       if (this.listening) return Promise.resolve();
       // Subscribed, but the connection is re-establishing: a look now could not be woken, and
       // looking again at once would spin until it is back.
-      return withDeadline(new Promise<void>((resolve) => this.#backUp.push(resolve)), deadline);
+      return raceDeadline(new Promise<void>((resolve) => this.#backUp.push(resolve)), deadline, subscribeTimeout);
     }
     this.#subscribing ??= this.#open().catch((error: unknown) => {
       this.#subscribing = undefined;
       this.closeConnection();
       throw error;
     });
-    return withDeadline(this.#subscribing, deadline);
+    return raceDeadline(this.#subscribing, deadline, subscribeTimeout);
   }
 
   async #open(): Promise<void> {
@@ -121,15 +123,4 @@ export class WakeHub extends WaiterHub {
       // already closed
     }
   }
-}
-
-function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RedisUnavailableError('Could not subscribe for Redis lock wake-ups in time.')),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

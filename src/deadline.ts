@@ -1,4 +1,5 @@
 import { ConnectionLossError, LockTimeoutError } from './errors.js';
+import { cleanupGraceMs } from './timing.js';
 
 /**
  * Every wait settles by its own deadline, whatever the connection does. A wait's work (creates,
@@ -105,7 +106,7 @@ export function waitBudget(
     const graceMs = Math.min(1000, Math.floor(operationTimeoutMs / 4));
     return { deadline: started + operationTimeoutMs - graceMs, graceMs };
   }
-  return { deadline: started + timeoutMs, graceMs: Math.min(1000, timeoutMs) };
+  return { deadline: started + timeoutMs, graceMs: cleanupGraceMs(timeoutMs) };
 }
 
 /**
@@ -130,7 +131,7 @@ export function settleClientWait<T>(
     signal: options.signal,
     onTimeout: options.onTimeout,
     connected: () => client.connected,
-    graceMs: Math.min(1000, timeoutMs ?? 1000),
+    graceMs: cleanupGraceMs(timeoutMs),
     discard: options.discard ?? (() => undefined),
   });
 }

@@ -49,8 +49,3 @@ export async function waitForWatch(
     offWake?.();
   }
 }
-
-/** The deadline of an optional timeout. */
-export function deadlineOf(timeoutMs: number | undefined): number | undefined {
-  return timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-}

@@ -12,8 +12,6 @@ export const OP_CREATE2 = 15;
 export const OP_CREATE_CONTAINER = 19;
 /** The opcodes whose replies we parse ourselves. */
 export const OWN_OPCODES: ReadonlySet<number> = new Set([OP_CREATE2, OP_CREATE_CONTAINER]);
-/** The server's answer to an opcode it does not implement (a 3.4 server to create2). */
-export const UNIMPLEMENTED = -6;
 
 /** Size of a jute Stat record. */
 const STAT_BYTES = 68;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { settleByDeadline } from '../deadline.js';
 import { LockTimeoutError, OwnershipLostError } from '../errors.js';
+import { cleanupGraceMs } from '../timing.js';
 import type { HoldLeaseParts, LockEngine, TakeRequest } from './owned-lock.js';
 import { type WakeSource, waitForTurn } from './turn-wait.js';
 import { Watchdog } from './watchdog.js';
@@ -104,7 +105,7 @@ export class TtlLockEngine implements LockEngine<TtlHold> {
       signal,
       onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
       connected: () => this.#store.connected(),
-      graceMs: Math.min(1000, timeoutMs ?? 1000),
+      graceMs: cleanupGraceMs(timeoutMs),
       discard: (late) => this.leave(late).catch(() => undefined),
     });
   }

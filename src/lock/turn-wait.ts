@@ -6,6 +6,8 @@
  * looking is skipped once its entry expires.
  */
 
+import { sleep } from '../timing.js';
+
 /** Where wake-ups come from: one listening connection shared by the waiters of a client or pool. */
 export interface WakeSource {
   /** True when wake-ups can reach us now. */
@@ -36,27 +38,11 @@ export interface TurnWaitOptions<G> {
 }
 
 /** Resolves after `ms`, early when `arm`'s resolver is called; rejects when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal | undefined, arm: (resolve: () => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // An abort listener added to an already aborted signal never fires: the wait would sit out
-    // all of `ms` (a whole re-check) with the waiter's place still in line.
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    arm(done);
-  });
+export async function pause(ms: number, signal: AbortSignal | undefined, arm: (resolve: () => void) => void): Promise<void> {
+  const early = new AbortController();
+  arm(() => early.abort());
+  await sleep(ms, signal ? AbortSignal.any([signal, early.signal]) : early.signal, 'resolve');
+  signal?.throwIfAborted();
 }
 
 /** Waits for our turn; on error or abort, leaves the line (best effort) and rethrows. */

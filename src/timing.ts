@@ -1,0 +1,43 @@
+/**
+ * The timing primitives every wait is made of, written once: a sleep that an abort cuts short
+ * (or turns into a rejection), and a race of a promise against a deadline. No listener or timer
+ * outlives the call.
+ */
+
+/**
+ * Resolves after `ms`. When `signal` aborts first: rejects with its reason (`onAbort: 'reject'`,
+ * the default) or resolves early (`'resolve'`, for loops that check their own state). A signal
+ * aborted already settles at once (a listener added to it would never fire).
+ */
+export function sleep(ms: number, signal?: AbortSignal, onAbort: 'reject' | 'resolve' = 'reject'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => (onAbort === 'reject' ? reject(signal?.reason) : resolve());
+    if (signal?.aborted) {
+      aborted();
+      return;
+    }
+    const onSignal = () => {
+      clearTimeout(timer);
+      aborted();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onSignal);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onSignal, { once: true });
+  });
+}
+
+/** Settles as `promise` does, or rejects with `onTimeout()` at `deadline` (epoch ms), whichever comes first. */
+export function raceDeadline<T>(promise: Promise<T>, deadline: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** How long a wait that gave up may spend removing what it made while connected: min(1 s, its timeout). */
+export function cleanupGraceMs(timeoutMs: number | undefined): number {
+  return Math.min(1000, timeoutMs ?? 1000);
+}
