@@ -12,9 +12,7 @@ import { joinPath, validatePath } from '../src/paths.js';
 import { CreateMode } from '../src/types.js';
 import { waitForWatch } from '../src/wait.js';
 import { validateAcquireOptions } from '../src/lock/acquire-options.js';
-
-/** Curator's name of the node that opens the barrier. */
-export const READY_NODE = 'ready';
+import { READY_NODE } from './node-names.js';
 
 /**
  * ```ts

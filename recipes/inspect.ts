@@ -5,10 +5,15 @@
 import type { ZkClient } from '../src/client.js';
 import { NoNodeError } from '../src/errors.js';
 import { joinPath, parseSequence, protectedUuidOf, sortBySequence, validatePath } from '../src/paths.js';
-import { LATCH_NODE_NAME } from './leader-latch.js';
-import { MUTEX_NODE_NAME } from './mutex.js';
-import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';
-import { LEASE_NODE_NAME, LEASE_PARENT, LOCK_PARENT } from './semaphore.js';
+import {
+  LATCH_NODE_NAME,
+  LEASE_NODE_NAME,
+  LEASE_PARENT,
+  LOCK_PARENT,
+  MUTEX_NODE_NAME,
+  READ_NODE_NAME,
+  WRITE_NODE_NAME,
+} from './node-names.js';
 
 /** What `inspectRecipe` recognised at a path. */
 export type RecipeKind = 'mutex-or-selector' | 'read-write-lock' | 'semaphore' | 'leader-latch' | 'plain';

@@ -35,9 +35,7 @@ import { leasePredicate, type QueueNode, SequentialQueue } from '../src/sequenti
 import { TypedEvents } from '../src/typed-events.js';
 import { WAIT_OVER } from '../src/wait.js';
 import { type Participant, readParticipants } from './participants.js';
-
-/** Curator's name of leader-latch nodes. */
-export const LATCH_NODE_NAME = 'latch-';
+import { LATCH_NODE_NAME } from './node-names.js';
 
 /** `silent` (default): close without events. `notifyLeader`: a leader emits `notLeader` first. */
 export type LatchCloseMode = 'silent' | 'notifyLeader';

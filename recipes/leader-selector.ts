@@ -14,7 +14,8 @@ import { validatePath } from '../src/paths.js';
 import { SequentialQueue } from '../src/sequential-queue.js';
 import { TypedEvents } from '../src/typed-events.js';
 import { backoff, isClosed } from './leader-latch.js';
-import { InterProcessMutex, MUTEX_NODE_NAME } from './mutex.js';
+import { InterProcessMutex } from './mutex.js';
+import { MUTEX_NODE_NAME } from './node-names.js';
 import { type Participant, readParticipants } from './participants.js';
 
 /** Options of {@link LeaderSelector}. */

@@ -7,9 +7,7 @@ import type { Lease } from '../src/lock/lease.js';
 import { leasePredicate } from '../src/sequential-queue.js';
 import type { AcquireOptions } from '../src/lock/acquire-options.js';
 import { type LockOptions, QueueLock, type RevocationListener } from './queue-lock.js';
-
-/** Curator's node name for mutexes (and LeaderSelector). */
-export const MUTEX_NODE_NAME = 'lock-';
+import { MUTEX_NODE_NAME } from './node-names.js';
 
 /**
  * A re-entrant mutex. Ownership is per async call tree: inside `using(fn)` or `lease.run(fn)`,

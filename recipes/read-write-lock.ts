@@ -8,11 +8,8 @@ import { sequenceKey } from '../src/paths.js';
 import { leasePredicate, type TurnPredicate } from '../src/sequential-queue.js';
 import { CreateMode } from '../src/types.js';
 import { type LockOptions, QueueLock } from './queue-lock.js';
+import { READ_NODE_NAME, WRITE_NODE_NAME } from './node-names.js';
 
-/** Curator's name of read-lock nodes. */
-export const READ_NODE_NAME = '__READ__';
-/** Curator's name of write-lock nodes (the same length as the read name, as Curator requires). */
-export const WRITE_NODE_NAME = '__WRIT__';
 const SORT_NAMES = [READ_NODE_NAME, WRITE_NODE_NAME] as const;
 
 /** A reader holds the lock when no write node is ahead of it; it watches the nearest writer ahead. */

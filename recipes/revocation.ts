@@ -5,9 +5,7 @@
 import type { ZkClient } from '../src/client.js';
 import { BadVersionError, InvalidArgumentError, NoNodeError } from '../src/errors.js';
 import { nodeNameOf, parentOf, parseSequence, validatePath } from '../src/paths.js';
-import { MUTEX_NODE_NAME } from './mutex.js';
-import { READ_NODE_NAME, WRITE_NODE_NAME } from './read-write-lock.js';
-import { LEASE_PARENT, LOCK_PARENT } from './semaphore.js';
+import { LEASE_PARENT, LOCK_PARENT, MUTEX_NODE_NAME, READ_NODE_NAME, WRITE_NODE_NAME } from './node-names.js';
 
 /** Node names of the recipes whose holders can be asked to revoke (Curator's mutex and read-write lock). */
 // A function, not a constant: this module and mutex.ts import each other.

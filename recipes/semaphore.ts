@@ -16,13 +16,7 @@ import { SequentialQueue } from '../src/sequential-queue.js';
 import { zooKeeperLease } from '../src/zk-lease.js';
 import { InterProcessMutex } from './mutex.js';
 import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/lock/acquire-options.js';
-
-/** Child holding the semaphore's internal mutex (Curator's layout). */
-export const LOCK_PARENT = 'locks';
-/** Child holding the lease nodes (Curator's layout). */
-export const LEASE_PARENT = 'leases';
-/** Curator's name of lease nodes. */
-export const LEASE_NODE_NAME = 'lease-';
+import { LOCK_PARENT, LEASE_PARENT, LEASE_NODE_NAME } from './node-names.js';
 
 /** A source of maxLeases that can change at run time (e.g. a SharedCount). */
 export interface SharedCountReader {
