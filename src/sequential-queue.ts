@@ -1,5 +1,5 @@
 /**
- * THE shared primitive of every lock-like recipe (design §3): join with a protected
+ * THE shared primitive of every lock-like recipe (docs/design.md §3): join with a protected
  * EPHEMERAL_SEQUENTIAL node, wait for a turn decided by a predicate while watching exactly one
  * other node, leave. Recipes differ only in their predicate.
  */

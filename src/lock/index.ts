@@ -1,5 +1,5 @@
 /**
- * The backend-neutral lock contract (design §4, §5, §8): leases, the ownership layer and the
+ * The backend-neutral lock contract (docs/design.md §4, §5, §8): leases, the ownership layer and the
  * options every wait takes. Loads no backend client.
  */
 export { Lease, type LeaseInit, type LossReporter } from './lease.js';

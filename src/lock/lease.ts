@@ -1,5 +1,5 @@
 /**
- * Lease: the handle a caller holds while it owns a lock, on any backend (design §5, §8). Release
+ * Lease: the handle a caller holds while it owns a lock, on any backend (docs/design.md §5, §8). Release
  * it exactly once; watch `signal` to stop work when ownership can no longer be guaranteed; pass
  * the fencing token to the guarded resource so it can reject a stale holder.
  *

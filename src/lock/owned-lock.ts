@@ -1,5 +1,5 @@
 /**
- * The one ownership layer of every lock, whatever the backend (design §4, §8): re-entrancy keyed
+ * The one ownership layer of every lock, whatever the backend (docs/design.md §4, §8): re-entrancy keyed
  * by the async call tree (AsyncLocalStorage — the Node analogue of Curator's per-thread
  * ownership), hold counts, leases, `using`, `release`, typed errors and diagnostics. A backend
  * plugs in a small {@link LockEngine}: take a place and wait for the turn, leave, tell loss, give
@@ -59,7 +59,7 @@ interface Hold<H> {
   lost?: OwnershipLostError;
 }
 
-/** A re-entrant lock on any backend: the contract of design §4–§5 over a {@link LockEngine}. */
+/** A re-entrant lock on any backend: the contract of docs/design.md §4–§5 over a {@link LockEngine}. */
 export class OwnedLock<H> {
   readonly #engine: LockEngine<H>;
   readonly #hooks: OwnedLockHooks;

@@ -6,7 +6,7 @@ import type { AcquireOptions } from './acquire-options.js';
 import type { Lease } from './lease.js';
 import type { OwnedLock } from './owned-lock.js';
 
-/** A re-entrant lock: ownership per async call tree, leases, `using`, typed errors (design §4–§5). */
+/** A re-entrant lock: ownership per async call tree, leases, `using`, typed errors (docs/design.md §4–§5). */
 export abstract class ReentrantLock {
   /** The ownership layer over this lock's backend engine. */
   protected abstract readonly owned: OwnedLock<unknown>;

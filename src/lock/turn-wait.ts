@@ -1,5 +1,5 @@
 /**
- * The waiting rule of every TTL backend's lock (design §8), once: take a place in line, then look
+ * The waiting rule of every TTL backend's lock (docs/design.md §8), once: take a place in line, then look
  * again when woken — a message to this waiter alone (Redis: a PUBLISH on its connection's channel;
  * PostgreSQL: a NOTIFY on its listener's channel) — or after a bounded re-check, so a lost
  * wake-up costs latency, never a hang. Each look also keeps our place alive: a waiter that stops
