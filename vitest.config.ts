@@ -2,8 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 90_000,
     pool: 'forks',
@@ -13,5 +11,14 @@ export default defineConfig({
     // Under CI, also write a JSON summary so .ci/run can print a plain 'N passed, N failed' line.
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: process.env.CI ? { json: process.env.VITEST_JSON ?? 'test-results.json' } : undefined,
+    projects: [
+      // Pure logic: no server is started for these.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Everything that talks to real servers shares one ZooKeeper the global setup starts.
+      {
+        extends: true,
+        test: { name: 'servers', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'], globalSetup: ['test/support/global-setup.ts'] },
+      },
+    ],
   },
 });

@@ -19,7 +19,7 @@ import { expectNothingLeft, expectReaped } from '../support/locks.js';
 import { warningsDuring } from '../support/warnings.js';
 import { useTestNamespace } from '../support/zk.js';
 
-describe('hygiene (real server)', () => {
+describe('releases, request limits and listeners (real server)', () => {
   const ns = useTestNamespace();
 
   it("the README's downgrade example runs: release the write lease inside using(), keep the read lease", async () => {

@@ -18,7 +18,7 @@ import { expectNothingLeft } from '../support/locks.js';
 import { warningsDuring } from '../support/warnings.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
 
-describe('recipe edges (real server)', () => {
+describe('waits that end: latches, barriers, semaphores (real server)', () => {
   const ns = useTestNamespace();
 
   it("LeaderLatch: a follower's awaitLeadership() and changes() end when the latch closes", async () => {
