@@ -13,15 +13,11 @@ import {
   ClientClosedError,
   ClientNotStartedError,
   ConnectionLossError,
-  errorFromZkCode,
   InvalidArgumentError,
-  NodeExistsError,
   NoNodeError,
-  OperationTimeoutError,
   SessionExpiredError,
   TlsError,
   ZkRecipesError,
-  ZooKeeperError,
 } from './errors.js';
 import { checkAcl } from './acl.js';
 import { type Resolved, resolveOptions, validateTimeout, type ZkClientOptions } from './client-options.js';
@@ -31,6 +27,7 @@ import { parentOf, validatePath } from './paths.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import {
   type Acl,
+  CreateMode,
   type CreateOptions,
   OPEN_ACL_UNSAFE,
   type OperationOptions,
@@ -44,7 +41,10 @@ import {
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
 import { SessionHandle } from './session-handle.js';
 import { TypedEvents } from './typed-events.js';
-import { DeadlineTimer } from './deadline-timer.js';
+import { NamespaceMapping } from './namespace-mapping.js';
+import { RequestTracker } from './request-tracker.js';
+import { settleWithin } from './timing.js';
+import { MKDIRP_ROUNDS, WireCreates } from './wire-creates.js';
 
 export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
 
@@ -71,46 +71,10 @@ export interface CreatedNode {
   readonly stat?: Stat;
 }
 
-/** Rejects with the signal's reason, or a timeout error, whichever comes first; cleans up either way. */
-function settleWithin<T>(
-  start: (resolve: (v: T) => void, reject: (e: unknown) => void) => (() => void) | undefined,
-  timeoutMs: number,
-  onTimeout: () => unknown,
-  signal?: AbortSignal,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    let cleanupStart: (() => void) | undefined;
-    const finish = (fn: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      cleanupStart?.();
-      fn();
-    };
-    const onAbort = () => finish(() => reject(signal?.reason));
-    const timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs);
-    if (signal?.aborted) return finish(() => reject(signal.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    cleanupStart = start(
-      (v) => finish(() => resolve(v)),
-      (e) => finish(() => reject(e)),
-    );
-    if (done) cleanupStart?.();
-  });
-}
-
 /**
  * A ZooKeeper client with promises, retries, namespaces, typed errors and Curator's connection
  * states. Create it, `await start()`, use it, `await close()`.
  */
-/**
- * How often a parent chain is made again when the server's container reaper races it: in practice
- * once or twice; the bound only keeps a pathological deleter from spinning us past the deadline.
- */
-const MKDIRP_ROUNDS = 1000;
-
 export class ZkClient {
   readonly #options: Resolved;
   readonly #events = new TypedEvents<ZkClientEvents>();
@@ -122,15 +86,17 @@ export class ZkClient {
   #namespaceReady: Promise<void> | undefined;
   /** The handle (session) for which the namespace is known to exist. */
   #namespaceDone: SessionHandle | undefined;
-  readonly #inflight = new Set<(error: ZkRecipesError) => void>();
-  readonly #deadlines = new DeadlineTimer();
+  readonly #paths: NamespaceMapping;
+  readonly #requests: RequestTracker;
+  readonly #creates: WireCreates;
   /** Why the client closed by itself (refused credentials), for the errors its calls get. */
   #closedBy: ZkRecipesError | undefined;
-  /** Whether the server speaks create2 / createContainer (3.5+); learned from its first answer. */
-  #create2: boolean | undefined;
 
   constructor(options: ZkClientOptions) {
     this.#options = resolveOptions(options);
+    this.#paths = new NamespaceMapping(this.#options.namespace);
+    this.#requests = new RequestTracker(this.#paths);
+    this.#creates = new WireCreates(this.#requests, this.#paths, (path) => this.#aclFor(path, undefined));
   }
 
   /** The current connection state ('LATENT' until the first connection). */
@@ -148,7 +114,7 @@ export class ZkClient {
    * undefined until a create has told us.
    */
   get containersSupported(): boolean | undefined {
-    return this.#create2;
+    return this.#creates.containersSupported;
   }
 
   /** True once `start()` was called (the connection may still be on its way). */
@@ -313,20 +279,21 @@ export class ZkClient {
     inflightSignal: AbortSignal | undefined,
     wantStat: boolean,
   ): Promise<CreatedNode> {
-    const mode = options.mode ?? 0;
-    if (![0, 1, 2, 3, 4].includes(mode)) throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
+    const mode = options.mode ?? CreateMode.PERSISTENT;
+    if (!(Object.values(CreateMode) as number[]).includes(mode))
+      throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
     validatePath(path);
     const acl = this.#aclFor(path, options.acl);
     this.#validateData(data);
-    checkRequestSize(`create ${path}`, createRecordBytes(this.#toWirePath(path), data?.length ?? 0, acl), data?.length ?? 0);
+    checkRequestSize(`create ${path}`, createRecordBytes(this.#paths.toWire(path), data?.length ?? 0, acl), data?.length ?? 0);
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
     // those with protected names instead, so sequential creates are attempted once here.
-    const sequential = mode === 2 || mode === 3;
+    const sequential = mode === CreateMode.PERSISTENT_SEQUENTIAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
     return this.#op('create', path, { ...options, noRetry: sequential || options.retry === false }, async (handle, full, deadline) => {
       const sessionId = handle.sessionIdHex ?? '';
       const send = async (): Promise<CreatedNode> => {
-        const created = await this.#createWire(handle, full, data, acl, mode, deadline, inflightSignal, wantStat);
-        return { path: this.#toUserPath(created.path), sessionId, stat: created.stat };
+        const created = await this.#creates.create(handle, full, data, acl, mode, deadline, inflightSignal, wantStat);
+        return { path: this.#paths.toUser(created.path), sessionId, stat: created.stat };
       };
       // A parent we just made can be reaped again before our create (an empty container): again.
       const giveUpAt = Date.now() + deadline;
@@ -335,44 +302,10 @@ export class ZkClient {
           return await send();
         } catch (error) {
           if (!(error instanceof NoNodeError) || !options.createParents || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
-          await this.#mkdirpWire(handle, parentOf(full), deadline, inflightSignal, options.createParents === 'container');
+          await this.#creates.mkdirp(handle, parentOf(full), deadline, inflightSignal, options.createParents === 'container');
         }
       }
     });
-  }
-
-  /**
-   * One create on the wire: create2 / createContainer where the server speaks them (3.5+), else
-   * the 3.4 create (a CONTAINER then becomes PERSISTENT). A 3.4 server answers UNIMPLEMENTED
-   * without creating anything, so the fallback may send the create again.
-   */
-  async #createWire(
-    handle: SessionHandle,
-    full: string,
-    data: Buffer | null | undefined,
-    acl: readonly Acl[],
-    mode: number,
-    deadline: number,
-    signal: AbortSignal | undefined,
-    wantStat: boolean,
-  ): Promise<{ path: string; stat?: Stat }> {
-    if ((wantStat || mode === 4) && this.#create2 !== false) {
-      try {
-        const created = await this.#call<{ path: string; stat: Stat }>('create', full, deadline, signal, (cb) =>
-          handle.create2(full, data, acl, mode, cb),
-        );
-        this.#create2 = true;
-        return created;
-      } catch (error) {
-        if (!(error instanceof ZooKeeperError) || error.code !== 'UNIMPLEMENTED') {
-          if (error instanceof ZooKeeperError) this.#create2 = true; // it understood the request
-          throw error;
-        }
-        this.#create2 = false;
-      }
-    }
-    const wireMode = mode === 4 ? 0 : mode;
-    return { path: await this.#call<string>('create', full, deadline, signal, (cb) => handle.create(full, data, acl, wireMode, cb)) };
   }
 
   /**
@@ -383,7 +316,7 @@ export class ZkClient {
   async mkdirp(path: string, options: OperationOptions & { container?: boolean } = {}): Promise<void> {
     validatePath(path);
     await this.#op('mkdirp', path, options, (handle, full, deadline) =>
-      this.#mkdirpWire(handle, full, deadline, options.signal, options.container === true),
+      this.#creates.mkdirp(handle, full, deadline, options.signal, options.container === true),
     );
   }
 
@@ -391,7 +324,7 @@ export class ZkClient {
   async getData(path: string, options: OperationOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
     validatePath(path);
     return this.#op('getData', path, options, (handle, full, deadline) =>
-      this.#call('getData', full, deadline, options.signal, (cb) => handle.getData(full, undefined, cb)),
+      this.#requests.call('getData', full, deadline, options.signal, (cb) => handle.getData(full, undefined, cb)),
     );
   }
 
@@ -399,7 +332,7 @@ export class ZkClient {
   async watchData(path: string, options: OperationOptions = {}): Promise<Watched<{ data: Buffer; stat: Stat }>> {
     validatePath(path);
     return this.#watchOp('getData', 'node', path, options, (handle, full, deadline, watcher) =>
-      this.#call('getData', full, deadline, options.signal, (cb) => handle.getData(full, watcher, cb)),
+      this.#requests.call('getData', full, deadline, options.signal, (cb) => handle.getData(full, watcher, cb)),
     );
   }
 
@@ -407,7 +340,7 @@ export class ZkClient {
   async exists(path: string, options: OperationOptions = {}): Promise<Stat | null> {
     validatePath(path);
     return this.#op('exists', path, options, (handle, full, deadline) =>
-      this.#call('exists', full, deadline, options.signal, (cb) => handle.exists(full, undefined, cb)),
+      this.#requests.call('exists', full, deadline, options.signal, (cb) => handle.exists(full, undefined, cb)),
     );
   }
 
@@ -415,7 +348,7 @@ export class ZkClient {
   async watchExists(path: string, options: OperationOptions = {}): Promise<Watched<Stat | null>> {
     validatePath(path);
     return this.#watchOp('exists', 'node', path, options, (handle, full, deadline, watcher) =>
-      this.#call('exists', full, deadline, options.signal, (cb) => handle.exists(full, watcher, cb)),
+      this.#requests.call('exists', full, deadline, options.signal, (cb) => handle.exists(full, watcher, cb)),
     );
   }
 
@@ -423,7 +356,7 @@ export class ZkClient {
   async getAcl(path: string, options: OperationOptions = {}): Promise<Acl[]> {
     validatePath(path);
     return this.#op('getAcl', path, options, (handle, full, deadline) =>
-      this.#call('getAcl', full, deadline, options.signal, (cb) => handle.getAcl(full, cb)),
+      this.#requests.call('getAcl', full, deadline, options.signal, (cb) => handle.getAcl(full, cb)),
     );
   }
 
@@ -433,7 +366,7 @@ export class ZkClient {
     const checked = checkAcl(acl);
     const version = this.#validateVersion(options.version);
     return this.#op('setAcl', path, options, (handle, full, deadline) =>
-      this.#call('setAcl', full, deadline, options.signal, (cb) => handle.setAcl(full, checked, version, cb)),
+      this.#requests.call('setAcl', full, deadline, options.signal, (cb) => handle.setAcl(full, checked, version, cb)),
     );
   }
 
@@ -447,7 +380,7 @@ export class ZkClient {
   async getChildren(path: string, options: OperationOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     validatePath(path);
     return this.#op('getChildren', path, options, (handle, full, deadline) =>
-      this.#call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, undefined, cb)),
+      this.#requests.call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, undefined, cb)),
     );
   }
 
@@ -455,7 +388,7 @@ export class ZkClient {
   async watchChildren(path: string, options: OperationOptions = {}): Promise<Watched<{ children: string[]; stat: Stat }>> {
     validatePath(path);
     return this.#watchOp('getChildren', 'children', path, options, (handle, full, deadline, watcher) =>
-      this.#call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, watcher, cb)),
+      this.#requests.call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, watcher, cb)),
     );
   }
 
@@ -463,10 +396,10 @@ export class ZkClient {
   async setData(path: string, data: Buffer | null, options: OperationOptions & { version?: number } = {}): Promise<Stat> {
     validatePath(path);
     this.#validateData(data);
-    checkRequestSize(`setData ${path}`, setDataRecordBytes(this.#toWirePath(path), data?.length ?? 0), data?.length ?? 0);
+    checkRequestSize(`setData ${path}`, setDataRecordBytes(this.#paths.toWire(path), data?.length ?? 0), data?.length ?? 0);
     const version = this.#validateVersion(options.version);
     return this.#op('setData', path, options, (handle, full, deadline) =>
-      this.#call('setData', full, deadline, options.signal, (cb) => handle.setData(full, data, version, cb)),
+      this.#requests.call('setData', full, deadline, options.signal, (cb) => handle.setData(full, data, version, cb)),
     );
   }
 
@@ -475,7 +408,7 @@ export class ZkClient {
     validatePath(path);
     const version = this.#validateVersion(options.version);
     await this.#op('delete', path, { ...options, noRetry: options.retry === false }, (handle, full, deadline) =>
-      this.#call('delete', full, deadline, options.signal, (cb) => handle.remove(full, version, cb)),
+      this.#requests.call('delete', full, deadline, options.signal, (cb) => handle.remove(full, version, cb)),
     );
   }
 
@@ -498,14 +431,16 @@ export class ZkClient {
     const dataBytes = ops.reduce((n, op) => n + ((op.type === 'create' || op.type === 'setData') && op.data ? op.data.length : 0), 0);
     checkRequestSize(
       'transaction',
-      transactionBytes(resolved, (p) => this.#toWirePath(p), OPEN_ACL_UNSAFE),
+      transactionBytes(resolved, (p) => this.#paths.toWire(p), OPEN_ACL_UNSAFE),
       dataBytes,
     );
     return this.#op('transaction', ops[0]?.path ?? '/', options, (handle, _full, deadline) => {
-      const wireOps = resolved.map((op) => ({ ...op, path: this.#toWirePath(op.path) }));
-      return this.#call<TransactionResult[]>('transaction', wireOps[0]?.path ?? '/', deadline, options.signal, (cb) =>
-        handle.transaction(wireOps, cb),
-      ).then((results) => results.map((r) => (r.type === 'create' ? { type: 'create', path: this.#toUserPath(r.path) } : r)));
+      const wireOps = resolved.map((op) => ({ ...op, path: this.#paths.toWire(op.path) }));
+      return this.#requests
+        .call<TransactionResult[]>('transaction', wireOps[0]?.path ?? '/', deadline, options.signal, (cb) =>
+          handle.transaction(wireOps, cb),
+        )
+        .then((results) => results.map((r) => (r.type === 'create' ? { type: 'create', path: this.#paths.toUser(r.path) } : r)));
     });
   }
 
@@ -537,19 +472,6 @@ export class ZkClient {
     return version;
   }
 
-  #toWirePath(path: string): string {
-    const ns = this.#options.namespace;
-    if (!ns) return path;
-    return path === '/' ? ns : `${ns}${path}`;
-  }
-
-  #toUserPath(wirePath: string): string {
-    const ns = this.#options.namespace;
-    if (!ns) return wirePath;
-    if (wirePath === ns) return '/';
-    return wirePath.startsWith(`${ns}/`) ? wirePath.slice(ns.length) : wirePath;
-  }
-
   /** Runs one operation with retries; each attempt first waits for a connection (Curator's RetryLoop). */
   async #op<T>(
     name: string,
@@ -560,7 +482,7 @@ export class ZkClient {
     const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.operationTimeoutMs;
     this.#assertUsable();
     options.signal?.throwIfAborted();
-    const full = this.#toWirePath(path);
+    const full = this.#paths.toWire(path);
     return withRetry(
       (): Promise<T> => {
         // Fast path: connected and namespace in place → the request goes out synchronously, so
@@ -610,7 +532,7 @@ export class ZkClient {
       // Watch events arrive on the socket handler: hand them to user code on a later tick.
       // A microtask: off the wire library's stack (it has returned by then), without waiting a
       // whole event-loop turn — this is the hand-off path of every lock.
-      queueMicrotask(() => settle({ type: event.type, path: this.#toUserPath(event.path) }));
+      queueMicrotask(() => settle({ type: event.type, path: this.#paths.toUser(event.path) }));
     };
     const value = await this.#op(name, path, options, async (handle, full, deadline) => {
       // Listen before the request: its response and the event can arrive in one socket read.
@@ -634,84 +556,6 @@ export class ZkClient {
     return { value, changed };
   }
 
-  /** Issues one wire request with its own deadline; wire errors become typed errors. */
-  #call<T>(
-    name: string,
-    wirePath: string,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    issue: (cb: (error: unknown, result?: T) => void) => void,
-  ): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      // The happy path allocates no timer and no error: one shared deadline timer, errors made
-      // only when something failed.
-      const finish = (settle: () => void) => {
-        if (done) return;
-        done = true;
-        removeDeadline();
-        this.#inflight.delete(failInflight);
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      const failInflight = (error: ZkRecipesError) => finish(() => reject(error));
-      const onAbort = () => finish(() => reject(signal?.reason));
-      const removeDeadline = this.#deadlines.add(timeoutMs, () =>
-        finish(() => reject(new OperationTimeoutError(name, this.#toUserPath(wirePath), timeoutMs))),
-      );
-      this.#inflight.add(failInflight);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        issue((error, result) => {
-          if (!error) return finish(() => resolve(result as T));
-          const code = (error as { code?: unknown }).code;
-          finish(() => reject(typeof code === 'number' ? errorFromZkCode(code, this.#toUserPath(wirePath)) : error));
-        });
-      } catch (error) {
-        finish(() =>
-          reject(new ZkRecipesError('UNEXPECTED', `${name} ${wirePath}: the wire client threw: ${String(error)}`, { cause: error })),
-        );
-      }
-    });
-  }
-
-  async #mkdirpWire(handle: SessionHandle, wirePath: string, timeoutMs: number, signal?: AbortSignal, container = false): Promise<void> {
-    if (wirePath === '/') return;
-    const segments = wirePath.slice(1).split('/');
-    const ns = this.#options.namespace;
-    // An ancestor that existed when we passed it can be reaped (an empty container) before its
-    // child is made: the child's create then answers NO_NODE, and the whole chain is made again.
-    const giveUpAt = Date.now() + timeoutMs;
-    for (let round = 0; ; round++) {
-      let current = '';
-      try {
-        for (const segment of segments) {
-          current += `/${segment}`;
-          // The namespace itself stays persistent: it is the application's root, not a recipe parent.
-          const mode = container && current.length > ns.length ? 4 : 0;
-          try {
-            await this.#createWire(
-              handle,
-              current,
-              null,
-              this.#aclFor(this.#toUserPath(current), undefined),
-              mode,
-              timeoutMs,
-              signal,
-              false,
-            );
-          } catch (error) {
-            if (!(error instanceof NodeExistsError)) throw error;
-          }
-        }
-        return;
-      } catch (error) {
-        if (!(error instanceof NoNodeError) || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
-      }
-    }
-  }
-
   #ensureNamespace(handle: SessionHandle, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const ns = this.#options.namespace;
     if (!ns) {
@@ -719,7 +563,7 @@ export class ZkClient {
       return Promise.resolve();
     }
     if (!this.#namespaceReady) {
-      this.#namespaceReady = this.#mkdirpWire(handle, ns, timeoutMs, signal).then(
+      this.#namespaceReady = this.#creates.mkdirp(handle, ns, timeoutMs, signal, false).then(
         () => {
           this.#namespaceDone = handle;
         },
@@ -795,9 +639,8 @@ export class ZkClient {
   #abandonAll(error: ZkRecipesError, watchType: 'CLIENT_CLOSED' | 'SESSION_LOST'): void {
     clearTimeout(this.#lostTimer);
     this.#lostTimer = undefined;
-    for (const fail of [...this.#inflight]) fail(error);
-    this.#deadlines.clear();
-    this.#watches.settleAll(watchType, (p) => this.#toUserPath(p));
+    this.#requests.failAll(error);
+    this.#watches.settleAll(watchType, (p) => this.#paths.toUser(p));
   }
 
   #onSessionGone(handle: SessionHandle): void {

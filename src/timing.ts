@@ -41,3 +41,36 @@ export function raceDeadline<T>(promise: Promise<T>, deadline: number, onTimeout
 export function cleanupGraceMs(timeoutMs: number | undefined): number {
   return Math.min(1000, timeoutMs ?? 1000);
 }
+
+/**
+ * A promise `start` settles, that rejects with `onTimeout()` after `timeoutMs` or with the signal's
+ * reason on abort, whichever comes first; `start`'s clean-up (the function it returns) runs either way.
+ */
+export function settleWithin<T>(
+  start: (resolve: (v: T) => void, reject: (e: unknown) => void) => (() => void) | undefined,
+  timeoutMs: number,
+  onTimeout: () => unknown,
+  signal?: AbortSignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let cleanupStart: (() => void) | undefined;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      cleanupStart?.();
+      fn();
+    };
+    const onAbort = () => finish(() => reject(signal?.reason));
+    const timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs);
+    if (signal?.aborted) return finish(() => reject(signal.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    cleanupStart = start(
+      (v) => finish(() => resolve(v)),
+      (e) => finish(() => reject(e)),
+    );
+    if (done) cleanupStart?.();
+  });
+}
