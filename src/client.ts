@@ -7,21 +7,11 @@
  * - after session expiry, or a client-side LOST, the dead handle is replaced by a new session;
  * - wire callbacks only settle promises; user code never runs on the socket handler.
  */
-import { ConnectionState, type ErrorPolicy, isConnectedState } from './connection-state.js';
-import {
-  AuthFailedError,
-  ClientClosedError,
-  ClientNotStartedError,
-  ConnectionLossError,
-  InvalidArgumentError,
-  NoNodeError,
-  SessionExpiredError,
-  TlsError,
-  ZkRecipesError,
-} from './errors.js';
+import { ConnectionState, type ErrorPolicy } from './connection-state.js';
+import { ConnectionLossError, InvalidArgumentError, NoNodeError, ZkRecipesError } from './errors.js';
 import { checkAcl } from './acl.js';
 import { type Resolved, resolveOptions, validateTimeout, type ZkClientOptions } from './client-options.js';
-import { type Logger, publish } from './diagnostics.js';
+import type { Logger } from './diagnostics.js';
 import { checkRequestSize, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
 import { parentOf, validatePath } from './paths.js';
 import { type RetryPolicy, withRetry } from './retry.js';
@@ -39,27 +29,15 @@ import {
   type WatchEventType,
 } from './types.js';
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
-import { SessionHandle } from './session-handle.js';
+import type { SessionHandle } from './session-handle.js';
+import { SessionKeeper, type ZkClientEvents } from './session-keeper.js';
 import { TypedEvents } from './typed-events.js';
 import { NamespaceMapping } from './namespace-mapping.js';
 import { RequestTracker } from './request-tracker.js';
-import { settleWithin } from './timing.js';
 import { MKDIRP_ROUNDS, WireCreates } from './wire-creates.js';
 
 export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
-
-/**
- * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own
- * work (never on its socket handler), in order; one that throws does not stop the others or the
- * client: its error goes to `error` listeners (without one, to a process warning).
- */
-export interface ZkClientEvents {
-  [event: string]: unknown[];
-  /** Every connection-state change. */
-  state: [state: ConnectionState];
-  /** A `state` listener threw. */
-  error: [error: unknown];
-}
+export type { ZkClientEvents } from './session-keeper.js';
 
 /** What {@link ZkClient.createInSession} created, and in which session. */
 export interface CreatedNode {
@@ -78,35 +56,41 @@ export interface CreatedNode {
 export class ZkClient {
   readonly #options: Resolved;
   readonly #events = new TypedEvents<ZkClientEvents>();
-  #handle: SessionHandle | undefined;
-  #state: ConnectionState | 'LATENT' = 'LATENT';
-  #started = false;
+  readonly #keeper: SessionKeeper;
   #watches = new WatchRegistry();
-  #lostTimer: NodeJS.Timeout | undefined;
   #namespaceReady: Promise<void> | undefined;
   /** The handle (session) for which the namespace is known to exist. */
   #namespaceDone: SessionHandle | undefined;
   readonly #paths: NamespaceMapping;
   readonly #requests: RequestTracker;
   readonly #creates: WireCreates;
-  /** Why the client closed by itself (refused credentials), for the errors its calls get. */
-  #closedBy: ZkRecipesError | undefined;
 
   constructor(options: ZkClientOptions) {
     this.#options = resolveOptions(options);
     this.#paths = new NamespaceMapping(this.#options.namespace);
     this.#requests = new RequestTracker(this.#paths);
     this.#creates = new WireCreates(this.#requests, this.#paths, (path) => this.#aclFor(path, undefined));
+    this.#keeper = new SessionKeeper(this.#options, this.#events, {
+      abandonAll: (error, watchType) => {
+        this.#requests.failAll(error);
+        this.#watches.settleAll(watchType, (p) => this.#paths.toUser(p));
+      },
+      sessionGone: () => {
+        this.#namespaceReady = undefined;
+        this.#namespaceDone = undefined;
+        this.#watches = new WatchRegistry();
+      },
+    });
   }
 
   /** The current connection state ('LATENT' until the first connection). */
   get state(): ConnectionState | 'LATENT' {
-    return this.#state;
+    return this.#keeper.state;
   }
 
   /** True while connected (CONNECTED or RECONNECTED): requests can reach the server. */
   get connected(): boolean {
-    return this.#state !== 'LATENT' && isConnectedState(this.#state);
+    return this.#keeper.connected;
   }
 
   /**
@@ -119,7 +103,7 @@ export class ZkClient {
 
   /** True once `start()` was called (the connection may still be on its way). */
   get started(): boolean {
-    return this.#started;
+    return this.#keeper.started;
   }
 
   /** The error policy recipes apply to this client's connection states. */
@@ -149,12 +133,12 @@ export class ZkClient {
 
   /** The current session id as 16 hex digits, or undefined before the first connection. */
   get sessionId(): string | undefined {
-    return this.#handle?.sessionIdHex;
+    return this.#keeper.handle?.sessionIdHex;
   }
 
   /** The negotiated session timeout of the current session (the requested one before connecting). */
   get sessionTimeoutMs(): number {
-    return this.#handle?.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs;
+    return this.#keeper.handle?.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs;
   }
 
   /** The connect string this client uses. */
@@ -164,7 +148,7 @@ export class ZkClient {
 
   /** The session's id and password, for tools that must act on the session itself (e.g. a real expiry in tests). */
   sessionCredentials(): { sessionId: Buffer; password: Buffer } | undefined {
-    return this.#handle?.credentials();
+    return this.#keeper.handle?.credentials();
   }
 
   /** Number of live one-shot watch listeners held by this client (0 when nothing is waiting). */
@@ -192,12 +176,8 @@ export class ZkClient {
    * connectionTimeoutMs (the client keeps trying in the background until `close()`).
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#state === ConnectionState.CLOSED) throw this.#closedBy ?? new ClientClosedError('start()');
-    if (!this.#started) {
-      this.#started = true;
-      this.#openSession();
-    }
-    await this.blockUntilConnected({ timeoutMs: this.#options.connectionTimeoutMs, signal: options.signal });
+    this.#keeper.open();
+    await this.#keeper.blockUntilConnected(this.#options.connectionTimeoutMs, options.signal);
     if (this.#options.auth.length > 0) await this.#confirmAuth(options.signal);
   }
 
@@ -210,7 +190,7 @@ export class ZkClient {
     try {
       await this.exists('/', { signal });
     } catch (error) {
-      if (this.#state === ConnectionState.CLOSED) throw this.#closedBy ?? error;
+      if (this.#keeper.state === ConnectionState.CLOSED) throw this.#keeper.closedError();
       if (!(error instanceof ConnectionLossError)) throw error;
       // a dropped connection says nothing about the credentials: the next session re-sends them
     }
@@ -219,34 +199,12 @@ export class ZkClient {
   /** Waits until the client is connected. Rejects with ConnectionLossError on timeout, the signal's reason on abort. */
   async blockUntilConnected(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.connectionTimeoutMs;
-    this.#assertUsable();
-    if (isConnectedState(this.#state as ConnectionState)) return;
-    await settleWithin<void>(
-      (resolve, reject) => {
-        const off = this.on('state', (s) => {
-          if (isConnectedState(s)) resolve();
-          else if (s === ConnectionState.CLOSED) reject(this.#closedBy ?? new ClientClosedError('blockUntilConnected()'));
-        });
-        return off;
-      },
-      timeoutMs,
-      () =>
-        new ConnectionLossError(
-          `Could not connect to ZooKeeper at ${this.#options.connectString} within ${timeoutMs} ms. Is the server running? The client keeps trying until close().`,
-        ),
-      options.signal,
-    );
+    await this.#keeper.blockUntilConnected(timeoutMs, options.signal);
   }
 
   /** Closes the session (its ephemeral nodes go at once) and releases every timer and socket. Idempotent. */
   async close(): Promise<void> {
-    if (this.#state === ConnectionState.CLOSED) return;
-    const wasStarted = this.#started;
-    this.#setState(ConnectionState.CLOSED);
-    this.#abandonAll(new ClientClosedError(), 'CLIENT_CLOSED');
-    const handle = this.#handle;
-    if (wasStarted && handle) await handle.close();
-    this.#events.removeAllListeners();
+    await this.#keeper.close();
   }
 
   /** `await using client = ...`: closes the client. */
@@ -446,11 +404,6 @@ export class ZkClient {
 
   // ---- internals --------------------------------------------------------------------------
 
-  #assertUsable(): void {
-    if (this.#state === ConnectionState.CLOSED) throw this.#closedBy ?? new ClientClosedError();
-    if (!this.#started) throw new ClientNotStartedError();
-  }
-
   /** The explicit ACL, else the provider's for this (user) path. */
   #aclFor(path: string, acl: readonly Acl[] | undefined): readonly Acl[] {
     if (acl !== undefined) return checkAcl(acl);
@@ -480,19 +433,18 @@ export class ZkClient {
     attempt: (handle: SessionHandle, wirePath: string, deadlineMs: number) => Promise<T>,
   ): Promise<T> {
     const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.operationTimeoutMs;
-    this.#assertUsable();
+    this.#keeper.assertUsable();
     options.signal?.throwIfAborted();
     const full = this.#paths.toWire(path);
     return withRetry(
       (): Promise<T> => {
         // Fast path: connected and namespace in place → the request goes out synchronously, so
         // requests issued one after another reach the server in call order (pipelining).
-        const ready = this.#handle;
-        if (ready && this.#namespaceDone === ready && isConnectedState(this.#state as ConnectionState))
-          return attempt(ready, full, timeoutMs);
+        const ready = this.#keeper.handle;
+        if (ready && this.#namespaceDone === ready && this.#keeper.connected) return attempt(ready, full, timeoutMs);
         return (async () => {
           await this.blockUntilConnected({ signal: options.signal });
-          const handle = this.#handle;
+          const handle = this.#keeper.handle;
           if (!handle) throw new ConnectionLossError();
           await this.#ensureNamespace(handle, timeoutMs, options.signal);
           return attempt(handle, full, timeoutMs);
@@ -574,83 +526,5 @@ export class ZkClient {
       );
     }
     return this.#namespaceReady;
-  }
-
-  // ---- connection state machine --------------------------------------------------------------
-
-  #setState(state: ConnectionState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.#options.logger.info(`zk-recipes: connection ${state}`, { sessionId: this.sessionId, connectString: this.#options.connectString });
-    publish('zk-recipes:connection', { state, sessionId: this.sessionId, connectString: this.#options.connectString });
-    this.#events.emit('state', state);
-  }
-
-  #openSession(): void {
-    // Wire events arrive on the wire library's socket handler: handle them once it has returned
-    // (a microtask: before any other I/O), so no listener of ours or of the user's runs on its
-    // stack, where a throw would leave the wire library half-way through its own state change.
-    const handle = new SessionHandle(
-      this.#options.connectString,
-      this.#options.sessionTimeoutMs,
-      {
-        connected: () => queueMicrotask(() => this.#onConnected(handle)),
-        disconnected: () => queueMicrotask(() => this.#onDisconnected(handle)),
-        expired: () => queueMicrotask(() => this.#onSessionGone(handle)),
-        authFailed: () =>
-          queueMicrotask(() => this.#terminate(handle, new AuthFailedError(this.#options.auth.map((a) => a.scheme).join(', ')))),
-        tlsFailed: (error) => queueMicrotask(() => this.#terminate(handle, new TlsError(error.message, { cause: error }))),
-      },
-      this.#options.auth,
-      this.#options.tls,
-    );
-    this.#handle = handle;
-    handle.connect();
-  }
-
-  #onConnected(handle: SessionHandle): void {
-    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
-    clearTimeout(this.#lostTimer);
-    this.#lostTimer = undefined;
-    this.#setState(this.#state === 'LATENT' ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
-  }
-
-  #onDisconnected(handle: SessionHandle): void {
-    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
-    // Before the first connection there is nothing to suspend (Curator's model, too).
-    if (this.#state === 'LATENT' || this.#state === ConnectionState.LOST || this.#state === ConnectionState.SUSPENDED) return;
-    this.#setState(ConnectionState.SUSPENDED);
-    // Suspended for a whole session timeout: the server has surely expired us by now, even if
-    // we cannot hear it say so until the network heals (Curator's simulated expiry).
-    clearTimeout(this.#lostTimer);
-    this.#lostTimer = setTimeout(() => this.#onSessionGone(handle), handle.negotiatedTimeoutMs ?? this.#options.sessionTimeoutMs);
-  }
-
-  /** Refused credentials or an untrusted certificate are final: close the client with the reason instead of reconnecting. */
-  #terminate(handle: SessionHandle, error: ZkRecipesError): void {
-    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
-    this.#closedBy = error;
-    this.#abandonAll(error, 'CLIENT_CLOSED');
-    handle.retire();
-    this.#setState(ConnectionState.CLOSED);
-  }
-
-  /** Ends every request in flight with `error` and every watch wait with `watchType`: the session or the client is gone. */
-  #abandonAll(error: ZkRecipesError, watchType: 'CLIENT_CLOSED' | 'SESSION_LOST'): void {
-    clearTimeout(this.#lostTimer);
-    this.#lostTimer = undefined;
-    this.#requests.failAll(error);
-    this.#watches.settleAll(watchType, (p) => this.#paths.toUser(p));
-  }
-
-  #onSessionGone(handle: SessionHandle): void {
-    if (handle !== this.#handle || this.#state === ConnectionState.CLOSED) return;
-    handle.retire();
-    this.#namespaceReady = undefined;
-    this.#namespaceDone = undefined;
-    this.#abandonAll(new SessionExpiredError(), 'SESSION_LOST');
-    this.#watches = new WatchRegistry();
-    this.#setState(ConnectionState.LOST);
-    if (this.#state === ConnectionState.LOST) this.#openSession();
   }
 }
