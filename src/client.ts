@@ -1,20 +1,17 @@
 /**
- * ZkClient: a promise API over node-zookeeper-client with Curator's connection-state model.
- *
- * This is the only module that touches the wire library. It closes that library's gaps:
- * - a silent or frozen server is detected (nothing heard for 2/3 of the session timeout);
- * - every request has its own deadline (the wire library queues forever while disconnected);
- * - after session expiry, or a client-side LOST, the dead handle is replaced by a new session;
- * - wire callbacks only settle promises; user code never runs on the socket handler.
+ * ZkClient: a promise API over ZooKeeper with Curator's connection-state model — the operations
+ * users call. Its rooms: session-keeper.ts (sessions and states), operation-runner.ts (retries,
+ * waiting for a connection, watches), request-tracker.ts (a deadline per request),
+ * wire-creates.ts (create2, containers, parent chains), session-handle.ts (the wire boundary).
  */
 import { ConnectionState, type ErrorPolicy } from './connection-state.js';
-import { ConnectionLossError, InvalidArgumentError, NoNodeError, ZkRecipesError } from './errors.js';
+import { ConnectionLossError, InvalidArgumentError } from './errors.js';
 import { checkAcl } from './acl.js';
 import { type Resolved, resolveOptions, validateTimeout, type ZkClientOptions } from './client-options.js';
 import type { Logger } from './diagnostics.js';
 import { checkRequestSize, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
-import { parentOf, validatePath } from './paths.js';
-import { type RetryPolicy, withRetry } from './retry.js';
+import { validatePath } from './paths.js';
+import type { RetryPolicy } from './retry.js';
 import {
   type Acl,
   CreateMode,
@@ -25,16 +22,13 @@ import {
   type TransactionOp,
   type TransactionResult,
   type Watched,
-  type WatchEvent,
-  type WatchEventType,
 } from './types.js';
-import { type WatchKind, WatchRegistry } from './watch-registry.js';
-import type { SessionHandle } from './session-handle.js';
 import { SessionKeeper, type ZkClientEvents } from './session-keeper.js';
 import { TypedEvents } from './typed-events.js';
 import { NamespaceMapping } from './namespace-mapping.js';
 import { RequestTracker } from './request-tracker.js';
-import { MKDIRP_ROUNDS, WireCreates } from './wire-creates.js';
+import { WireCreates } from './wire-creates.js';
+import { checkData, checkVersion, OperationRunner } from './operation-runner.js';
 
 export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
 export type { ZkClientEvents } from './session-keeper.js';
@@ -57,10 +51,7 @@ export class ZkClient {
   readonly #options: Resolved;
   readonly #events = new TypedEvents<ZkClientEvents>();
   readonly #keeper: SessionKeeper;
-  #watches = new WatchRegistry();
-  #namespaceReady: Promise<void> | undefined;
-  /** The handle (session) for which the namespace is known to exist. */
-  #namespaceDone: SessionHandle | undefined;
+  readonly #runner: OperationRunner;
   readonly #paths: NamespaceMapping;
   readonly #requests: RequestTracker;
   readonly #creates: WireCreates;
@@ -73,14 +64,11 @@ export class ZkClient {
     this.#keeper = new SessionKeeper(this.#options, this.#events, {
       abandonAll: (error, watchType) => {
         this.#requests.failAll(error);
-        this.#watches.settleAll(watchType, (p) => this.#paths.toUser(p));
+        this.#runner.settleWatches(watchType);
       },
-      sessionGone: () => {
-        this.#namespaceReady = undefined;
-        this.#namespaceDone = undefined;
-        this.#watches = new WatchRegistry();
-      },
+      sessionGone: () => this.#runner.forgetSession(),
     });
+    this.#runner = new OperationRunner(this.#options, this.#keeper, this.#paths, this.#creates);
   }
 
   /** The current connection state ('LATENT' until the first connection). */
@@ -153,7 +141,7 @@ export class ZkClient {
 
   /** Number of live one-shot watch listeners held by this client (0 when nothing is waiting). */
   get pendingWatchCount(): number {
-    return this.#watches.size;
+    return this.#runner.pendingWatchCount;
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -242,28 +230,21 @@ export class ZkClient {
       throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
     validatePath(path);
     const acl = this.#aclFor(path, options.acl);
-    this.#validateData(data);
+    checkData(data);
     checkRequestSize(`create ${path}`, createRecordBytes(this.#paths.toWire(path), data?.length ?? 0, acl), data?.length ?? 0);
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
     // those with protected names instead, so sequential creates are attempted once here.
     const sequential = mode === CreateMode.PERSISTENT_SEQUENTIAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
-    return this.#op('create', path, { ...options, noRetry: sequential || options.retry === false }, async (handle, full, deadline) => {
-      const sessionId = handle.sessionIdHex ?? '';
-      const send = async (): Promise<CreatedNode> => {
-        const created = await this.#creates.create(handle, full, data, acl, mode, deadline, inflightSignal, wantStat);
-        return { path: this.#paths.toUser(created.path), sessionId, stat: created.stat };
-      };
-      // A parent we just made can be reaped again before our create (an empty container): again.
-      const giveUpAt = Date.now() + deadline;
-      for (let round = 0; ; round++) {
-        try {
-          return await send();
-        } catch (error) {
-          if (!(error instanceof NoNodeError) || !options.createParents || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
-          await this.#creates.mkdirp(handle, parentOf(full), deadline, inflightSignal, options.createParents === 'container');
-        }
-      }
-    });
+    return this.#runner.run(
+      'create',
+      path,
+      { ...options, noRetry: sequential || options.retry === false },
+      async (handle, full, deadline) => {
+        const parents = options.createParents === 'container' ? 'container' : options.createParents ? 'persistent' : undefined;
+        const created = await this.#creates.createWithParents(handle, full, data, acl, mode, deadline, inflightSignal, wantStat, parents);
+        return { path: this.#paths.toUser(created.path), sessionId: handle.sessionIdHex ?? '', stat: created.stat };
+      },
+    );
   }
 
   /**
@@ -273,7 +254,7 @@ export class ZkClient {
    */
   async mkdirp(path: string, options: OperationOptions & { container?: boolean } = {}): Promise<void> {
     validatePath(path);
-    await this.#op('mkdirp', path, options, (handle, full, deadline) =>
+    await this.#runner.run('mkdirp', path, options, (handle, full, deadline) =>
       this.#creates.mkdirp(handle, full, deadline, options.signal, options.container === true),
     );
   }
@@ -281,7 +262,7 @@ export class ZkClient {
   /** Reads a node's data and stat. */
   async getData(path: string, options: OperationOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
     validatePath(path);
-    return this.#op('getData', path, options, (handle, full, deadline) =>
+    return this.#runner.run('getData', path, options, (handle, full, deadline) =>
       this.#requests.call('getData', full, deadline, options.signal, (cb) => handle.getData(full, undefined, cb)),
     );
   }
@@ -289,7 +270,7 @@ export class ZkClient {
   /** Reads a node's data and sets a one-shot watch (data change or deletion). NO_NODE if missing. */
   async watchData(path: string, options: OperationOptions = {}): Promise<Watched<{ data: Buffer; stat: Stat }>> {
     validatePath(path);
-    return this.#watchOp('getData', 'node', path, options, (handle, full, deadline, watcher) =>
+    return this.#runner.watched('getData', 'node', path, options, (handle, full, deadline, watcher) =>
       this.#requests.call('getData', full, deadline, options.signal, (cb) => handle.getData(full, watcher, cb)),
     );
   }
@@ -297,7 +278,7 @@ export class ZkClient {
   /** The node's stat, or null if it does not exist. */
   async exists(path: string, options: OperationOptions = {}): Promise<Stat | null> {
     validatePath(path);
-    return this.#op('exists', path, options, (handle, full, deadline) =>
+    return this.#runner.run('exists', path, options, (handle, full, deadline) =>
       this.#requests.call('exists', full, deadline, options.signal, (cb) => handle.exists(full, undefined, cb)),
     );
   }
@@ -305,7 +286,7 @@ export class ZkClient {
   /** Like {@link exists}, and sets a one-shot watch (creation, change or deletion). */
   async watchExists(path: string, options: OperationOptions = {}): Promise<Watched<Stat | null>> {
     validatePath(path);
-    return this.#watchOp('exists', 'node', path, options, (handle, full, deadline, watcher) =>
+    return this.#runner.watched('exists', 'node', path, options, (handle, full, deadline, watcher) =>
       this.#requests.call('exists', full, deadline, options.signal, (cb) => handle.exists(full, watcher, cb)),
     );
   }
@@ -313,7 +294,7 @@ export class ZkClient {
   /** A node's ACL. */
   async getAcl(path: string, options: OperationOptions = {}): Promise<Acl[]> {
     validatePath(path);
-    return this.#op('getAcl', path, options, (handle, full, deadline) =>
+    return this.#runner.run('getAcl', path, options, (handle, full, deadline) =>
       this.#requests.call('getAcl', full, deadline, options.signal, (cb) => handle.getAcl(full, cb)),
     );
   }
@@ -322,8 +303,8 @@ export class ZkClient {
   async setAcl(path: string, acl: readonly Acl[], options: OperationOptions & { version?: number } = {}): Promise<Stat> {
     validatePath(path);
     const checked = checkAcl(acl);
-    const version = this.#validateVersion(options.version);
-    return this.#op('setAcl', path, options, (handle, full, deadline) =>
+    const version = checkVersion(options.version);
+    return this.#runner.run('setAcl', path, options, (handle, full, deadline) =>
       this.#requests.call('setAcl', full, deadline, options.signal, (cb) => handle.setAcl(full, checked, version, cb)),
     );
   }
@@ -337,7 +318,7 @@ export class ZkClient {
   /** Lists a node's children (names, unsorted) with its stat. */
   async getChildren(path: string, options: OperationOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     validatePath(path);
-    return this.#op('getChildren', path, options, (handle, full, deadline) =>
+    return this.#runner.run('getChildren', path, options, (handle, full, deadline) =>
       this.#requests.call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, undefined, cb)),
     );
   }
@@ -345,7 +326,7 @@ export class ZkClient {
   /** Like {@link getChildren}, and sets a one-shot watch on the child list (or the node's deletion). */
   async watchChildren(path: string, options: OperationOptions = {}): Promise<Watched<{ children: string[]; stat: Stat }>> {
     validatePath(path);
-    return this.#watchOp('getChildren', 'children', path, options, (handle, full, deadline, watcher) =>
+    return this.#runner.watched('getChildren', 'children', path, options, (handle, full, deadline, watcher) =>
       this.#requests.call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, watcher, cb)),
     );
   }
@@ -353,10 +334,10 @@ export class ZkClient {
   /** Writes data; with `version`, only if the node is still at that version (else BAD_VERSION). */
   async setData(path: string, data: Buffer | null, options: OperationOptions & { version?: number } = {}): Promise<Stat> {
     validatePath(path);
-    this.#validateData(data);
+    checkData(data);
     checkRequestSize(`setData ${path}`, setDataRecordBytes(this.#paths.toWire(path), data?.length ?? 0), data?.length ?? 0);
-    const version = this.#validateVersion(options.version);
-    return this.#op('setData', path, options, (handle, full, deadline) =>
+    const version = checkVersion(options.version);
+    return this.#runner.run('setData', path, options, (handle, full, deadline) =>
       this.#requests.call('setData', full, deadline, options.signal, (cb) => handle.setData(full, data, version, cb)),
     );
   }
@@ -364,8 +345,8 @@ export class ZkClient {
   /** Deletes a node; with `version`, only if it is still at that version. `retry: false` skips retries on connection loss. */
   async delete(path: string, options: OperationOptions & { version?: number; retry?: boolean } = {}): Promise<void> {
     validatePath(path);
-    const version = this.#validateVersion(options.version);
-    await this.#op('delete', path, { ...options, noRetry: options.retry === false }, (handle, full, deadline) =>
+    const version = checkVersion(options.version);
+    await this.#runner.run('delete', path, { ...options, noRetry: options.retry === false }, (handle, full, deadline) =>
       this.#requests.call('delete', full, deadline, options.signal, (cb) => handle.remove(full, version, cb)),
     );
   }
@@ -376,14 +357,14 @@ export class ZkClient {
     for (const op of ops) {
       validatePath(op?.path);
       if (op.type === 'create') continue;
-      else if (op.type === 'setData' || op.type === 'delete' || op.type === 'check') this.#validateVersion(op.version);
+      else if (op.type === 'setData' || op.type === 'delete' || op.type === 'check') checkVersion(op.version);
       else throw new InvalidArgumentError(`Unknown transaction operation type ${JSON.stringify((op as { type: unknown }).type)}.`);
-      if (op.type === 'setData') this.#validateData(op.data);
+      if (op.type === 'setData') checkData(op.data);
     }
     // Creates get their ACL now (the provider's when none is given), and their data checked.
     const resolved = ops.map((op): TransactionOp => {
       if (op.type !== 'create') return op;
-      this.#validateData(op.data);
+      checkData(op.data);
       return { ...op, acl: this.#aclFor(op.path, op.acl) };
     });
     const dataBytes = ops.reduce((n, op) => n + ((op.type === 'create' || op.type === 'setData') && op.data ? op.data.length : 0), 0);
@@ -392,7 +373,7 @@ export class ZkClient {
       transactionBytes(resolved, (p) => this.#paths.toWire(p), OPEN_ACL_UNSAFE),
       dataBytes,
     );
-    return this.#op('transaction', ops[0]?.path ?? '/', options, (handle, _full, deadline) => {
+    return this.#runner.run('transaction', ops[0]?.path ?? '/', options, (handle, _full, deadline) => {
       const wireOps = resolved.map((op) => ({ ...op, path: this.#paths.toWire(op.path) }));
       return this.#requests
         .call<TransactionResult[]>('transaction', wireOps[0]?.path ?? '/', deadline, options.signal, (cb) =>
@@ -402,129 +383,10 @@ export class ZkClient {
     });
   }
 
-  // ---- internals --------------------------------------------------------------------------
-
   /** The explicit ACL, else the provider's for this (user) path. */
   #aclFor(path: string, acl: readonly Acl[] | undefined): readonly Acl[] {
     if (acl !== undefined) return checkAcl(acl);
     const provider = this.#options.aclProvider;
     return provider.forPath?.(path) ?? provider.defaultAcl;
-  }
-
-  #validateData(data: unknown): void {
-    if (data !== undefined && data !== null && !Buffer.isBuffer(data)) {
-      throw new InvalidArgumentError('data must be a Buffer, null or undefined.');
-    }
-  }
-
-  #validateVersion(version: unknown): number {
-    if (version === undefined) return -1;
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < -1) {
-      throw new InvalidArgumentError(`version must be an integer >= -1, got ${String(version)}.`);
-    }
-    return version;
-  }
-
-  /** Runs one operation with retries; each attempt first waits for a connection (Curator's RetryLoop). */
-  async #op<T>(
-    name: string,
-    path: string,
-    options: OperationOptions & { noRetry?: boolean },
-    attempt: (handle: SessionHandle, wirePath: string, deadlineMs: number) => Promise<T>,
-  ): Promise<T> {
-    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.operationTimeoutMs;
-    this.#keeper.assertUsable();
-    options.signal?.throwIfAborted();
-    const full = this.#paths.toWire(path);
-    return withRetry(
-      (): Promise<T> => {
-        // Fast path: connected and namespace in place → the request goes out synchronously, so
-        // requests issued one after another reach the server in call order (pipelining).
-        const ready = this.#keeper.handle;
-        if (ready && this.#namespaceDone === ready && this.#keeper.connected) return attempt(ready, full, timeoutMs);
-        return (async () => {
-          await this.blockUntilConnected({ signal: options.signal });
-          const handle = this.#keeper.handle;
-          if (!handle) throw new ConnectionLossError();
-          await this.#ensureNamespace(handle, timeoutMs, options.signal);
-          return attempt(handle, full, timeoutMs);
-        })();
-      },
-      options.noRetry ? { ...this.#options.retry, maxRetries: 0 } : this.#options.retry,
-      options.signal,
-    ).catch((error: unknown) => {
-      if (error instanceof ZkRecipesError || options.signal?.aborted) throw error;
-      throw new ZkRecipesError('UNEXPECTED', `${name} ${path} failed unexpectedly: ${String(error)}`, { cause: error });
-    });
-  }
-
-  async #watchOp<T>(
-    name: string,
-    kind: WatchKind,
-    path: string,
-    options: OperationOptions,
-    read: (handle: SessionHandle, wirePath: string, deadlineMs: number, watcher: (t: WatchEventType, p: string) => void) => Promise<T>,
-  ): Promise<Watched<T>> {
-    let settle!: (event: WatchEvent) => void;
-    let fail!: (error: unknown) => void;
-    const changed = new Promise<WatchEvent>((resolve, reject) => {
-      settle = resolve;
-      fail = reject;
-    });
-    changed.catch(() => {}); // an abort nobody awaits must not become an unhandled rejection
-    let remove: (() => void) | undefined;
-    let delivered = false;
-    const onAbort = () => {
-      remove?.();
-      fail(options.signal?.reason);
-    };
-    const deliver = (event: WatchEvent) => {
-      delivered = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      // Watch events arrive on the socket handler: hand them to user code on a later tick.
-      // A microtask: off the wire library's stack (it has returned by then), without waiting a
-      // whole event-loop turn — this is the hand-off path of every lock.
-      queueMicrotask(() => settle({ type: event.type, path: this.#paths.toUser(event.path) }));
-    };
-    const value = await this.#op(name, path, options, async (handle, full, deadline) => {
-      // Listen before the request: its response and the event can arrive in one socket read.
-      // An older watch on the same path may wake us early; callers always re-read, so that is safe.
-      remove?.();
-      remove = this.#watches.add(kind, full, deliver);
-      try {
-        return await read(handle, full, deadline, this.#watches.dispatcherFor(kind, full));
-      } catch (error) {
-        remove();
-        remove = undefined;
-        throw error;
-      }
-    });
-    // The event may already have come (in the same socket read as the reply): then there is
-    // nothing left to abort, and a listener added now would never be removed.
-    if (!delivered) {
-      if (options.signal?.aborted) onAbort();
-      else options.signal?.addEventListener('abort', onAbort, { once: true });
-    }
-    return { value, changed };
-  }
-
-  #ensureNamespace(handle: SessionHandle, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const ns = this.#options.namespace;
-    if (!ns) {
-      this.#namespaceDone = handle;
-      return Promise.resolve();
-    }
-    if (!this.#namespaceReady) {
-      this.#namespaceReady = this.#creates.mkdirp(handle, ns, timeoutMs, signal, false).then(
-        () => {
-          this.#namespaceDone = handle;
-        },
-        (error: unknown) => {
-          this.#namespaceReady = undefined;
-          throw error;
-        },
-      );
-    }
-    return this.#namespaceReady;
   }
 }

@@ -18,6 +18,7 @@ import {
   validatePath,
 } from './paths.js';
 import { ParentAclGuard } from './parent-acl.js';
+import { deleteProtectedNode, findOwnNode, liveSet, sameSession } from './protected-nodes.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type Stat } from './types.js';
 import { WAIT_OVER, waitForWatch } from './wait.js';
@@ -77,26 +78,6 @@ export interface WaitOptions {
    * (Curator 5.5+ downgrade nodes reuse an older sequence number).
    */
   readonly trustSolePredecessor?: boolean;
-}
-
-function sameSession(a: string | undefined, b: string): boolean {
-  return a !== undefined && a !== '' && BigInt(`0x${a}`) === BigInt(`0x${b}`);
-}
-
-/**
- * The protected uuids of every node a live join or hold of this process owns, per client. A node
- * of the client's current session whose uuid is not here belongs to no one (a ghost): a waiter
- * that finds one ahead of it deletes it rather than wait for it for ever.
- */
-const liveUuids = new WeakMap<ZkClient, Set<string>>();
-
-function liveSet(client: ZkClient): Set<string> {
-  let set = liveUuids.get(client);
-  if (!set) {
-    set = new Set();
-    liveUuids.set(client, set);
-  }
-  return set;
 }
 
 /** A queue of contenders under one parent path. */
@@ -160,7 +141,7 @@ export class SequentialQueue {
       async () => {
         signal?.throwIfAborted();
         if (attempted) {
-          const found = await this.#findOwn(prefix, signal);
+          const found = await findOwnNode(this.client, this.parentPath, prefix, signal);
           if (found) return found;
         }
         // The parent may be deleted by a contender leaving an empty queue, or reaped by the server
@@ -191,7 +172,7 @@ export class SequentialQueue {
       // find and delete its node in the background, as Curator does. A wait that gives up leaves
       // nothing behind, in whichever session its create was carried out.
       live.delete(uuid);
-      if (attempted) void this.#deleteProtected(prefix);
+      if (attempted) void deleteProtectedNode(this.client, this.parentPath, prefix);
       throw error;
     }
     if (signal?.aborted) {
@@ -234,41 +215,6 @@ export class SequentialQueue {
       stat: created.stat,
       parentStat: listing ? listed?.stat : undefined,
     };
-  }
-
-  async #deleteProtected(prefix: string): Promise<void> {
-    const sessionId = this.client.sessionId;
-    for (let tries = 0; tries < 20 && this.client.sessionId === sessionId && this.client.state !== ConnectionState.CLOSED; tries++) {
-      try {
-        const { children } = await this.client.getChildren(this.parentPath);
-        const name = children.find((c) => c.startsWith(prefix));
-        if (name) await this.client.delete(joinPath(this.parentPath, name));
-        return;
-      } catch (error) {
-        if (error instanceof NoNodeError) return;
-        if (!isRetryable(error)) return;
-      }
-    }
-  }
-
-  async #findOwn(prefix: string, signal: AbortSignal | undefined): Promise<QueueNode | undefined> {
-    const { children } = await this.client.getChildren(this.parentPath, { signal }).catch((error: unknown) => {
-      if (error instanceof NoNodeError) return { children: [] as string[] };
-      throw error;
-    });
-    const name = children.find((c) => c.startsWith(prefix));
-    if (!name) return undefined;
-    const path = joinPath(this.parentPath, name);
-    const stat = await this.client.exists(path, { signal });
-    if (!stat) return undefined;
-    if (sameSession(this.client.sessionId, stat.ephemeralOwner) || stat.ephemeralOwner === '0') {
-      return { path, name, sessionId: stat.ephemeralOwner === '0' ? (this.client.sessionId ?? '') : stat.ephemeralOwner.padStart(16, '0') };
-    }
-    // Made by an earlier session that is gone (or going): never let it stand in our queue.
-    await this.client.delete(path).catch((error: unknown) => {
-      if (!(error instanceof NoNodeError)) throw error;
-    });
-    return undefined;
   }
 
   /**

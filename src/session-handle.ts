@@ -10,90 +10,24 @@ import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import zookeeper from 'node-zookeeper-client';
 // The wire library's jute records, to send the 3.5+ creates it has no method for.
 import jute from 'node-zookeeper-client/lib/jute/index.js';
-import { type Acl, OPEN_ACL_UNSAFE, type Stat, type TransactionOp, type TransactionResult, type WatchEventType } from './types.js';
+import { type Acl, OPEN_ACL_UNSAFE, type Stat, type TransactionOp, type TransactionResult } from './types.js';
+import {
+  type Callback,
+  type ConnectableManager,
+  type ConnectionManagerInternals,
+  OP_PING,
+  SESSION_REQUIRES_AUTH,
+  statFromWire,
+  toWireAcl,
+  type Watcher,
+  WIRE_CLOSED,
+  WIRE_CONNECTED,
+  WIRE_CONNECTING,
+  type WireStat,
+  wireWatcher,
+  XID_PING,
+} from './wire-internals.js';
 import { FrameSplitter, OP_CREATE_CONTAINER, OP_CREATE2, OWN_OPCODES, parseCreate2Response, parseReplyHeader } from './wire-replies.js';
-
-type Callback<T> = (error: unknown, result?: T) => void;
-type Watcher = (type: WatchEventType, path: string) => void;
-
-interface WireStat {
-  czxid: Buffer;
-  mzxid: Buffer;
-  pzxid: Buffer;
-  ctime: Buffer;
-  mtime: Buffer;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: Buffer;
-  dataLength: number;
-  numChildren: number;
-}
-
-interface PendingPacket {
-  request: { header: { xid: number; type: number } };
-  callback: (error: unknown, result?: unknown) => void;
-}
-
-interface ConnectionManagerInternals {
-  socket?: Socket;
-  state: number;
-  zxid?: Buffer;
-  pendingQueue: PendingPacket[];
-  queue(request: unknown, callback?: (error: unknown, result?: unknown) => void): void;
-  sessionTimeout: number;
-  /** 1/3 of the negotiated session timeout: the library pings after this long with no socket activity. */
-  pingTimeout: number;
-  onSocketData: (buffer: Buffer) => void;
-  onSocketConnected: () => void;
-  on(event: 'state', listener: (state: number) => void): void;
-}
-
-const WIRE_CONNECTING = 1;
-/** ZooKeeper's ping: xid -2, opcode 11. */
-const XID_PING = -2;
-const OP_PING = 11;
-/** SESSIONCLOSEDREQUIRESASLAUTH: a server with `enforce.auth.enabled` closed an unauthenticated session. */
-const SESSION_REQUIRES_AUTH = -124;
-const WIRE_CONNECTED = 2;
-const WIRE_CLOSED = -2;
-const EVENT_TYPES: Record<number, WatchEventType> = {
-  1: 'NODE_CREATED',
-  2: 'NODE_DELETED',
-  3: 'NODE_DATA_CHANGED',
-  4: 'NODE_CHILDREN_CHANGED',
-};
-
-/** Converts the wire library's Stat (8-byte buffers for longs) to ours. */
-export function statFromWire(stat: WireStat): Stat {
-  return {
-    czxid: stat.czxid.readBigInt64BE(0),
-    mzxid: stat.mzxid.readBigInt64BE(0),
-    pzxid: stat.pzxid.readBigInt64BE(0),
-    ctime: Number(stat.ctime.readBigInt64BE(0)),
-    mtime: Number(stat.mtime.readBigInt64BE(0)),
-    version: stat.version,
-    cversion: stat.cversion,
-    aversion: stat.aversion,
-    ephemeralOwner: stat.ephemeralOwner.readBigUInt64BE(0).toString(16),
-    dataLength: stat.dataLength,
-    numChildren: stat.numChildren,
-  };
-}
-
-function toWireAcl(acl: readonly Acl[]): unknown[] {
-  return acl.map((a) => new zookeeper.ACL(a.permissions, new zookeeper.Id(a.scheme, a.id)));
-}
-
-function wireWatcher(watcher: Watcher | undefined): ((event: { type: number; path: string }) => void) | undefined {
-  if (!watcher) return undefined;
-  // Cached on the watcher so the wire library's de-duplication (by function identity) works.
-  const cached = (watcher as { wire?: (event: { type: number; path: string }) => void }).wire;
-  if (cached) return cached;
-  const wire = (event: { type: number; path: string }) => watcher(EVENT_TYPES[event.type] ?? 'NODE_DATA_CHANGED', event.path);
-  (watcher as { wire?: typeof wire }).wire = wire;
-  return wire;
-}
 
 export interface SessionHandleEvents {
   connected(): void;
@@ -110,20 +44,6 @@ export type WireTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pf
 
 /** TLS errors about the peer's certificate: retrying the same server cannot cure them. */
 const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_TLS_CERT/;
-
-interface ConnectableManager {
-  socket?: Socket;
-  connectTimeout: number;
-  connectTimeoutHandler?: NodeJS.Timeout;
-  setState(state: number): void;
-  findNextServer(cb: (server: { host: string; port: number }) => void): void;
-  onSocketConnectTimeout(): void;
-  onSocketConnected(): void;
-  onSocketData(buffer: Buffer): void;
-  onSocketDrain(): void;
-  onSocketClosed(hadError: boolean): void;
-  onSocketError(error: Error): void;
-}
 
 export class SessionHandle {
   readonly #client: zookeeper.Client;

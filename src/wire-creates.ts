@@ -5,6 +5,7 @@
  */
 import { NodeExistsError, NoNodeError, ZooKeeperError } from './errors.js';
 import type { NamespaceMapping } from './namespace-mapping.js';
+import { parentOf } from './paths.js';
 import type { RequestTracker } from './request-tracker.js';
 import type { SessionHandle } from './session-handle.js';
 import { type Acl, CreateMode, type Stat } from './types.js';
@@ -13,7 +14,7 @@ import { type Acl, CreateMode, type Stat } from './types.js';
  * How often a parent chain is made again when the server's container reaper races it: in practice
  * once or twice; the bound only keeps a pathological deleter from spinning us past the deadline.
  */
-export const MKDIRP_ROUNDS = 1000;
+const MKDIRP_ROUNDS = 1000;
 
 /** One client's creates. */
 export class WireCreates {
@@ -68,6 +69,32 @@ export class WireCreates {
     return {
       path: await this.#requests.call<string>('create', full, timeoutMs, signal, (cb) => handle.create(full, data, acl, wireMode, cb)),
     };
+  }
+
+  /**
+   * {@link create}, and with `parents` the missing parent chain first when the create answers
+   * NO_NODE — again if the reaper deletes a parent we just made before our create lands.
+   */
+  async createWithParents(
+    handle: SessionHandle,
+    full: string,
+    data: Buffer | null | undefined,
+    acl: readonly Acl[],
+    mode: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    wantStat: boolean,
+    parents: 'persistent' | 'container' | undefined,
+  ): Promise<{ path: string; stat?: Stat }> {
+    const giveUpAt = Date.now() + timeoutMs;
+    for (let round = 0; ; round++) {
+      try {
+        return await this.create(handle, full, data, acl, mode, timeoutMs, signal, wantStat);
+      } catch (error) {
+        if (!(error instanceof NoNodeError) || !parents || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
+        await this.mkdirp(handle, parentOf(full), timeoutMs, signal, parents === 'container');
+      }
+    }
   }
 
   /**
