@@ -17,8 +17,15 @@ export default defineConfig({
       // Everything that talks to real servers shares one ZooKeeper the global setup starts.
       {
         extends: true,
-        test: { name: 'servers', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'], globalSetup: ['test/support/global-setup.ts'] },
+        test: {
+          name: 'servers',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**', 'test/chaos/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
       },
+      // The heavy fault runs: on their own, after everything else (`npm test` runs them last).
+      { extends: true, test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] } },
     ],
   },
 });

@@ -7,9 +7,9 @@ import type { ZkClient } from '../src/client.js';
 import { settleAcquire } from '../src/deadline.js';
 import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../src/errors.js';
 import { checkQueueNodeData } from '../src/limits.js';
-import type { AcquireOptions } from '../src/lock/acquire-options.js';
 import type { Lease } from '../src/lock/lease.js';
 import { type LockEngine, OwnedLock, type TakeRequest } from '../src/lock/owned-lock.js';
+import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { localAddressBytes } from '../src/node-data.js';
 import { joinPath, validatePath } from '../src/paths.js';
 import { type QueueNode, SequentialQueue, type TurnPredicate } from '../src/sequential-queue.js';
@@ -67,16 +67,18 @@ interface QueueHold {
  * await write.using(() => rebuild(), { timeoutMs: 5_000 });
  * ```
  */
-export class QueueLock {
+export class QueueLock extends ReentrantLock {
   readonly client: ZkClient;
   readonly path: string;
   readonly #spec: QueueLockSpec;
   readonly #queue: SequentialQueue;
   readonly #data: Buffer | undefined;
-  readonly #owned: OwnedLock<QueueHold>;
+  /** The ownership layer over ZooKeeper's engine. */
+  protected readonly owned: OwnedLock<QueueHold>;
   #revocationListener: RevocationListener | undefined;
 
   constructor(client: ZkClient, path: string, spec: QueueLockSpec, options: LockOptions = {}) {
+    super();
     if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
     this.client = client;
     this.path = validatePath(path);
@@ -85,7 +87,7 @@ export class QueueLock {
     this.#spec = spec;
     this.#data = options.data;
     this.#queue = new SequentialQueue(client, this.path, { sortNames: spec.sortNames, removeEmptyParent: options.removeEmptyParent });
-    this.#owned = new OwnedLock(this.#engine(), { beforeTake: spec.beforeJoin });
+    this.owned = new OwnedLock(this.#engine(), { beforeTake: spec.beforeJoin });
   }
 
   #engine(): LockEngine<QueueHold> {
@@ -117,33 +119,19 @@ export class QueueLock {
     this.#revocationListener = listener;
   }
 
-  /** True when the current async call tree holds this lock (even if ownership was lost since). */
-  isOwnedByCurrentScope(): boolean {
-    return this.#owned.isOwnedByCurrentScope();
-  }
-
-  /** The name of the node the current scope holds this lock through, if it holds it. */
+  /** @internal The name of the node the current scope holds this lock through, if it holds it. */
   scopeNodeName(): string | undefined {
-    return this.#owned.scopeHold()?.node.name;
+    return this.owned.scopeHold()?.node.name;
   }
 
   /**
+   * @internal
    * Throws {@link OwnershipLostError} when the current scope's hold is no longer in force (its
    * lease signal aborted: connection suspended or session lost per the error policy, or the node
    * deleted). Re-entry and downgrade ride only on a hold that is still valid.
    */
   assertScopeHoldValid(): void {
-    this.#owned.assertScopeHoldValid();
-  }
-
-  /** True when any flow of this process holds this lock object. */
-  isAcquiredInThisProcess(): boolean {
-    return this.#owned.isAcquiredInThisProcess();
-  }
-
-  /** Waits for the lock → Lease (LockTimeoutError on timeout, the signal's reason on abort; our node is removed either way). Re-enters inside an owner scope. */
-  acquire(options?: AcquireOptions): Promise<Lease> {
-    return this.#owned.acquire(options);
+    this.owned.assertScopeHoldValid();
   }
 
   async #take({ timeoutMs, signal, started }: TakeRequest): Promise<QueueHold> {
@@ -171,21 +159,6 @@ export class QueueLock {
         return { node };
       },
     );
-  }
-
-  /** The lock if it is free right now, else null (no node is left). */
-  tryAcquire(): Promise<Lease | null> {
-    return this.#owned.tryAcquire();
-  }
-
-  /** Runs `fn(lease)` holding the lock, inside its owner scope, and releases in `finally`. */
-  using<T>(fn: (lease: Lease) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
-    return this.#owned.using(fn, options);
-  }
-
-  /** Releases one hold of the current scope (Curator's `release()`). */
-  release(): Promise<void> {
-    return this.#owned.release();
   }
 
   /** Every contender's node path in queue order (the first holds it; readers share). */
