@@ -29,7 +29,7 @@ import {
   NoNodeError,
   RecipeClosedError,
 } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/limits.js';
+import { checkQueueNodeData } from '../src/request-size.js';
 import { validatePath } from '../src/paths.js';
 import { leasePredicate, type QueueNode, SequentialQueue } from '../src/sequential-queue.js';
 import { TypedEvents } from '../src/typed-events.js';

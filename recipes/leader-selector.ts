@@ -7,7 +7,7 @@ import type { ZkClient } from '../src/client.js';
 import { ConnectionState } from '../src/connection-state.js';
 import { publish } from '../src/diagnostics.js';
 import { ClientClosedError, ClientNotStartedError, InvalidArgumentError } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/limits.js';
+import { checkQueueNodeData } from '../src/request-size.js';
 import type { Lease } from '../src/lock/lease.js';
 import { localAddressBytes } from '../src/node-data.js';
 import { validatePath } from '../src/paths.js';

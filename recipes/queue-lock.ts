@@ -6,7 +6,7 @@
 import type { ZkClient } from '../src/client.js';
 import { settleAcquire } from '../src/deadline.js';
 import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/limits.js';
+import { checkQueueNodeData } from '../src/request-size.js';
 import type { Lease } from '../src/lock/lease.js';
 import { type LockEngine, OwnedLock, type TakeRequest } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';

@@ -8,7 +8,7 @@ import type { ZkClient } from '../src/client.js';
 import { settleAcquire } from '../src/deadline.js';
 import { publish } from '../src/diagnostics.js';
 import { InvalidArgumentError, LockTimeoutError, NoNodeError } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/limits.js';
+import { checkQueueNodeData } from '../src/request-size.js';
 import type { Lease } from '../src/lock/lease.js';
 import { localAddressBytes } from '../src/node-data.js';
 import { joinPath, validatePath } from '../src/paths.js';

@@ -9,7 +9,7 @@ import { ConnectionLossError, InvalidArgumentError } from './errors.js';
 import { checkAcl } from './acl.js';
 import { type Resolved, resolveOptions, validateTimeout, type ZkClientOptions } from './client-options.js';
 import type { Logger } from './diagnostics.js';
-import { checkRequestSize, createRecordBytes, setDataRecordBytes, transactionBytes } from './limits.js';
+import { checkRequestSize, createRecordBytes, setDataRecordBytes, transactionBytes } from './request-size.js';
 import { validatePath } from './paths.js';
 import type { RetryPolicy } from './retry.js';
 import {

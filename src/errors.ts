@@ -3,8 +3,6 @@
  * `code` and a message that says what to do about it.
  */
 
-import type { Acl } from './types.js';
-
 /** Base class of every error zk-recipes throws. */
 export class ZkRecipesError extends Error {
   /** A stable machine-readable code, e.g. `LOCK_TIMEOUT` or `NO_NODE`. */
@@ -288,13 +286,21 @@ export class TlsError extends ZkRecipesError {
 }
 
 // A digest id is `user:hash`: the user says enough, the hash stays out of logs.
-const describeAcl = (acl: readonly Acl[]) =>
+/** An ACL entry as the errors print it (ZooKeeper's `Acl`). */
+type AclEntry = { readonly scheme: string; readonly id: string; readonly permissions: number };
+
+const describeAcl = (acl: readonly AclEntry[]) =>
   `[${acl.map((a) => `${a.scheme}:${a.scheme === 'digest' ? `${a.id.split(':')[0]}:…` : a.id}:${a.permissions}`).join(', ')}]`;
 
 /** A recipe parent (or a node under it) carries an ACL other than the client's aclProvider gives, and it could not be repaired. */
 export class AclMismatchError extends ZkRecipesError {
   readonly path: string;
-  constructor(path: string, found: readonly Acl[], expected: readonly Acl[], why: string) {
+  constructor(
+    path: string,
+    found: readonly { readonly scheme: string; readonly id: string; readonly permissions: number }[],
+    expected: readonly { readonly scheme: string; readonly id: string; readonly permissions: number }[],
+    why: string,
+  ) {
     super(
       'ACL_MISMATCH',
       `${path} exists with ACL ${describeAcl(found)}, not the ${describeAcl(expected)} your aclProvider gives: someone without your credentials may have made it (for example after the server reaped an empty container). ${why} Delete it as an administrator, and keep recipe paths under a namespace whose root carries your ACL so nobody else can re-create them.`,
