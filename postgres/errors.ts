@@ -2,7 +2,7 @@
  * Typed errors of the PostgreSQL backend; each a ZkRecipesError with a stable `code` and a message
  * that says what to do.
  */
-import { ZkRecipesError } from '../src/errors.js';
+import { ZkRecipesError } from '../src/core/errors.js';
 
 /** The database could not be reached, or did not answer within the call's deadline. Transient. */
 export class PostgresUnavailableError extends ZkRecipesError {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WaiterHub } from '../src/lock/wake-hub.js';
-import { raceDeadline } from '../src/timing.js';
+import { raceDeadline } from '../src/core/timing.js';
 import { PostgresUnavailableError } from './errors.js';
 import { clientClassOf, type PgClientLike, type PgNotification, type PgPoolLike, poolEnded } from './pool.js';
 

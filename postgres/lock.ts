@@ -5,10 +5,10 @@
  * tree, on the shared ownership layer) — plus a fencing token from a sequence at every grant.
  */
 import { hostname } from 'node:os';
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/core/errors.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
-import { checkTimeoutMs } from '../src/limits.js';
+import { checkTimeoutMs } from '../src/core/limits.js';
 import { ListenHub } from './listen-hub.js';
 import { TtlLockEngine } from '../src/lock/ttl-engine.js';
 import { PostgresLockStore } from './lock-engine.js';

@@ -2,9 +2,9 @@
  * What the PostgreSQL backend needs of the user's node-postgres (`pg`) pool, and queries with a
  * deadline whatever the connection does. `pg` itself is never imported here: the pool is passed in.
  */
-import { DeadlineTimer } from '../src/deadline-timer.js';
-import { ClientClosedError, InvalidArgumentError } from '../src/errors.js';
-import { sleep } from '../src/timing.js';
+import { DeadlineTimer } from '../src/core/deadline-timer.js';
+import { ClientClosedError, InvalidArgumentError } from '../src/core/errors.js';
+import { sleep } from '../src/core/timing.js';
 import { PostgresQueryError, PostgresUnavailableError } from './errors.js';
 
 /** A notification as node-postgres delivers it. */

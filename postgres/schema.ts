@@ -7,7 +7,7 @@
  * transaction-mode pooler: no state lives in a session). `lockDdl(table)` returns it all for
  * migration tools.
  */
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/core/errors.js';
 
 /** Throws unless `table` is a plain lower-case identifier we can name objects after (never interpolated unchecked). */
 export function checkTableName(table: unknown): string {

@@ -3,10 +3,10 @@
  * format (8-byte big-endian), optionally promoted to an InterProcessMutex under contention
  * (Curator's PromotedToLock). Values are `bigint`.
  */
-import type { ZkClient } from '../src/client.js';
-import { BadVersionError, CorruptDataError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../src/errors.js';
-import { validatePath } from '../src/paths.js';
-import type { RetryPolicy } from '../src/retry.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { BadVersionError, CorruptDataError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../src/core/errors.js';
+import { validatePath } from '../src/zookeeper/paths.js';
+import type { RetryPolicy } from '../src/zookeeper/retry.js';
 import { InterProcessMutex } from './mutex.js';
 
 /** The outcome of an update: check `succeeded` (contention can defeat every retry). */

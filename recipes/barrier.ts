@@ -2,12 +2,12 @@
  * DistributedBarrier (Curator's layout: one persistent node; waiters wait for it to be gone).
  * Waits survive connection loss and session expiry, and leave no listener behind.
  */
-import type { ZkClient } from '../src/client.js';
-import { settleClientWait } from '../src/deadline.js';
-import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/errors.js';
-import { localAddressBytes } from '../src/node-data.js';
-import { validatePath } from '../src/paths.js';
-import { waitForWatch } from '../src/wait.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { settleClientWait } from '../src/core/deadline.js';
+import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/core/errors.js';
+import { localAddressBytes } from '../src/zookeeper/node-data.js';
+import { validatePath } from '../src/zookeeper/paths.js';
+import { waitForWatch } from '../src/zookeeper/wait.js';
 import { validateAcquireOptions } from '../src/lock/acquire-options.js';
 
 /**

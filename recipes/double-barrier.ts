@@ -4,13 +4,13 @@
  * recipe so everyone leaves together. Errors surface; nothing is swallowed.
  */
 import { randomUUID } from 'node:crypto';
-import type { ZkClient } from '../src/client.js';
-import { settleClientWait } from '../src/deadline.js';
-import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/errors.js';
-import { localAddressBytes } from '../src/node-data.js';
-import { joinPath, validatePath } from '../src/paths.js';
-import { CreateMode } from '../src/types.js';
-import { waitForWatch } from '../src/wait.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { settleClientWait } from '../src/core/deadline.js';
+import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/core/errors.js';
+import { localAddressBytes } from '../src/zookeeper/node-data.js';
+import { joinPath, validatePath } from '../src/zookeeper/paths.js';
+import { CreateMode } from '../src/zookeeper/types.js';
+import { waitForWatch } from '../src/zookeeper/wait.js';
 import { validateAcquireOptions } from '../src/lock/acquire-options.js';
 import { READY_NODE } from './node-names.js';
 

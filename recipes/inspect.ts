@@ -2,9 +2,9 @@
  * Recognises what lives at a path — mutex, read-write lock, semaphore, leader latch or selector
  * (Curator's nodes included) — and describes holders and queue in order. Used by the CLI.
  */
-import type { ZkClient } from '../src/client.js';
-import { NoNodeError } from '../src/errors.js';
-import { joinPath, parseSequence, protectedUuidOf, sortBySequence, validatePath } from '../src/paths.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { NoNodeError } from '../src/core/errors.js';
+import { joinPath, parseSequence, protectedUuidOf, sortBySequence, validatePath } from '../src/zookeeper/paths.js';
 import {
   LATCH_NODE_NAME,
   LEASE_NODE_NAME,

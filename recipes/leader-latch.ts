@@ -14,12 +14,12 @@
  * Leadership is claimed only while connected and after checking that our node's ephemeral owner is
  * our current session (Curator 5.7's check), so a node of a dead session never makes us leader.
  */
-import { sleep } from '../src/timing.js';
-import { MAX_TIMEOUT_MS } from '../src/limits.js';
-import { validateTimeout } from '../src/client-options.js';
-import type { ZkClient } from '../src/client.js';
-import { ConnectionState, isErrorState } from '../src/connection-state.js';
-import { publish } from '../src/diagnostics.js';
+import { sleep } from '../src/core/timing.js';
+import { MAX_TIMEOUT_MS } from '../src/core/limits.js';
+import { validateTimeout } from '../src/zookeeper/client-options.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { ConnectionState, isErrorState } from '../src/zookeeper/connection-state.js';
+import { publish } from '../src/core/diagnostics.js';
 import {
   ClientClosedError,
   ClientNotStartedError,
@@ -28,12 +28,12 @@ import {
   NodeVanishedError,
   NoNodeError,
   RecipeClosedError,
-} from '../src/errors.js';
-import { checkQueueNodeData } from '../src/request-size.js';
-import { validatePath } from '../src/paths.js';
-import { leasePredicate, type QueueNode, SequentialQueue } from '../src/sequential-queue.js';
-import { TypedEvents } from '../src/typed-events.js';
-import { WAIT_OVER } from '../src/wait.js';
+} from '../src/core/errors.js';
+import { checkQueueNodeData } from '../src/zookeeper/request-size.js';
+import { validatePath } from '../src/zookeeper/paths.js';
+import { leasePredicate, type QueueNode, SequentialQueue } from '../src/zookeeper/sequential-queue.js';
+import { TypedEvents } from '../src/core/typed-events.js';
+import { WAIT_OVER } from '../src/zookeeper/wait.js';
 import { type Participant, readParticipants } from './participants.js';
 import { LATCH_NODE_NAME } from './node-names.js';
 

@@ -3,16 +3,16 @@
  * `<path>/_c_<uuid>-lock-<seq>`, the id as data), so Curator selectors join the same election.
  * `takeLeadership(signal)` runs while we hold the mutex; leadership ends when it returns or throws.
  */
-import type { ZkClient } from '../src/client.js';
-import { ConnectionState } from '../src/connection-state.js';
-import { publish } from '../src/diagnostics.js';
-import { ClientClosedError, ClientNotStartedError, InvalidArgumentError } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/request-size.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { ConnectionState } from '../src/zookeeper/connection-state.js';
+import { publish } from '../src/core/diagnostics.js';
+import { ClientClosedError, ClientNotStartedError, InvalidArgumentError } from '../src/core/errors.js';
+import { checkQueueNodeData } from '../src/zookeeper/request-size.js';
 import type { Lease } from '../src/lock/lease.js';
-import { localAddressBytes } from '../src/node-data.js';
-import { validatePath } from '../src/paths.js';
-import { SequentialQueue } from '../src/sequential-queue.js';
-import { TypedEvents } from '../src/typed-events.js';
+import { localAddressBytes } from '../src/zookeeper/node-data.js';
+import { validatePath } from '../src/zookeeper/paths.js';
+import { SequentialQueue } from '../src/zookeeper/sequential-queue.js';
+import { TypedEvents } from '../src/core/typed-events.js';
 import { backoff, isClosed } from './leader-latch.js';
 import { InterProcessMutex } from './mutex.js';
 import { MUTEX_NODE_NAME } from './node-names.js';

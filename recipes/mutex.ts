@@ -2,8 +2,8 @@
  * InterProcessMutex: a re-entrant lock across processes, wire-compatible with Curator's
  * (`<path>/_c_<uuid>-lock-<seq>`; each waiter watches only its predecessor).
  */
-import type { ZkClient } from '../src/client.js';
-import { leasePredicate } from '../src/sequential-queue.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { leasePredicate } from '../src/zookeeper/sequential-queue.js';
 import { type LockOptions, QueueLock } from './queue-lock.js';
 import { MUTEX_NODE_NAME } from './node-names.js';
 

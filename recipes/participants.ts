@@ -2,9 +2,9 @@
  * Participants of an election (LeaderLatch or LeaderSelector): every node in queue order with
  * the id it carries as UTF-8 data; the first one leads (Curator's `getParticipants`).
  */
-import { NoNodeError } from '../src/errors.js';
-import { joinPath } from '../src/paths.js';
-import type { SequentialQueue } from '../src/sequential-queue.js';
+import { NoNodeError } from '../src/core/errors.js';
+import { joinPath } from '../src/zookeeper/paths.js';
+import type { SequentialQueue } from '../src/zookeeper/sequential-queue.js';
 
 /** One participant of an election. */
 export interface Participant {

@@ -3,18 +3,18 @@
  * a SequentialQueue, a predicate, leases, and ownership keyed by the async call tree
  * (AsyncLocalStorage — the Node analogue of Curator's per-thread ownership).
  */
-import type { ZkClient } from '../src/client.js';
-import { settleAcquire } from '../src/deadline.js';
-import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/request-size.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { settleAcquire } from '../src/core/deadline.js';
+import { ClientClosedError, InvalidArgumentError, LockTimeoutError } from '../src/core/errors.js';
+import { checkQueueNodeData } from '../src/zookeeper/request-size.js';
 import type { Lease } from '../src/lock/lease.js';
 import { type LockEngine, OwnedLock, type TakeRequest } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
-import { localAddressBytes } from '../src/node-data.js';
-import { joinPath, validatePath } from '../src/paths.js';
-import { type QueueNode, SequentialQueue, type TurnPredicate } from '../src/sequential-queue.js';
-import type { CreateMode } from '../src/types.js';
-import { zooKeeperLeaseParts } from '../src/zk-lease.js';
+import { localAddressBytes } from '../src/zookeeper/node-data.js';
+import { joinPath, validatePath } from '../src/zookeeper/paths.js';
+import { type QueueNode, SequentialQueue, type TurnPredicate } from '../src/zookeeper/sequential-queue.js';
+import type { CreateMode } from '../src/zookeeper/types.js';
+import { zooKeeperLeaseParts } from '../src/zookeeper/zk-lease.js';
 import { RevocationWatch } from './revocation.js';
 
 /** Options shared by the lock recipes. */

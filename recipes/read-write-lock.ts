@@ -2,11 +2,11 @@
  * InterProcessReadWriteLock: readers share, a writer excludes everyone. Wire-compatible with
  * Curator's (`_c_<uuid>-__READ__<seq>` and `_c_<uuid>-__WRIT__<seq>` under one parent).
  */
-import type { ZkClient } from '../src/client.js';
-import { IllegalStateError } from '../src/errors.js';
-import { sequenceKey } from '../src/paths.js';
-import { leasePredicate, type TurnPredicate } from '../src/sequential-queue.js';
-import { CreateMode } from '../src/types.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { IllegalStateError } from '../src/core/errors.js';
+import { sequenceKey } from '../src/zookeeper/paths.js';
+import { leasePredicate, type TurnPredicate } from '../src/zookeeper/sequential-queue.js';
+import { CreateMode } from '../src/zookeeper/types.js';
 import { type LockOptions, QueueLock } from './queue-lock.js';
 import { READ_NODE_NAME, WRITE_NODE_NAME } from './node-names.js';
 

@@ -2,9 +2,9 @@
  * Cooperative revocation, as in Curator: anyone writes `__REVOKE__` into a holder's lock node;
  * the holder (if it made its lock revocable) is told and may release.
  */
-import type { ZkClient } from '../src/client.js';
-import { BadVersionError, InvalidArgumentError, NoNodeError } from '../src/errors.js';
-import { nodeNameOf, parentOf, parseSequence, validatePath } from '../src/paths.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { BadVersionError, InvalidArgumentError, NoNodeError } from '../src/core/errors.js';
+import { nodeNameOf, parentOf, parseSequence, validatePath } from '../src/zookeeper/paths.js';
 import { LEASE_PARENT, LOCK_PARENT, MUTEX_NODE_NAME, READ_NODE_NAME, WRITE_NODE_NAME } from './node-names.js';
 
 /** Node names of the recipes whose holders can be asked to revoke (Curator's mutex and read-write lock). */

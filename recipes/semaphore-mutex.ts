@@ -3,8 +3,8 @@
  * Curator's (layout `<path>/locks` + `<path>/leases`; not compatible with InterProcessMutex on the
  * same path). A second acquire from the same process waits; any flow may release.
  */
-import type { ZkClient } from '../src/client.js';
-import { InvalidArgumentError, NotOwnerError } from '../src/errors.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { InvalidArgumentError, NotOwnerError } from '../src/core/errors.js';
 import type { Lease } from '../src/lock/lease.js';
 import { type AcquireOptions, nullOnTimeout } from '../src/lock/acquire-options.js';
 import { InterProcessSemaphoreV2, type SemaphoreOptions } from './semaphore.js';

@@ -4,16 +4,16 @@
  * `_c_<uuid>-lease-<seq>` under `<path>/leases`. Only the holder of the internal mutex watches
  * `leases`; everyone else sleeps in the mutex queue, so a returned lease wakes one waiter.
  */
-import type { ZkClient } from '../src/client.js';
-import { settleAcquire } from '../src/deadline.js';
-import { publish } from '../src/diagnostics.js';
-import { InvalidArgumentError, LockTimeoutError, NoNodeError } from '../src/errors.js';
-import { checkQueueNodeData } from '../src/request-size.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { settleAcquire } from '../src/core/deadline.js';
+import { publish } from '../src/core/diagnostics.js';
+import { InvalidArgumentError, LockTimeoutError, NoNodeError } from '../src/core/errors.js';
+import { checkQueueNodeData } from '../src/zookeeper/request-size.js';
 import type { Lease } from '../src/lock/lease.js';
-import { localAddressBytes } from '../src/node-data.js';
-import { joinPath, validatePath } from '../src/paths.js';
-import { SequentialQueue } from '../src/sequential-queue.js';
-import { zooKeeperLease } from '../src/zk-lease.js';
+import { localAddressBytes } from '../src/zookeeper/node-data.js';
+import { joinPath, validatePath } from '../src/zookeeper/paths.js';
+import { SequentialQueue } from '../src/zookeeper/sequential-queue.js';
+import { zooKeeperLease } from '../src/zookeeper/zk-lease.js';
 import { InterProcessMutex } from './mutex.js';
 import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/lock/acquire-options.js';
 import { LOCK_PARENT, LEASE_PARENT, LEASE_NODE_NAME } from './node-names.js';

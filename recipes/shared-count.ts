@@ -2,11 +2,11 @@
  * SharedCount: an int32 every participant sees, Curator's format (4-byte big-endian, persistent
  * node). Usable as the `count` (maxLeases source) of InterProcessSemaphoreV2.
  */
-import type { ZkClient } from '../src/client.js';
-import { ConnectionState } from '../src/connection-state.js';
-import { BadVersionError, CorruptDataError, InvalidArgumentError, NodeExistsError } from '../src/errors.js';
-import { validatePath } from '../src/paths.js';
-import { TypedEvents } from '../src/typed-events.js';
+import type { ZkClient } from '../src/zookeeper/client.js';
+import { ConnectionState } from '../src/zookeeper/connection-state.js';
+import { BadVersionError, CorruptDataError, InvalidArgumentError, NodeExistsError } from '../src/core/errors.js';
+import { validatePath } from '../src/zookeeper/paths.js';
+import { TypedEvents } from '../src/core/typed-events.js';
 import { backoff, isClosed } from './leader-latch.js';
 import type { SharedCountReader } from './semaphore.js';
 

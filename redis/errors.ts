@@ -2,7 +2,7 @@
  * Typed errors of the Redis backend. Like every zk-recipes error, each is a ZkRecipesError with a
  * stable `code` and a message that says what to do.
  */
-import { ZkRecipesError } from '../src/errors.js';
+import { ZkRecipesError } from '../src/core/errors.js';
 
 /** Redis could not be reached, or did not answer within the call's deadline. Transient unless the client was closed. */
 export class RedisUnavailableError extends ZkRecipesError {

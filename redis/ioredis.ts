@@ -3,7 +3,7 @@
  * ioredis (it is what redlock and redis-semaphore take); this adapter lets them use the same lock
  * without a second client library. ioredis is not imported: the client is passed in.
  */
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/core/errors.js';
 import { CLUSTER_NOT_SUPPORTED, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';
 
 /** The part of an ioredis (v4–v6) client the adapter uses. */

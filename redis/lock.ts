@@ -5,10 +5,10 @@
  * release, a renewing watchdog that tells the holder when the lock may be gone, FIFO waiting with
  * one wake-up per hand-off, BUSY handled, EVALSHA with EVAL fallback.
  */
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/core/errors.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
-import { checkTimeoutMs } from '../src/limits.js';
+import { checkTimeoutMs } from '../src/core/limits.js';
 import { TtlLockEngine } from '../src/lock/ttl-engine.js';
 import { RedisLockStore } from './lock-engine.js';
 import type { RedisLockKeys } from './lock-scripts.js';

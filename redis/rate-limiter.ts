@@ -6,8 +6,8 @@
  * deadline; when Redis cannot answer, a typed error — or, with `failOpen`, an allowed result that
  * says it was not checked.
  */
-import { InvalidArgumentError } from '../src/errors.js';
-import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/limits.js';
+import { InvalidArgumentError } from '../src/core/errors.js';
+import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
 import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';

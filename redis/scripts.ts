@@ -7,9 +7,9 @@
  * with it; we take the user's client as it is, so the fallback lives here.
  */
 import { createHash } from 'node:crypto';
-import { DeadlineTimer } from '../src/deadline-timer.js';
-import { sleep } from '../src/timing.js';
-import { ClientClosedError, InvalidArgumentError } from '../src/errors.js';
+import { DeadlineTimer } from '../src/core/deadline-timer.js';
+import { sleep } from '../src/core/timing.js';
+import { ClientClosedError, InvalidArgumentError } from '../src/core/errors.js';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
 
 /** A subscriber connection (the client's `duplicate()`): what the wake-ups need of it. */

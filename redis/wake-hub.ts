@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WaiterHub } from '../src/lock/wake-hub.js';
-import { raceDeadline } from '../src/timing.js';
+import { raceDeadline } from '../src/core/timing.js';
 import { RedisUnavailableError } from './errors.js';
 import { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';
 import { assertReady, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';

@@ -5,10 +5,10 @@
  * inside the library and is not exported here: every name below is a semver promise, listed in
  * docs/api-report.md.
  */
-export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, type ZkTlsOptions } from './client.js';
-export { Acls, type AclProvider, type AuthInfo, digestId } from './acl.js';
-export { ConnectionState, type ErrorPolicy } from './connection-state.js';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { ZkClient, type ZkClientOptions, type ZkClientEvents, type CreatedNode, type ZkTlsOptions } from './zookeeper/client.js';
+export { Acls, type AclProvider, type AuthInfo, digestId } from './zookeeper/acl.js';
+export { ConnectionState, type ErrorPolicy } from './zookeeper/connection-state.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './zookeeper/retry.js';
 export {
   ZkRecipesError,
   InvalidPathError,
@@ -37,8 +37,8 @@ export {
   AclMismatchError,
   WaitTimeoutError,
   CorruptDataError,
-} from './errors.js';
-export { validatePath, joinPath, parentOf } from './paths.js';
+} from './core/errors.js';
+export { validatePath, joinPath, parentOf } from './zookeeper/paths.js';
 export {
   CreateMode,
   Permission,
@@ -52,8 +52,8 @@ export {
   type CreateOptions,
   type TransactionOp,
   type TransactionResult,
-} from './types.js';
+} from './zookeeper/types.js';
 export { Lease } from './lock/lease.js';
 export type { AcquireOptions } from './lock/acquire-options.js';
-export type { TypedEvents, EventMap } from './typed-events.js';
-export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannel, type DiagnosticsMessages, type Logger, SILENT_LOGGER } from './diagnostics.js';
+export type { TypedEvents, EventMap } from './core/typed-events.js';
+export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannel, type DiagnosticsMessages, type Logger, SILENT_LOGGER } from './core/diagnostics.js';

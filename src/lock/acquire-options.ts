@@ -2,8 +2,8 @@
  * The options every wait for a lock takes, on every backend, and their validation (before
  * anything is sent).
  */
-import { InvalidArgumentError, LockTimeoutError } from '../errors.js';
-import { checkTimeoutMs } from '../limits.js';
+import { InvalidArgumentError, LockTimeoutError } from '../core/errors.js';
+import { checkTimeoutMs } from '../core/limits.js';
 
 /** Options of every wait for a lock. */
 export interface AcquireOptions {

@@ -13,4 +13,4 @@ export {
   AlreadyReleasedError,
   OwnershipLostError,
   ClientClosedError,
-} from '../errors.js';
+} from '../core/errors.js';

@@ -7,8 +7,8 @@
  * given up — arrives in {@link LeaseInit}; the rules (release once, abort before anything else
  * can be granted, owner scope) live here once.
  */
-import { publish } from '../diagnostics.js';
-import { AlreadyReleasedError, OwnershipLostError } from '../errors.js';
+import { publish } from '../core/diagnostics.js';
+import { AlreadyReleasedError, OwnershipLostError } from '../core/errors.js';
 
 /** Reports a loss of ownership: a short state (`SUSPENDED`, `EXPIRED`, ...) and optional words for the message. */
 export type LossReporter = (state: string, detail?: string) => void;

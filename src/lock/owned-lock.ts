@@ -6,8 +6,8 @@
  * the fencing token.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { publish } from '../diagnostics.js';
-import { AlreadyReleasedError, InvalidArgumentError, NotOwnerError, OwnershipLostError } from '../errors.js';
+import { publish } from '../core/diagnostics.js';
+import { AlreadyReleasedError, InvalidArgumentError, NotOwnerError, OwnershipLostError } from '../core/errors.js';
 import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from './acquire-options.js';
 import { Lease, type LeaseInit } from './lease.js';
 

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { settleByDeadline } from '../deadline.js';
-import { LockTimeoutError, OwnershipLostError } from '../errors.js';
-import { cleanupGraceMs } from '../timing.js';
+import { settleByDeadline } from '../core/deadline.js';
+import { LockTimeoutError, OwnershipLostError } from '../core/errors.js';
+import { cleanupGraceMs } from '../core/timing.js';
 import type { HoldLeaseParts, LockEngine, TakeRequest } from './owned-lock.js';
 import { type WakeSource, waitForTurn } from './turn-wait.js';
 import { Watchdog } from './watchdog.js';

@@ -6,7 +6,7 @@
  * looking is skipped once its entry expires.
  */
 
-import { sleep } from '../timing.js';
+import { sleep } from '../core/timing.js';
 
 /** Where wake-ups come from: one listening connection shared by the waiters of a client or pool. */
 export interface WakeSource {

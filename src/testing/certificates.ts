@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZooKeeperNotFoundError } from '../errors.js';
+import { ZooKeeperNotFoundError } from '../core/errors.js';
 
 /** What a TLS test server and its clients need. */
 export interface TestCertificates {

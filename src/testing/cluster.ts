@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, ZooKeeperNotFoundError } from '../errors.js';
+import { InvalidArgumentError, ZooKeeperNotFoundError } from '../core/errors.js';
 import { fourLetterWord } from './four-letter.js';
 import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';

@@ -3,9 +3,9 @@
  * the same session id and password, then close it, which ends the session on the server.
  */
 import zookeeper from 'node-zookeeper-client';
-import type { ZkClient } from '../client.js';
-import { ConnectionState } from '../connection-state.js';
-import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
+import type { ZkClient } from '../zookeeper/client.js';
+import { ConnectionState } from '../zookeeper/connection-state.js';
+import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 
 /**
  * Expires `client`'s current session on the server. By default resolves once the client has

@@ -8,7 +8,7 @@ export { FaultProxy } from './fault-proxy.js';
 export { closeSessionFromOutside, expireSession } from './expire-session.js';
 export { TestNamespace, deleteRecursive } from './namespace.js';
 export { canStartServers } from './locate.js';
-export { ZooKeeperNotFoundError } from '../errors.js';
+export { ZooKeeperNotFoundError } from '../core/errors.js';
 export { fourLetterWord, monitor } from './four-letter.js';
 export { TestingRedis, type TestingRedisOptions, RedisNotFoundError } from './redis-server.js';
 export { TestingPostgres, PostgresNotFoundError } from './postgres-server.js';

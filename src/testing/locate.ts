@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZooKeeperNotFoundError } from '../errors.js';
+import { ZooKeeperNotFoundError } from '../core/errors.js';
 
 /** Where the testing kit's servers come from. */
 export type ZooKeeperSource =

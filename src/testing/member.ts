@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ZooKeeperNotFoundError } from '../errors.js';
+import { ZooKeeperNotFoundError } from '../core/errors.js';
 import { fourLetterWord } from './four-letter.js';
 import { killHard, spawnGuarded } from './processes.js';
 

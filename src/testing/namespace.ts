@@ -2,10 +2,10 @@
  * Per-test isolation: each test gets its own namespace (`/t-<uuid>`) and the clients it makes
  * are closed and the namespace removed afterwards.
  */
-import type { AuthInfo } from '../acl.js';
+import type { AuthInfo } from '../zookeeper/acl.js';
 import { randomUUID } from 'node:crypto';
-import { ZkClient, type ZkClientOptions } from '../client.js';
-import { joinPath } from '../paths.js';
+import { ZkClient, type ZkClientOptions } from '../zookeeper/client.js';
+import { joinPath } from '../zookeeper/paths.js';
 
 /** A namespace of one test: make clients in it, list what is left, clean everything up. */
 export class TestNamespace {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
+import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import { dockerAnswers } from './locate.js';
 import { freePort } from './ports.js';
 import { killHard, spawnGuarded } from './processes.js';

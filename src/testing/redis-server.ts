@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, ZkRecipesError } from '../errors.js';
+import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import { dockerAnswers } from './locate.js';
 import { freePort } from './ports.js';
 import { killHard, spawnGuarded } from './processes.js';

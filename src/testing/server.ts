@@ -2,11 +2,11 @@
  * TestingServer: one real ZooKeeper server for tests, on a free loopback port with a temp data
  * dir, started from a local install (or Docker when that is all there is).
  */
-import { digestId } from '../acl.js';
+import { digestId } from '../zookeeper/acl.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, ZooKeeperNotFoundError } from '../errors.js';
+import { InvalidArgumentError, ZooKeeperNotFoundError } from '../core/errors.js';
 import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InterProcessMutex, InvalidArgumentError, type OwnershipLostError, revoke, ZkClient } from '../../recipes/index.js';
-import { localAddressBytes } from '../../src/node-data.js';
+import { localAddressBytes } from '../../src/zookeeper/node-data.js';
 import { TestingServer } from '../../src/testing/index.js';
 import { eventually, expectNothingLeft } from '../support/locks.js';
 import { useCleanups } from '../support/rig.js';

@@ -14,7 +14,7 @@ import {
   LockTimeoutError,
   OPEN_ACL_UNSAFE,
 } from '../../recipes/index.js';
-import { createRecordBytes, MAX_REQUEST_BYTES } from '../../src/request-size.js';
+import { createRecordBytes, MAX_REQUEST_BYTES } from '../../src/zookeeper/request-size.js';
 import { expectNothingLeft, expectReaped } from '../support/locks.js';
 import { warningsDuring } from '../support/warnings.js';
 import { useTestNamespace } from '../support/zk.js';

@@ -1,6 +1,6 @@
 /** settleByDeadline and waitBudget: pure timing logic, with stand-in work (no server). */
 import { describe, expect, it } from 'vitest';
-import { settleByDeadline, waitBudget } from '../../src/deadline.js';
+import { settleByDeadline, waitBudget } from '../../src/core/deadline.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const timeout = () => new Error('deadline');

@@ -1,7 +1,7 @@
 /** Which parent ACLs count as ours (the reaped-parent guard, issue 23 item 12). Pure logic. */
 import { describe, expect, it } from 'vitest';
 import { Acls, Permission } from '../../recipes/index.js';
-import { aclMatches } from '../../src/parent-acl.js';
+import { aclMatches } from '../../src/zookeeper/parent-acl.js';
 
 describe('aclMatches', () => {
   const alice = Acls.digest('alice', 'secret');

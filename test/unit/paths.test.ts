@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPathError, joinPath, parentOf, validatePath } from '../../src/index.js';
-import { newProtectedPrefix, nodeNameOf, parseSequence, protectedUuidOf, sortBySequence } from '../../src/paths.js';
+import { newProtectedPrefix, nodeNameOf, parseSequence, protectedUuidOf, sortBySequence } from '../../src/zookeeper/paths.js';
 
 describe('validatePath', () => {
   it.each([

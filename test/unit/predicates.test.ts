@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readPredicate } from '../../recipes/read-write-lock.js';
-import { sortBySequence } from '../../src/paths.js';
-import { leasePredicate } from '../../src/sequential-queue.js';
+import { sortBySequence } from '../../src/zookeeper/paths.js';
+import { leasePredicate } from '../../src/zookeeper/sequential-queue.js';
 
 const node = (kind: 'lock-' | '__READ__' | '__WRIT__', seq: number, uuid = 'aaaaaaaa-0000-4000-8000-000000000000') =>
   `_c_${uuid}-${kind}${String(seq).padStart(10, '0')}`;

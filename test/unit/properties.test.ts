@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidPathError, validatePath } from '../../recipes/index.js';
 import { readPredicate } from '../../recipes/read-write-lock.js';
-import { newProtectedPrefix, parseSequence, protectedUuidOf, sortBySequence } from '../../src/paths.js';
-import { leasePredicate } from '../../src/sequential-queue.js';
+import { newProtectedPrefix, parseSequence, protectedUuidOf, sortBySequence } from '../../src/zookeeper/paths.js';
+import { leasePredicate } from '../../src/zookeeper/sequential-queue.js';
 
 const seq = fc.integer({ min: 0, max: 9_999_999_999 }).map((n) => String(n).padStart(10, '0'));
 const uuid = fc.uuid();

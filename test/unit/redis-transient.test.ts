@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from '../../redis/errors.js';
 import { luaScript, type RedisClientLike, runScript } from '../../redis/scripts.js';
-import { ClientClosedError } from '../../src/errors.js';
+import { ClientClosedError } from '../../src/core/errors.js';
 
 const script = luaScript('t', 'return 1');
 

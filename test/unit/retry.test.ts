@@ -7,8 +7,8 @@ import {
   OperationTimeoutError,
   ZooKeeperError,
 } from '../../src/index.js';
-import { isRetryable, withRetry } from '../../src/retry.js';
-import { resolveRetryPolicy } from '../../src/retry.js';
+import { isRetryable, withRetry } from '../../src/zookeeper/retry.js';
+import { resolveRetryPolicy } from '../../src/zookeeper/retry.js';
 
 const fast = resolveRetryPolicy({ maxRetries: 3, baseSleepMs: 1, maxSleepMs: 2 });
 

@@ -3,7 +3,7 @@
  * create2 of an ephemeral node, createContainer, an error reply; and the framing of the stream.
  */
 import { describe, expect, it } from 'vitest';
-import { FrameSplitter, parseCreate2Response, parseReplyHeader } from '../../src/wire-replies.js';
+import { FrameSplitter, parseCreate2Response, parseReplyHeader } from '../../src/zookeeper/wire-replies.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 // create2 /rec (EPHEMERAL, data 'ab') by session 0x01000024adad0000, xid 0

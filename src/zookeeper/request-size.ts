@@ -3,7 +3,7 @@
  * with it every request and watch of the session's connection) when one request is larger than
  * jute.maxbuffer, so an oversized request is refused here with a typed error instead.
  */
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Acl, TransactionOp } from './types.js';
 
 /** The server's default `jute.maxbuffer` (0xfffff): the largest request packet it reads. */

@@ -7,7 +7,7 @@
  * refused with a typed error. One getAcl per incarnation: nothing on the hot path.
  */
 import type { ZkClient } from './client.js';
-import { AclMismatchError, NoAuthError, NoNodeError } from './errors.js';
+import { AclMismatchError, NoAuthError, NoNodeError } from '../core/errors.js';
 import { joinPath } from './paths.js';
 import { type Acl, Permission, type Stat } from './types.js';
 

@@ -5,8 +5,15 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
-import { InvalidArgumentError, NodeExistsError, NodeVanishedError, NoNodeError, SessionExpiredError, ZkRecipesError } from './errors.js';
-import { checkTimeoutMs } from './limits.js';
+import {
+  InvalidArgumentError,
+  NodeExistsError,
+  NodeVanishedError,
+  NoNodeError,
+  SessionExpiredError,
+  ZkRecipesError,
+} from '../core/errors.js';
+import { checkTimeoutMs } from '../core/limits.js';
 import {
   joinPath,
   newProtectedPrefix,

@@ -3,7 +3,7 @@
  * Pure functions: validated here, before anything reaches the network.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidPathError } from './errors.js';
+import { InvalidPathError } from '../core/errors.js';
 
 /** Curator's prefix for protected (recoverable) node names. */
 export const PROTECTED_PREFIX = '_c_';

@@ -6,7 +6,7 @@
  */
 import type { Resolved } from './client-options.js';
 import { validateTimeout } from './client-options.js';
-import { ConnectionLossError, InvalidArgumentError, ZkRecipesError } from './errors.js';
+import { ConnectionLossError, InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import type { NamespaceMapping } from './namespace-mapping.js';
 import { withRetry } from './retry.js';
 import type { SessionHandle } from './session-handle.js';

@@ -3,7 +3,7 @@
  * retried: connection loss, operation timeout and session moved. Everything else surfaces at once.
  */
 import pRetry from 'p-retry';
-import { InvalidArgumentError, ZkRecipesError } from './errors.js';
+import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 
 /** How a failed ZooKeeper operation is retried. */
 export interface RetryPolicy {

@@ -4,9 +4,9 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState, isConnectedState, isErrorState } from './connection-state.js';
-import { NodeVanishedError, NoNodeError } from './errors.js';
-import { Lease, type LeaseInit, type LossReporter } from './lock/lease.js';
-import type { HoldLeaseParts } from './lock/owned-lock.js';
+import { NodeVanishedError, NoNodeError } from '../core/errors.js';
+import { Lease, type LeaseInit, type LossReporter } from '../lock/lease.js';
+import type { HoldLeaseParts } from '../lock/owned-lock.js';
 
 /** What a ZooKeeper recipe knows of a hold. */
 export interface ZooKeeperLeaseInit extends Omit<LeaseInit, 'fencingToken' | 'watchLoss' | 'watchWhenObserved' | 'warn'> {

@@ -7,7 +7,7 @@
  */
 import type { Resolved } from './client-options.js';
 import { ConnectionState, isConnectedState } from './connection-state.js';
-import { publish } from './diagnostics.js';
+import { publish } from '../core/diagnostics.js';
 import {
   AuthFailedError,
   ClientClosedError,
@@ -16,10 +16,10 @@ import {
   SessionExpiredError,
   TlsError,
   type ZkRecipesError,
-} from './errors.js';
+} from '../core/errors.js';
 import { SessionHandle } from './session-handle.js';
-import { settleWithin } from './timing.js';
-import type { TypedEvents } from './typed-events.js';
+import { settleWithin } from '../core/timing.js';
+import type { TypedEvents } from '../core/typed-events.js';
 
 /**
  * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own

@@ -3,7 +3,7 @@
  * its first answer), the 3.4 create otherwise, and parent chains that survive the container
  * reaper deleting an ancestor between two of our creates.
  */
-import { NodeExistsError, NoNodeError, ZooKeeperError } from './errors.js';
+import { NodeExistsError, NoNodeError, ZooKeeperError } from '../core/errors.js';
 import type { NamespaceMapping } from './namespace-mapping.js';
 import { parentOf } from './paths.js';
 import type { RequestTracker } from './request-tracker.js';

@@ -3,7 +3,7 @@
  * create goes through (Curator's ACLProvider idea: a default ACL, optionally per path).
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { type Acl, OPEN_ACL_UNSAFE, Permission } from './types.js';
 
 /** Chooses the ACL of every node the client creates without an explicit `acl` option. */

@@ -4,9 +4,9 @@
 import type { ConnectionOptions } from 'node:tls';
 import { type AclProvider, type AuthInfo, checkAcl, checkAuth, OPEN_ACL_PROVIDER } from './acl.js';
 import type { ErrorPolicy } from './connection-state.js';
-import { type Logger, SILENT_LOGGER } from './diagnostics.js';
-import { InvalidArgumentError } from './errors.js';
-import { checkTimeoutMs } from './limits.js';
+import { type Logger, SILENT_LOGGER } from '../core/diagnostics.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { checkTimeoutMs } from '../core/limits.js';
 import { validatePath } from './paths.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 

@@ -5,10 +5,10 @@
  * wire-creates.ts (create2, containers, parent chains), session-handle.ts (the wire boundary).
  */
 import { ConnectionState, type ErrorPolicy } from './connection-state.js';
-import { ConnectionLossError, InvalidArgumentError } from './errors.js';
+import { ConnectionLossError, InvalidArgumentError } from '../core/errors.js';
 import { checkAcl } from './acl.js';
 import { type Resolved, resolveOptions, validateTimeout, type ZkClientOptions } from './client-options.js';
-import type { Logger } from './diagnostics.js';
+import type { Logger } from '../core/diagnostics.js';
 import { checkRequestSize, createRecordBytes, setDataRecordBytes, transactionBytes } from './request-size.js';
 import { validatePath } from './paths.js';
 import type { RetryPolicy } from './retry.js';
@@ -24,7 +24,7 @@ import {
   type Watched,
 } from './types.js';
 import { SessionKeeper, type ZkClientEvents } from './session-keeper.js';
-import { TypedEvents } from './typed-events.js';
+import { TypedEvents } from '../core/typed-events.js';
 import { NamespaceMapping } from './namespace-mapping.js';
 import { RequestTracker } from './request-tracker.js';
 import { WireCreates } from './wire-creates.js';

@@ -4,8 +4,8 @@
  * caller's abort, or `failAll` when the session or the client is gone — whatever the wire does.
  * Wire errors become typed errors named by the user's path.
  */
-import { DeadlineTimer } from './deadline-timer.js';
-import { errorFromZkCode, OperationTimeoutError, ZkRecipesError } from './errors.js';
+import { DeadlineTimer } from '../core/deadline-timer.js';
+import { errorFromZkCode, OperationTimeoutError, ZkRecipesError } from '../core/errors.js';
 import type { NamespaceMapping } from './namespace-mapping.js';
 
 /** The requests in flight of one client. */

@@ -5,7 +5,7 @@
  */
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
-import { NoNodeError } from './errors.js';
+import { NoNodeError } from '../core/errors.js';
 import { joinPath } from './paths.js';
 import { isRetryable } from './retry.js';
 
