@@ -14,7 +14,7 @@
  * Leadership is claimed only while connected and after checking that our node's ephemeral owner is
  * our current session (Curator 5.7's check), so a node of a dead session never makes us leader.
  */
-import { sleep } from '../src/core/timing.js';
+import { settleWithin, sleep } from '../src/core/timing.js';
 import { MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { validateTimeout } from '../src/zookeeper/client-options.js';
 import type { ZkClient } from '../src/zookeeper/client.js';
@@ -202,25 +202,21 @@ export class LeaderLatch implements AsyncDisposable {
     if (this.hasLeadership()) return;
     options.signal?.throwIfAborted();
     const closed = this.#closed.signal;
-    await new Promise<void>((resolve, reject) => {
-      const settle = (outcome: () => void) => {
-        off();
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        closed.removeEventListener('abort', onClosed);
-        outcome();
-      };
-      const off = this.#events.on('isLeader', () => settle(resolve));
-      const onAbort = () => settle(() => reject(options.signal?.reason));
-      // A follower must not wait for ever on a latch (or client) that was closed.
-      const onClosed = () => settle(() => reject(closed.reason));
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => settle(() => reject(new LeadershipTimeoutError(this.path, timeoutMs))), timeoutMs);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      closed.addEventListener('abort', onClosed, { once: true });
-    });
+    await settleWithin<void>(
+      (resolve, reject) => {
+        const off = this.#events.on('isLeader', () => resolve());
+        // A follower must not wait for ever on a latch (or client) that was closed.
+        const onClosed = () => reject(closed.reason);
+        closed.addEventListener('abort', onClosed, { once: true });
+        return () => {
+          off();
+          closed.removeEventListener('abort', onClosed);
+        };
+      },
+      timeoutMs,
+      () => new LeadershipTimeoutError(this.path, timeoutMs ?? 0),
+      options.signal,
+    );
   }
 
   /** Every participant in queue order (Curator's nodes included); the first leads. */

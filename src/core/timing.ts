@@ -43,12 +43,13 @@ export function cleanupGraceMs(timeoutMs: number | undefined): number {
 }
 
 /**
- * A promise `start` settles, that rejects with `onTimeout()` after `timeoutMs` or with the signal's
- * reason on abort, whichever comes first; `start`'s clean-up (the function it returns) runs either way.
+ * A promise `start` settles, that rejects with `onTimeout()` after `timeoutMs` (undefined: no
+ * limit) or with the signal's reason on abort, whichever comes first; `start`'s clean-up (the
+ * function it returns) runs either way.
  */
 export function settleWithin<T>(
   start: (resolve: (v: T) => void, reject: (e: unknown) => void) => (() => void) | undefined,
-  timeoutMs: number,
+  timeoutMs: number | undefined,
   onTimeout: () => unknown,
   signal?: AbortSignal,
 ): Promise<T> {
@@ -64,7 +65,7 @@ export function settleWithin<T>(
       fn();
     };
     const onAbort = () => finish(() => reject(signal?.reason));
-    const timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish(() => reject(onTimeout())), timeoutMs);
     if (signal?.aborted) return finish(() => reject(signal.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     cleanupStart = start(

@@ -3,6 +3,7 @@
  * session loss (so the caller re-reads), an optional extra wake-up, or the deadline — and never
  * leaves a timer or listener behind.
  */
+import { settleWithin } from '../core/timing.js';
 import type { ZkClient } from './client.js';
 import { ConnectionState } from './connection-state.js';
 import type { WatchEvent } from './types.js';
@@ -29,23 +30,21 @@ export async function waitForWatch(
   changed: Promise<WatchEvent>,
   options: WatchWaitOptions,
 ): Promise<WatchEvent | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  let offState: (() => void) | undefined;
-  let offWake: (() => void) | undefined;
-  try {
-    const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
-    if (remaining !== undefined && remaining <= 0) throw options.onTimeout();
-    return await new Promise<WatchEvent | undefined>((resolve, reject) => {
+  const remaining = options.deadline === undefined ? undefined : options.deadline - Date.now();
+  if (remaining !== undefined && remaining <= 0) throw options.onTimeout();
+  return settleWithin<WatchEvent | undefined>(
+    (resolve, reject) => {
       changed.then(resolve, reject);
-      offState = client.on('state', (state) => {
+      const offState = client.on('state', (state) => {
         if (state === ConnectionState.RECONNECTED || state === ConnectionState.LOST) resolve(undefined);
       });
-      offWake = options.subscribe?.(() => resolve(undefined));
-      if (remaining !== undefined) timer = setTimeout(() => reject(options.onTimeout()), remaining);
-    });
-  } finally {
-    clearTimeout(timer);
-    offState?.();
-    offWake?.();
-  }
+      const offWake = options.subscribe?.(() => resolve(undefined));
+      return () => {
+        offState();
+        offWake?.();
+      };
+    },
+    remaining,
+    options.onTimeout,
+  );
 }
