@@ -7,24 +7,30 @@
 /**
  * Resolves after `ms`. When `signal` aborts first: rejects with its reason (`onAbort: 'reject'`,
  * the default) or resolves early (`'resolve'`, for loops that check their own state). A signal
- * aborted already settles at once (a listener added to it would never fire).
+ * aborted already settles at once (a listener added to it would never fire). `wake`, when given,
+ * receives a function that ends the sleep early (a wake-up), resolving.
  */
-export function sleep(ms: number, signal?: AbortSignal, onAbort: 'reject' | 'resolve' = 'reject'): Promise<void> {
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  onAbort: 'reject' | 'resolve' = 'reject',
+  wake?: (early: () => void) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const aborted = () => (onAbort === 'reject' ? reject(signal?.reason) : resolve());
     if (signal?.aborted) {
       aborted();
       return;
     }
-    const onSignal = () => {
+    const end = (settle: () => void) => {
       clearTimeout(timer);
-      aborted();
-    };
-    const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onSignal);
-      resolve();
-    }, ms);
+      settle();
+    };
+    const onSignal = () => end(aborted);
+    const timer = setTimeout(() => end(resolve), ms);
     signal?.addEventListener('abort', onSignal, { once: true });
+    wake?.(() => end(resolve));
   });
 }
 

@@ -38,11 +38,8 @@ export interface TurnWaitOptions<G> {
 }
 
 /** Resolves after `ms`, early when `arm`'s resolver is called; rejects when `signal` aborts. */
-export async function pause(ms: number, signal: AbortSignal | undefined, arm: (resolve: () => void) => void): Promise<void> {
-  const early = new AbortController();
-  arm(() => early.abort());
-  await sleep(ms, signal ? AbortSignal.any([signal, early.signal]) : early.signal, 'resolve');
-  signal?.throwIfAborted();
+export function pause(ms: number, signal: AbortSignal | undefined, arm: (resolve: () => void) => void): Promise<void> {
+  return sleep(ms, signal, 'reject', arm);
 }
 
 /** Waits for our turn; on error or abort, leaves the line (best effort) and rethrows. */

@@ -241,7 +241,8 @@ export class ZkClient {
       { ...options, noRetry: sequential || options.retry === false },
       async (handle, full, deadline) => {
         const parents = options.createParents === 'container' ? 'container' : options.createParents ? 'persistent' : undefined;
-        const created = await this.#creates.createWithParents(handle, full, data, acl, mode, deadline, inflightSignal, wantStat, parents);
+        const request = { full, data, acl, mode, timeoutMs: deadline, signal: inflightSignal, wantStat };
+        const created = await this.#creates.createWithParents(handle, request, parents);
         return { path: this.#paths.toUser(created.path), sessionId: handle.sessionIdHex ?? '', stat: created.stat };
       },
     );

@@ -33,6 +33,8 @@ export class ParentAclGuard {
   readonly #client: ZkClient;
   readonly #path: string;
   #trusted: string | undefined;
+  /** The provider's ACL for the parent (the provider and the path are fixed: asked once). */
+  #expected: readonly Acl[] | undefined;
 
   constructor(client: ZkClient, path: string) {
     this.#client = client;
@@ -41,7 +43,8 @@ export class ParentAclGuard {
 
   /** Checks the parent whose stat a listing returned (undefined: look it up); repairs or throws. `ours` is our own node's name. */
   async check(parentStat: Stat | undefined, ours: string, signal?: AbortSignal): Promise<void> {
-    const expected = this.#client.aclFor(this.#path);
+    this.#expected ??= this.#client.aclFor(this.#path);
+    const expected = this.#expected;
     if (isOpen(expected)) return; // no aclProvider: every node is open anyway
     const incarnation = parentStat ? `${parentStat.czxid}/${parentStat.aversion}` : undefined;
     if (incarnation !== undefined && incarnation === this.#trusted) return;

@@ -219,8 +219,9 @@ export class SessionHandle {
     if (!socket || socket.destroyed || socket.connecting) return;
     // The library pings only when the socket is idle both ways (Node's socket timeout): while a
     // large reply streams in, it never pings, and the server expires the session. Ping ourselves
-    // when nothing went out for a ping interval.
-    if (this.#cm.state === WIRE_CONNECTED && Date.now() - this.#lastSent >= this.#cm.pingTimeout) {
+    // when nothing went out for half a ping interval past the library's own (so never twice on an
+    // idle link), still well within the session timeout (3 ping intervals).
+    if (this.#cm.state === WIRE_CONNECTED && Date.now() - this.#lastSent >= 1.5 * this.#cm.pingTimeout) {
       const header = new jute.protocol.RequestHeader();
       header.xid = XID_PING;
       header.type = OP_PING;

@@ -16,6 +16,21 @@ import { type Acl, CreateMode, type Stat } from './types.js';
  */
 const MKDIRP_ROUNDS = 1000;
 
+/** One create request on the wire. */
+export interface WireCreate {
+  /** The wire path (namespace included). */
+  readonly full: string;
+  readonly data: Buffer | null | undefined;
+  readonly acl: readonly Acl[];
+  readonly mode: number;
+  /** The request's deadline, from when it is sent. */
+  readonly timeoutMs: number;
+  /** Stops waiting for the answer (never an answer already coming). */
+  readonly signal: AbortSignal | undefined;
+  /** Ask for the new node's Stat (create2) even for a mode the 3.4 create could make. */
+  readonly wantStat: boolean;
+}
+
 /** One client's creates. */
 export class WireCreates {
   readonly #requests: RequestTracker;
@@ -40,17 +55,9 @@ export class WireCreates {
    * CONTAINER then becomes PERSISTENT). A 3.4 server answers UNIMPLEMENTED without creating
    * anything, so the fallback may send the create again.
    */
-  async create(
-    handle: SessionHandle,
-    full: string,
-    data: Buffer | null | undefined,
-    acl: readonly Acl[],
-    mode: number,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    wantStat: boolean,
-  ): Promise<{ path: string; stat?: Stat }> {
-    if ((wantStat || mode === CreateMode.CONTAINER) && this.#create2 !== false) {
+  async create(handle: SessionHandle, c: WireCreate): Promise<{ path: string; stat?: Stat }> {
+    const { full, data, acl, mode, timeoutMs, signal } = c;
+    if ((c.wantStat || mode === CreateMode.CONTAINER) && this.#create2 !== false) {
       try {
         const created = await this.#requests.call<{ path: string; stat: Stat }>('create', full, timeoutMs, signal, (cb) =>
           handle.create2(full, data, acl, mode, cb),
@@ -77,22 +84,16 @@ export class WireCreates {
    */
   async createWithParents(
     handle: SessionHandle,
-    full: string,
-    data: Buffer | null | undefined,
-    acl: readonly Acl[],
-    mode: number,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    wantStat: boolean,
+    c: WireCreate,
     parents: 'persistent' | 'container' | undefined,
   ): Promise<{ path: string; stat?: Stat }> {
-    const giveUpAt = Date.now() + timeoutMs;
+    const giveUpAt = Date.now() + c.timeoutMs;
     for (let round = 0; ; round++) {
       try {
-        return await this.create(handle, full, data, acl, mode, timeoutMs, signal, wantStat);
+        return await this.create(handle, c);
       } catch (error) {
         if (!(error instanceof NoNodeError) || !parents || round >= MKDIRP_ROUNDS || Date.now() >= giveUpAt) throw error;
-        await this.mkdirp(handle, parentOf(full), timeoutMs, signal, parents === 'container');
+        await this.mkdirp(handle, parentOf(c.full), c.timeoutMs, c.signal, parents === 'container');
       }
     }
   }
@@ -120,7 +121,15 @@ export class WireCreates {
           current += `/${segment}`;
           const mode = container && current.length > ns.length ? CreateMode.CONTAINER : CreateMode.PERSISTENT;
           try {
-            await this.create(handle, current, null, this.#aclFor(this.#paths.toUser(current)), mode, timeoutMs, signal, false);
+            await this.create(handle, {
+              full: current,
+              data: null,
+              acl: this.#aclFor(this.#paths.toUser(current)),
+              mode,
+              timeoutMs,
+              signal,
+              wantStat: false,
+            });
           } catch (error) {
             if (!(error instanceof NodeExistsError)) throw error;
           }

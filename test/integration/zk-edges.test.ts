@@ -93,6 +93,26 @@ describe.skipIf(faultsSkipReason)('ZooKeeper edges (a server reaping containers 
     await owner.delete(path).catch(() => undefined);
   });
 
+  it('the parent ACL is checked once per incarnation of the parent: no extra round trip on later joins', async () => {
+    class CountingClient extends ZkClient {
+      aclReads = 0;
+      override getAcl(...args: Parameters<ZkClient['getAcl']>) {
+        this.aclReads++;
+        return super.getAcl(...args);
+      }
+    }
+    const owner = new CountingClient({ connectString: server.connectString, ...alice });
+    clients.push(owner);
+    await owner.start();
+    const path = `/steady/orders-${Date.now()}`;
+    const mutex = new InterProcessMutex(owner, path);
+    await (await mutex.acquire()).release();
+    await owner.create(`${path}/keep`); // a child that sorts after lock nodes keeps the container from being reaped
+    for (let i = 0; i < 5; i++) await (await mutex.acquire({ timeoutMs: 5000 })).release();
+    expect(owner.aclReads).toBe(1);
+    await owner.delete(`${path}/keep`);
+  });
+
   it('a foreign parent we may not repair, or a node planted under it, is refused with AclMismatchError and nothing of ours is left', async () => {
     const owner = await client(alice);
     const intruder = await client();
