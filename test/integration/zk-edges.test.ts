@@ -106,8 +106,11 @@ describe.skipIf(faultsSkipReason)('ZooKeeper edges (a server reaping containers 
     await owner.start();
     const path = `/steady/orders-${Date.now()}`;
     const mutex = new InterProcessMutex(owner, path);
-    await (await mutex.acquire()).release();
-    await owner.create(`${path}/keep`); // a child that sorts after lock nodes keeps the container from being reaped
+    const first = await mutex.acquire();
+    // created while our lock node holds the container, so the reaper cannot take the parent in between;
+    // a child that sorts after lock nodes keeps the container from being reaped
+    await owner.create(`${path}/keep`);
+    await first.release();
     for (let i = 0; i < 5; i++) await (await mutex.acquire({ timeoutMs: 5000 })).release();
     expect(owner.aclReads).toBe(1);
     await owner.delete(`${path}/keep`);
