@@ -3,6 +3,9 @@
  * The zk-recipes command-line tool: inspect what lives at a path, print a subtree, ask a lock
  * holder to give its lock up (Curator-compatible revocation).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONNECTION_HELP, CONNECTION_FLAGS, clientOptionsFrom } from './connection-options.js';
 import {
@@ -27,6 +30,7 @@ Usage:
   zk-recipes tree <path> [--connect <cs>]
   zk-recipes revoke <node-path> [--connect <cs>]
   zk-recipes <command> --help
+  zk-recipes --version
 
 ${CONNECTION_HELP}`,
   inspect: `zk-recipes inspect <path> [--connect <cs>] [--json] [--watch]
@@ -48,6 +52,21 @@ node) is refused and left untouched (exit 1).`,
 };
 
 class UsageError extends Error {}
+
+/** The version of the installed package: the nearest package.json above this file (dist/bin or bin). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'zk-recipes' && pkg.version) return pkg.version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
 
 function age(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
@@ -172,6 +191,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' };
         watch: { type: 'boolean' };
         help: { type: 'boolean'; short: 'h' };
+        version: { type: 'boolean'; short: 'v' };
       };
       allowPositionals: true;
     }>
@@ -184,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         watch: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
       allowPositionals: true,
     });
@@ -191,6 +212,10 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   const [command, target, ...extra] = parsed.positionals;
+  if (parsed.values.version && !command) {
+    console.log(packageVersion());
+    return 0;
+  }
   if (!command || (parsed.values.help && !HELP[command])) {
     console.log(HELP.main);
     return command || parsed.values.help ? 0 : 2;

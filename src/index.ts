@@ -56,4 +56,11 @@ export {
 export { Lease } from './lock/lease.js';
 export type { AcquireOptions } from './lock/acquire-options.js';
 export type { TypedEvents, EventMap } from './core/typed-events.js';
-export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannel, type DiagnosticsMessages, type Logger, SILENT_LOGGER } from './core/diagnostics.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  subscribeDiagnostics,
+  type DiagnosticsChannel,
+  type DiagnosticsMessages,
+  type Logger,
+  SILENT_LOGGER,
+} from './core/diagnostics.js';

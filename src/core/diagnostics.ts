@@ -3,8 +3,8 @@
  * can subscribe to, and a pluggable logger (silent by default).
  *
  * ```ts
- * import diagnostics_channel from 'node:diagnostics_channel';
- * diagnostics_channel.subscribe('zk-recipes:acquire:end', (m) => metrics.timing('lock.wait', m.waitMs));
+ * import { subscribeDiagnostics } from 'zk-recipes';
+ * const unsubscribe = subscribeDiagnostics('zk-recipes:acquire:end', (m) => metrics.timing('lock.wait', m.waitMs));
  * ```
  */
 import diagnostics_channel from 'node:diagnostics_channel';
@@ -13,6 +13,11 @@ import diagnostics_channel from 'node:diagnostics_channel';
 export interface DiagnosticsMessages {
   /** A wait for a lock, lease or semaphore lease begins. */
   'zk-recipes:acquire:start': { recipe: string; path: string };
+  /**
+   * A wait has lasted longer than its `slowWaitMs` (published once per wait): who holds what it
+   * waits for, as far as the backend can tell, and how long it has waited.
+   */
+  'zk-recipes:acquire:slow': { recipe: string; path: string; waitedMs: number; holder?: string };
   /** It ended: granted (`ok`) or not (timeout, abort, error), after `waitMs`. */
   'zk-recipes:acquire:end': { recipe: string; path: string; ok: boolean; waitMs: number; nodePath?: string; error?: unknown };
   /** A lease was released after `holdMs`. */
@@ -31,6 +36,7 @@ export type DiagnosticsChannel = keyof DiagnosticsMessages;
 /** Every channel name zk-recipes publishes on. */
 export const DIAGNOSTICS_CHANNELS: readonly DiagnosticsChannel[] = [
   'zk-recipes:acquire:start',
+  'zk-recipes:acquire:slow',
   'zk-recipes:acquire:end',
   'zk-recipes:release',
   'zk-recipes:lease:lost',
@@ -44,6 +50,21 @@ const channels = new Map(DIAGNOSTICS_CHANNELS.map((name) => [name, diagnostics_c
 export function publish<K extends DiagnosticsChannel>(name: K, message: DiagnosticsMessages[K]): void {
   const channel = channels.get(name);
   if (channel?.hasSubscribers) channel.publish(message);
+}
+
+/**
+ * Subscribes `listener` to one channel with its payload typed (the same as
+ * `diagnostics_channel.subscribe`, which also works); returns the unsubscribe function.
+ */
+export function subscribeDiagnostics<K extends DiagnosticsChannel>(
+  name: K,
+  listener: (message: DiagnosticsMessages[K]) => void,
+): () => void {
+  const handler = (message: unknown) => listener(message as DiagnosticsMessages[K]);
+  diagnostics_channel.subscribe(name, handler);
+  return () => {
+    diagnostics_channel.unsubscribe(name, handler);
+  };
 }
 
 /** A logger: pass `console`, pino, winston… Library code never writes to the console itself. */

@@ -14,3 +14,9 @@ export {
   OwnershipLostError,
   ClientClosedError,
 } from '../core/errors.js';
+export {
+  subscribeDiagnostics,
+  type DiagnosticsChannel,
+  type DiagnosticsMessages,
+  type Logger,
+} from '../core/diagnostics.js';
