@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CONNECTION_HELP, CONNECTION_FLAGS, clientOptionsFrom } from './connection-options.js';
+import { CONNECTION_FLAGS, clientOptionsFrom } from './connection-options.js';
+import { devServer } from './dev-server.js';
+import { HELP } from './help.js';
+import { InspectFailure, inspectTtlLock, ttlJson, ttlTable } from './ttl-inspect.js';
 import {
   ConnectionLossError,
   type InspectReport,
@@ -21,35 +24,7 @@ import {
   type ZkClientOptions,
   ZkRecipesError,
 } from '../recipes/index.js';
-
-const HELP: Record<string, string> = {
-  main: `zk-recipes — inspect and operate zk-recipes / Curator recipes on ZooKeeper
-
-Usage:
-  zk-recipes inspect <path> [--connect <cs>] [--json] [--watch]
-  zk-recipes tree <path> [--connect <cs>]
-  zk-recipes revoke <node-path> [--connect <cs>]
-  zk-recipes <command> --help
-  zk-recipes --version
-
-${CONNECTION_HELP}`,
-  inspect: `zk-recipes inspect <path> [--connect <cs>] [--json] [--watch]
-
-Recognises the recipe at <path> (mutex or leader selector, read-write lock, semaphore, leader
-latch; Curator's nodes included) and lists its nodes in queue order: role (holder, waiting,
-leader, lease, ...), node name, owner session, data/id and age.
-  --json    machine-readable output
-  --watch   refresh whenever the nodes change (Ctrl-C to stop)`,
-  tree: `zk-recipes tree <path> [--connect <cs>]
-
-Prints the subtree under <path> compactly, one node per line, with ephemeral owners.`,
-  revoke: `zk-recipes revoke <node-path> [--connect <cs>]
-
-Asks the holder of a lock node to release it by writing __REVOKE__ into the node (Curator's
-Revoker.attemptRevoke). Only holders that made their lock revocable react. Anything that is not the
-ephemeral lock node of a mutex or read-write lock (a counter, a lock's parent, a semaphore or latch
-node) is refused and left untouched (exit 1).`,
-};
+import { NO_SESSION } from '../src/zookeeper/session-id.js';
 
 class UsageError extends Error {}
 
@@ -80,7 +55,7 @@ function table(report: InspectReport): string {
     String(i + 1),
     n.role,
     n.name,
-    n.session === '0' ? '-' : `0x${n.session}`,
+    n.session ?? '-',
     n.data.length > 30 ? `${n.data.slice(0, 27)}...` : n.data,
     age(n.ageMs),
   ]);
@@ -97,7 +72,6 @@ function table(report: InspectReport): string {
 }
 
 async function connect(options: Pick<ZkClientOptions, 'connectString' | 'tls' | 'auth'>): Promise<ZkClient> {
-  const cs = options.connectString;
   const client = new ZkClient({
     ...options,
     connectionTimeoutMs: 5000,
@@ -107,11 +81,8 @@ async function connect(options: Pick<ZkClientOptions, 'connectString' | 'tls' | 
     await client.start();
   } catch (error) {
     await client.close();
-    if (error instanceof ConnectionLossError)
-      throw new ZkRecipesError(
-        'UNREACHABLE',
-        `Could not connect to ZooKeeper at ${cs} within 5 s. Is it running? Pass --connect host:port.`,
-      );
+    // the message names the host and why the last attempt failed (ECONNREFUSED, ENOTFOUND, ...)
+    if (error instanceof ConnectionLossError) throw new ZkRecipesError('UNREACHABLE', `${error.message} Pass --connect host:port.`);
     throw error;
   }
   return client;
@@ -166,7 +137,7 @@ async function tree(client: ZkClient, path: string): Promise<void> {
     const stat = await client.exists(p);
     if (!stat) return;
     const name = depth === 0 ? p : p.slice(p.lastIndexOf('/') + 1);
-    const owner = stat.ephemeralOwner === '0' ? '' : `  [ephemeral 0x${stat.ephemeralOwner}]`;
+    const owner = stat.ephemeralOwner === NO_SESSION ? '' : `  [ephemeral ${stat.ephemeralOwner}]`;
     console.log(`${'  '.repeat(depth)}${name}${owner}`);
     let children: string[];
     try {
@@ -192,6 +163,13 @@ async function main(argv: string[]): Promise<number> {
         watch: { type: 'boolean' };
         help: { type: 'boolean'; short: 'h' };
         version: { type: 'boolean'; short: 'v' };
+        redis: { type: 'string' };
+        postgres: { type: 'string' };
+        prefix: { type: 'string' };
+        table: { type: 'string' };
+        port: { type: 'string' };
+        'with-redis': { type: 'boolean' };
+        'with-postgres': { type: 'boolean' };
       };
       allowPositionals: true;
     }>
@@ -205,6 +183,13 @@ async function main(argv: string[]): Promise<number> {
         watch: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        redis: { type: 'string' },
+        postgres: { type: 'string' },
+        prefix: { type: 'string' },
+        table: { type: 'string' },
+        port: { type: 'string' },
+        'with-redis': { type: 'boolean' },
+        'with-postgres': { type: 'boolean' },
       },
       allowPositionals: true,
     });
@@ -225,8 +210,23 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP[command]);
     return 0;
   }
-  if (!target) throw new UsageError(`${command} needs a path.`);
+  const v = parsed.values;
+  if (command === 'dev-server') {
+    if (target) throw new UsageError(`Unexpected arguments: ${[target, ...extra].join(' ')}`);
+    const port = Number(v.port ?? '2181');
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--port must be a port number, got ${v.port}.`);
+    await devServer({ port, redis: v['with-redis'] === true, postgres: v['with-postgres'] === true }, (line) => console.log(line));
+    return 0;
+  }
+  if (!target) throw new UsageError(`${command} needs a ${command === 'inspect' ? 'path or lock name' : 'path'}.`);
   if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}`);
+  if (v.redis !== undefined || v.postgres !== undefined) {
+    if (command !== 'inspect') throw new UsageError('--redis and --postgres go with inspect.');
+    if (v.redis !== undefined && v.postgres !== undefined) throw new UsageError('Pass --redis or --postgres, not both.');
+    const report = await inspectTtlLock({ name: target, redis: v.redis, postgres: v.postgres, prefix: v.prefix, table: v.table });
+    console.log(v.json ? ttlJson(report) : ttlTable(report, v.redis !== undefined ? 'Redis' : 'PostgreSQL'));
+    return 0;
+  }
   validatePath(target);
   let connection: ReturnType<typeof clientOptionsFrom>;
   try {
@@ -257,6 +257,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       console.error(`zk-recipes: ${error.message}\n\n${HELP.main}`);
       process.exitCode = 2;
+    } else if (error instanceof InspectFailure) {
+      console.error(`zk-recipes: ${error.message}`);
+      process.exitCode = 1;
     } else if (error instanceof NoNodeError) {
       console.error(`zk-recipes: no node at ${error.path}.`);
       process.exitCode = 1;

@@ -54,6 +54,16 @@ export class ListenHub extends WaiterHub {
     return this.#client !== undefined;
   }
 
+  // An idle listener must not keep the process alive once the user is done (after pool.end()
+  // too: the listener is a client of its own, which the pool does not end).
+  protected override onBusy(): void {
+    this.#client?.connection?.stream?.ref?.();
+  }
+
+  protected override onIdle(): void {
+    this.#client?.connection?.stream?.unref?.();
+  }
+
   subscribe(deadline: number): Promise<void> {
     if (this.#listening) return Promise.resolve();
     this.#opening ??= this.#open().catch((error: unknown) => {

@@ -5,7 +5,7 @@
  * call is one function call, one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import type { TtlAnswer, TtlStore, TtlWakeSource } from '../src/lock/ttl-engine.js';
+import { type LockInspection, memoOfWaiterId, type TtlAnswer, type TtlStore, type TtlWakeSource } from '../src/lock/ttl-engine.js';
 import { PostgresUnavailableError } from './errors.js';
 import { ListenHub } from './listen-hub.js';
 import { type PgPoolLike, queryBy } from './pool.js';
@@ -89,8 +89,9 @@ export class PostgresLockStore implements TtlStore {
     return this.#settings.listen ? ListenHub.of(this.#pool, this.#settings.listenerIdleMs) : NO_WAKE_UPS;
   }
 
+  /** `pg.<uuid>.<memo>`: the memo tells people who waits. */
   waiterId(): string {
-    return randomUUID();
+    return `pg.${randomUUID()}.${this.#settings.memo}`;
   }
 
   async ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlAnswer> {
@@ -114,6 +115,36 @@ export class PostgresLockStore implements TtlStore {
   async release(id: string): Promise<boolean> {
     const [row] = await this.#call(this.#sql.release, [this.#settings.name, id], `Releasing the PostgreSQL lock ${this.#settings.name}`);
     return row?.[this.#sql.release.slice(1, -1)] === true;
+  }
+
+  async inspect(): Promise<LockInspection> {
+    await this.#ready();
+    const { name, operationTimeoutMs } = this.#settings;
+    const ms = (ts: string) => `(extract(epoch from (${ts} - clock_timestamp())) * 1000)::bigint`;
+    const rows = await queryBy(
+      this.#pool,
+      `SELECT 'holder' AS kind, l.holder AS id, l.memo, l.token, ${ms('l.lease_until')} AS ms, 0::bigint AS seq FROM ${this.#sql.table} l
+          WHERE l.name = $1 AND l.lease_until > clock_timestamp()
+         UNION ALL
+         SELECT 'waiter', w.waiter, '', 0, ${ms('w.alive_until')}, w.seq FROM ${this.#sql.queue} w WHERE w.name = $1
+         ORDER BY 1, 6`,
+      [name],
+      Date.now() + operationTimeoutMs,
+      `Inspecting the PostgreSQL lock ${name}`,
+    );
+    const holderRow = rows.find((r) => r.kind === 'holder');
+    const holder = holderRow
+      ? {
+          id: String(holderRow.id),
+          memo: String(holderRow.memo),
+          ttlMs: Math.max(0, Number(holderRow.ms)),
+          token: BigInt(String(holderRow.token)),
+        }
+      : undefined;
+    const waiters = rows
+      .filter((r) => r.kind === 'waiter')
+      .map((r) => ({ id: String(r.id), memo: memoOfWaiterId(String(r.id)), aliveMs: Number(r.ms) }));
+    return { name, ...(holder ? { holder } : {}), waiters };
   }
 
   isTransient(error: unknown): boolean {

@@ -23,6 +23,8 @@ export interface PgClientLike {
   on(event: 'notification' | 'error' | 'end', listener: (...args: never[]) => void): unknown;
   /** Closes the connection. */
   end(): Promise<void>;
+  /** node-postgres's connection: its socket is unref'd while nobody waits, so an idle listener never holds the process. */
+  readonly connection?: { readonly stream?: { ref?(): unknown; unref?(): unknown } };
 }
 
 /** The part of a `pg.Pool` zk-recipes uses. */

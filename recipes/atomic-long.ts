@@ -6,8 +6,10 @@
 import type { ZkClient } from '../src/zookeeper/client.js';
 import { BadVersionError, CorruptDataError, InvalidArgumentError, NodeExistsError, NoNodeError } from '../src/core/errors.js';
 import { validatePath } from '../src/zookeeper/paths.js';
-import type { RetryPolicy } from '../src/zookeeper/retry.js';
+import { type RetryPolicy, resolveRetryPolicy } from '../src/zookeeper/retry.js';
 import { InterProcessMutex } from './mutex.js';
+import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
+import { describeValue } from '../src/core/options.js';
 
 /** The outcome of an update: check `succeeded` (contention can defeat every retry). */
 export interface AtomicValue {
@@ -24,12 +26,15 @@ export interface AtomicLongOptions {
   readonly promotedToLock?: { readonly path: string; readonly timeoutMs?: number; readonly retries?: number };
 }
 
+const ATOMIC_LONG_OPTION_KEYS: OptionKeys<AtomicLongOptions> = { retry: true, promotedToLock: true };
+const PROMOTED_KEYS: OptionKeys<NonNullable<AtomicLongOptions['promotedToLock']>> = { path: true, timeoutMs: true, retries: true };
+
 const MIN = -(2n ** 63n);
 const MAX = 2n ** 63n - 1n;
 
 function checkLong(name: string, value: unknown): bigint {
   if (typeof value !== 'bigint' || value < MIN || value > MAX)
-    throw new InvalidArgumentError(`${name} must be a bigint within the signed 64-bit range, got ${String(value)}.`);
+    throw new InvalidArgumentError(`${name} must be a bigint within the signed 64-bit range, got ${describeValue(value)}.`);
   return value;
 }
 
@@ -56,11 +61,10 @@ export class DistributedAtomicLong {
     if (!client || typeof client.getData !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
     this.client = client;
     this.path = validatePath(path);
-    const retry = { maxRetries: 10, baseSleepMs: 10, maxSleepMs: 200, ...options.retry };
-    if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0)
-      throw new InvalidArgumentError('retry.maxRetries must be a non-negative integer.');
-    this.#retry = retry;
+    checkOptionKeys('DistributedAtomicLong options', options, ATOMIC_LONG_OPTION_KEYS);
+    this.#retry = resolveRetryPolicy(options.retry, { maxRetries: 10, baseSleepMs: 10, maxSleepMs: 200 });
     const p = options.promotedToLock;
+    checkOptionKeys('promotedToLock', p, PROMOTED_KEYS);
     this.#promoted = p ? { mutex: new InterProcessMutex(client, p.path), timeoutMs: p.timeoutMs, retries: p.retries ?? 0 } : undefined;
   }
 

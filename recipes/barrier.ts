@@ -3,7 +3,7 @@
  * Waits survive connection loss and session expiry, and leave no listener behind.
  */
 import type { ZkClient } from '../src/zookeeper/client.js';
-import { settleClientWait } from '../src/core/deadline.js';
+import { blockedWithConnection, settleClientWait } from '../src/core/deadline.js';
 import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/core/errors.js';
 import { localAddressBytes } from '../src/zookeeper/node-data.js';
 import { validatePath } from '../src/zookeeper/paths.js';
@@ -48,8 +48,9 @@ export class DistributedBarrier {
 
   /** Resolves once the barrier is down. WaitTimeoutError at `timeoutMs` whatever the connection does; the signal's reason on abort. */
   async waitOnBarrier(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    const { timeoutMs, signal } = validateAcquireOptions(options);
-    const onTimeout = () => new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0);
+    const { timeoutMs, signal } = validateAcquireOptions(options, undefined, 'waitOnBarrier options');
+    const onTimeout = () =>
+      new WaitTimeoutError('waitOnBarrier', this.path, timeoutMs ?? 0, blockedWithConnection('the barrier was still set', this.client));
     await settleClientWait(this.client, { timeoutMs, signal, onTimeout }, (deadline, inner) => this.#wait(deadline, onTimeout, inner));
   }
 

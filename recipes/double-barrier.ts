@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ZkClient } from '../src/zookeeper/client.js';
-import { settleClientWait } from '../src/core/deadline.js';
+import { blockedWithConnection, settleClientWait } from '../src/core/deadline.js';
 import { InvalidArgumentError, NodeExistsError, NoNodeError, WaitTimeoutError } from '../src/core/errors.js';
 import { localAddressBytes } from '../src/zookeeper/node-data.js';
 import { joinPath, validatePath } from '../src/zookeeper/paths.js';
@@ -13,6 +13,7 @@ import { CreateMode } from '../src/zookeeper/types.js';
 import { waitForWatch } from '../src/zookeeper/wait.js';
 import { validateAcquireOptions } from '../src/lock/acquire-options.js';
 import { READY_NODE } from './node-names.js';
+import { describeValue } from '../src/core/options.js';
 
 /**
  * ```ts
@@ -31,11 +32,14 @@ export class DistributedDoubleBarrier {
   constructor(client: ZkClient, path: string, memberQty: number) {
     if (!client || typeof client.exists !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
     if (!Number.isInteger(memberQty) || memberQty < 1)
-      throw new InvalidArgumentError(`memberQty must be a positive integer, got ${String(memberQty)}.`);
+      throw new InvalidArgumentError(`memberQty must be a positive integer, got ${describeValue(memberQty)}.`);
     this.client = client;
     this.path = validatePath(path);
     this.memberQty = memberQty;
   }
+
+  /** Where the current enter/leave stands, for its timeout error. */
+  #progress: string | undefined;
 
   get #ourPath(): string {
     return joinPath(this.path, this.#ourName);
@@ -47,8 +51,8 @@ export class DistributedDoubleBarrier {
    * answered, if it was in flight), so an abandoned enter never counts as a member.
    */
   async enter(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    const { timeoutMs, signal } = validateAcquireOptions(options);
-    const onTimeout = () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0);
+    const { timeoutMs, signal } = validateAcquireOptions(options, undefined, 'enter options');
+    const onTimeout = () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0, blockedWithConnection(this.#progress, this.client));
     await settleClientWait(this.client, { timeoutMs, signal, onTimeout, discard: () => this.#deleteOurs() }, (deadline, inner) =>
       this.#enter(deadline, onTimeout, inner),
     );
@@ -67,7 +71,9 @@ export class DistributedDoubleBarrier {
           const ready = await this.client.watchExists(readyPath, { signal: both });
           if (ready.value !== null) return;
           const { children } = await this.client.getChildren(this.path, { signal });
-          if (children.filter((c) => c !== READY_NODE).length >= this.memberQty) {
+          const members = children.filter((c) => c !== READY_NODE).length;
+          this.#progress = `${members} of ${this.memberQty} members were in`;
+          if (members >= this.memberQty) {
             await this.client.create(readyPath, localAddressBytes(), { signal }).catch((error: unknown) => {
               if (!(error instanceof NodeExistsError)) throw error;
             });
@@ -86,8 +92,8 @@ export class DistributedDoubleBarrier {
 
   /** Leaves and waits until every member has left. Settles by its deadline; on timeout/abort our node is removed. */
   async leave(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    const { timeoutMs, signal } = validateAcquireOptions(options);
-    const onTimeout = () => new WaitTimeoutError('leave', this.path, timeoutMs ?? 0);
+    const { timeoutMs, signal } = validateAcquireOptions(options, undefined, 'leave options');
+    const onTimeout = () => new WaitTimeoutError('leave', this.path, timeoutMs ?? 0, blockedWithConnection(this.#progress, this.client));
     await settleClientWait(this.client, { timeoutMs, signal, onTimeout }, (deadline, inner) => this.#leave(deadline, onTimeout, inner));
   }
 
@@ -107,6 +113,7 @@ export class DistributedDoubleBarrier {
         }
         // The lowest waits for the highest; everyone else leaves and waits for the lowest.
         const watchName = ourIndex === 0 ? members[members.length - 1] : members[0];
+        this.#progress = `${members.length} members had not left; waiting for ${watchName}`;
         if (ourIndex > 0) await this.#deleteOurs();
         const round = new AbortController();
         const both = signal ? AbortSignal.any([signal, round.signal]) : round.signal;

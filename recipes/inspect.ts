@@ -14,6 +14,7 @@ import {
   READ_NODE_NAME,
   WRITE_NODE_NAME,
 } from './node-names.js';
+import { NO_SESSION } from '../src/zookeeper/session-id.js';
 
 /** What `inspectRecipe` recognised at a path. */
 export type RecipeKind = 'mutex-or-selector' | 'read-write-lock' | 'semaphore' | 'leader-latch' | 'plain';
@@ -26,8 +27,8 @@ export interface InspectedNode {
   readonly name: string;
   readonly role: NodeRole;
   readonly sequence: number | undefined;
-  /** Owner session in hex ('0' for persistent nodes). */
-  readonly session: string;
+  /** Owner session as ZooKeeper writes it (`0x10000a3c2f70001`); undefined for a persistent node. */
+  readonly session: string | undefined;
   /** Data as text when printable, else hex prefixed with `0x`. */
   readonly data: string;
   readonly ageMs: number;
@@ -64,7 +65,7 @@ async function describeNodes(
         name,
         role: roleOf(name, index),
         sequence: parseSequence(name, sortNames),
-        session: stat.ephemeralOwner,
+        session: stat.ephemeralOwner === NO_SESSION ? undefined : stat.ephemeralOwner,
         data: printable(data),
         ageMs: Date.now() - stat.ctime,
         protectedName: protectedUuidOf(name) !== undefined,
@@ -93,7 +94,7 @@ export function readWriteRoles(nodes: readonly InspectedNode[]): InspectedNode[]
     let role: NodeRole;
     if (isWriter(node)) role = node === writeHolder ? 'holder' : 'waiting';
     else if (!writerAhead && (!writeHolder || node.sequence === writeHolder.sequence)) role = 'holder';
-    else role = writeHolder && writeHolder.session !== '0' && writeHolder.session === node.session ? 'holder' : 'waiting';
+    else role = writeHolder && writeHolder.session !== undefined && writeHolder.session === node.session ? 'holder' : 'waiting';
     if (isWriter(node)) writerAhead = true;
     return { ...node, role };
   });

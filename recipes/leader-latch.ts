@@ -36,6 +36,8 @@ import { TypedEvents } from '../src/core/typed-events.js';
 import { WAIT_OVER } from '../src/zookeeper/wait.js';
 import { type Participant, readParticipants } from './participants.js';
 import { LATCH_NODE_NAME } from './node-names.js';
+import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
+import { sameSession } from '../src/zookeeper/session-id.js';
 
 /** `silent` (default): close without events. `notifyLeader`: a leader emits `notLeader` first. */
 export type LatchCloseMode = 'silent' | 'notifyLeader';
@@ -47,6 +49,9 @@ export interface LeaderLatchOptions {
   /** @default 'silent' */
   readonly closeMode?: LatchCloseMode;
 }
+
+const LATCH_OPTION_KEYS: OptionKeys<LeaderLatchOptions> = { id: true, closeMode: true };
+const WAIT_OPTION_KEYS: OptionKeys<{ timeoutMs?: number; signal?: AbortSignal }> = { timeoutMs: true, signal: true };
 
 /** Events of a {@link LeaderLatch}. */
 export interface LeaderLatchEvents {
@@ -99,6 +104,7 @@ export class LeaderLatch implements AsyncDisposable {
 
   constructor(client: ZkClient, path: string, options: LeaderLatchOptions = {}) {
     if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
+    checkOptionKeys('LeaderLatch options', options, LATCH_OPTION_KEYS);
     if (options.id !== undefined && typeof options.id !== 'string') throw new InvalidArgumentError('id must be a string.');
     const closeMode = options.closeMode ?? 'silent';
     if (closeMode !== 'silent' && closeMode !== 'notifyLeader')
@@ -197,7 +203,8 @@ export class LeaderLatch implements AsyncDisposable {
 
   /** Resolves once we lead; LeadershipTimeoutError after `timeoutMs`, the signal's reason on abort. */
   async awaitLeadership(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs);
+    checkOptionKeys('awaitLeadership options', options, WAIT_OPTION_KEYS);
+    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs, 'to wait without a limit');
     if (this.#state !== 'STARTED') throw new InvalidArgumentError(`LeaderLatch on ${this.path} is not started.`);
     if (this.hasLeadership()) return;
     options.signal?.throwIfAborted();
@@ -289,7 +296,7 @@ export class LeaderLatch implements AsyncDisposable {
         await this.#queue.waitTurn(node, leasePredicate(1), { signal, trustSolePredecessor: true });
         // Curator 5.7's check: lead only through a node of our current session.
         const stat = await this.client.exists(node.path, { signal });
-        if (!stat || BigInt(`0x${stat.ephemeralOwner}`) !== BigInt(`0x${this.client.sessionId ?? '0'}`)) {
+        if (!stat || !sameSession(this.client.sessionId, stat.ephemeralOwner)) {
           throw new NodeVanishedError(node.path);
         }
         await this.#lead(node, signal);

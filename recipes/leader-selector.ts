@@ -17,6 +17,7 @@ import { backoff, isClosed } from './leader-latch.js';
 import { InterProcessMutex } from './mutex.js';
 import { MUTEX_NODE_NAME } from './node-names.js';
 import { type Participant, readParticipants } from './participants.js';
+import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
 
 /** Options of {@link LeaderSelector}. */
 export interface LeaderSelectorOptions {
@@ -27,6 +28,8 @@ export interface LeaderSelectorOptions {
   /** Queue again after every term. @default false */
   readonly autoRequeue?: boolean;
 }
+
+const SELECTOR_OPTION_KEYS: OptionKeys<LeaderSelectorOptions> = { takeLeadership: true, id: true, autoRequeue: true };
 
 /** Events of a {@link LeaderSelector}. */
 export interface LeaderSelectorEvents {
@@ -69,6 +72,7 @@ export class LeaderSelector implements AsyncDisposable {
     if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
     if (!options || typeof options.takeLeadership !== 'function')
       throw new InvalidArgumentError('takeLeadership must be a function (signal) => Promise<void>.');
+    checkOptionKeys('LeaderSelector options', options, SELECTOR_OPTION_KEYS);
     if (options.id !== undefined && typeof options.id !== 'string') throw new InvalidArgumentError('id must be a string.');
     this.client = client;
     this.path = validatePath(path);

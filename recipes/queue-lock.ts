@@ -12,10 +12,13 @@ import { type LockEngine, OwnedLock, type TakeRequest } from '../src/lock/owned-
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { localAddressBytes } from '../src/zookeeper/node-data.js';
 import { joinPath, validatePath } from '../src/zookeeper/paths.js';
-import { type QueueNode, SequentialQueue, type TurnPredicate } from '../src/zookeeper/sequential-queue.js';
+import { describeNode, type QueueNode, SequentialQueue, type TurnPredicate } from '../src/zookeeper/sequential-queue.js';
+import { describeBlock } from '../src/core/wait-trace.js';
+import { checkTimeoutMs } from '../src/core/limits.js';
 import type { CreateMode } from '../src/zookeeper/types.js';
 import { zooKeeperLeaseParts } from '../src/zookeeper/zk-lease.js';
 import { RevocationWatch } from './revocation.js';
+import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
 
 /** Options shared by the lock recipes. */
 export interface LockOptions {
@@ -23,7 +26,15 @@ export interface LockOptions {
   readonly data?: Buffer;
   /** Delete the lock's parent when the last contender leaves (see SequentialQueue): 'auto' leaves it to the server's container reaper (3.5+). @default 'auto' */
   readonly removeEmptyParent?: boolean | 'auto' | { readonly afterMs: number };
+  /**
+   * A wait still waiting after this many ms is reported once — on `zk-recipes:acquire:slow` and
+   * as an info line on the client's logger — naming the node that holds the lock; 0 never.
+   * @default 10000
+   */
+  readonly slowWaitMs?: number;
 }
+
+const LOCK_OPTION_KEYS: OptionKeys<LockOptions> = { data: true, removeEmptyParent: true, slowWaitMs: true };
 
 /** Called (on a later tick) when another process asks the holder to give the lock up. */
 export type RevocationListener = (lease: Lease) => void;
@@ -82,12 +93,17 @@ export class QueueLock extends ReentrantLock {
     if (!client || typeof client.getChildren !== 'function') throw new InvalidArgumentError('client must be a ZkClient.');
     this.client = client;
     this.path = validatePath(path);
+    checkOptionKeys(`${spec.recipe} options`, options, LOCK_OPTION_KEYS);
     if (options.data !== undefined && !Buffer.isBuffer(options.data)) throw new InvalidArgumentError('data must be a Buffer.');
     checkQueueNodeData(`${spec.recipe} data`, client.namespace, this.path, spec.nodeName, options.data?.length ?? 0);
     this.#spec = spec;
     this.#data = options.data;
     this.#queue = new SequentialQueue(client, this.path, { sortNames: spec.sortNames, removeEmptyParent: options.removeEmptyParent });
-    this.owned = new OwnedLock(this.#engine(), { beforeTake: spec.beforeJoin });
+    const slowWaitMs = checkTimeoutMs('slowWaitMs', options.slowWaitMs ?? 10_000);
+    this.owned = new OwnedLock(this.#engine(), {
+      beforeTake: spec.beforeJoin,
+      slowWait: { afterMs: slowWaitMs, logger: () => client.logger },
+    });
   }
 
   #engine(): LockEngine<QueueHold> {
@@ -110,7 +126,17 @@ export class QueueLock extends ReentrantLock {
         const listener = this.#revocationListener;
         if (listener) hold.revocation = new RevocationWatch(client, hold.node.path, () => listener(lease));
       },
+      describeHolder: () => this.#describeHolder(),
     };
+  }
+
+  /** The first participant's node (the holder, or the first reader), its session and data, and the line's length. */
+  async #describeHolder(): Promise<string | undefined> {
+    const nodes = await this.getParticipantNodes();
+    const first = nodes[0];
+    if (first === undefined) return undefined;
+    const { data, stat } = await this.client.getData(first);
+    return `held through ${describeNode(first.slice(first.lastIndexOf('/') + 1), stat.ephemeralOwner, data)}; ${nodes.length} in line`;
   }
 
   /** Makes future holds revocable: nodes get empty data and `listener` runs on a revoke request. */
@@ -134,7 +160,7 @@ export class QueueLock extends ReentrantLock {
     this.owned.assertScopeHoldValid();
   }
 
-  async #take({ timeoutMs, signal, started }: TakeRequest): Promise<QueueHold> {
+  async #take({ timeoutMs, signal, started, trace }: TakeRequest): Promise<QueueHold> {
     const predicate = this.#spec.predicate();
     const waitDeadline = timeoutMs === undefined ? undefined : started + timeoutMs;
     const data = this.#data ?? (this.#revocationListener ? Buffer.alloc(0) : localAddressBytes());
@@ -142,15 +168,20 @@ export class QueueLock extends ReentrantLock {
     // A try (timeoutMs 0) still gets its one look at the queue, bounded by the operation timeout.
     return settleAcquire(
       this.client,
-      { path: this.path, timeoutMs, signal, started, discard: (late: QueueHold) => this.#queue.leave(late.node) },
+      { path: this.path, timeoutMs, signal, started, trace, discard: (late: QueueHold) => this.#queue.leave(late.node) },
       async (inner) => {
         const node = await this.#queue.join(joinAs?.name ?? this.#spec.nodeName, data, { signal: inner, mode: joinAs?.mode });
         try {
           await this.#queue.waitTurn(node, predicate, {
             signal: inner,
             deadline: waitDeadline,
-            onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+            onTimeout: () =>
+              new LockTimeoutError(this.path, timeoutMs ?? 0, {
+                blockedOn: describeBlock(trace),
+                leftBehind: 'our queue node was removed',
+              }),
             trustSolePredecessor: this.#spec.sequencesOnlyGrow === true,
+            trace,
           });
         } catch (error) {
           await this.#queue.leave(node).catch(() => undefined);

@@ -6,6 +6,7 @@ import type { ZkClient } from '../src/zookeeper/client.js';
 import { BadVersionError, InvalidArgumentError, NoNodeError } from '../src/core/errors.js';
 import { nodeNameOf, parentOf, parseSequence, validatePath } from '../src/zookeeper/paths.js';
 import { LEASE_PARENT, LOCK_PARENT, MUTEX_NODE_NAME, READ_NODE_NAME, WRITE_NODE_NAME } from './node-names.js';
+import { NO_SESSION } from '../src/zookeeper/session-id.js';
 
 /** Node names of the recipes whose holders can be asked to revoke (Curator's mutex and read-write lock). */
 // A function, not a constant: this module and mutex.ts import each other.
@@ -42,7 +43,7 @@ export async function revoke(client: ZkClient, nodePath: string, options: { sign
   try {
     const stat = await client.exists(nodePath, { signal: options.signal });
     if (!stat) return;
-    if (stat.ephemeralOwner === '0') throw notRevocable(nodePath, 'it is a persistent node, not a lock holder');
+    if (stat.ephemeralOwner === NO_SESSION) throw notRevocable(nodePath, 'it is a persistent node, not a lock holder');
     // Only the version we looked at: never write into a node that changed meanwhile.
     await client.setData(nodePath, REVOKE_MESSAGE, { signal: options.signal, version: stat.version });
   } catch (error) {

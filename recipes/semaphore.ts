@@ -15,7 +15,8 @@ import { joinPath, validatePath } from '../src/zookeeper/paths.js';
 import { SequentialQueue } from '../src/zookeeper/sequential-queue.js';
 import { zooKeeperLease } from '../src/zookeeper/zk-lease.js';
 import { InterProcessMutex } from './mutex.js';
-import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/lock/acquire-options.js';
+import { ACQUIRE_OPTION_KEYS, type AcquireOptions, nullOnTimeout, validateAcquireOptions } from '../src/lock/acquire-options.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
 import { LOCK_PARENT, LEASE_PARENT, LEASE_NODE_NAME } from './node-names.js';
 
 /** A source of maxLeases that can change at run time (e.g. a SharedCount). */
@@ -41,9 +42,14 @@ export interface SemaphoreOptions {
   readonly data?: Buffer;
 }
 
+const SEMAPHORE_OPTION_KEYS: OptionKeys<SemaphoreOptions> = { data: true };
+const SEMAPHORE_ACQUIRE_KEYS: OptionKeys<SemaphoreAcquireOptions> = { ...ACQUIRE_OPTION_KEYS, qty: true };
+const TRY_KEYS: OptionKeys<{ qty?: number }> = { qty: true };
+const LIMIT_KEYS: Record<'maxLeases' | 'count', true> = { maxLeases: true, count: true };
+
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}.`);
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -69,6 +75,8 @@ export class InterProcessSemaphoreV2 {
     this.client = client;
     this.path = validatePath(path);
     if (!limit || typeof limit !== 'object') throw new InvalidArgumentError('The third argument must be { maxLeases } or { count }.');
+    checkOptionKeys('InterProcessSemaphoreV2 limit', limit, LIMIT_KEYS as OptionKeys<SemaphoreLimit>);
+    checkOptionKeys('InterProcessSemaphoreV2 options', options, SEMAPHORE_OPTION_KEYS);
     if ('count' in limit) {
       if (!limit.count || typeof limit.count.getCount !== 'function' || typeof limit.count.onChange !== 'function') {
         throw new InvalidArgumentError('count must have getCount() and onChange(listener).');
@@ -100,7 +108,7 @@ export class InterProcessSemaphoreV2 {
    * waits for the count to rise.
    */
   async acquire(options: SemaphoreAcquireOptions = {}): Promise<Lease[]> {
-    const { timeoutMs, signal } = validateAcquireOptions(options);
+    const { timeoutMs, signal } = validateAcquireOptions(options, SEMAPHORE_ACQUIRE_KEYS);
     const qty = positiveInteger('qty', options.qty ?? 1);
     if (!('count' in this.#limit) && qty > this.#limit.maxLeases) {
       throw new InvalidArgumentError(
@@ -144,14 +152,17 @@ export class InterProcessSemaphoreV2 {
    * all-or-none acquirer waits (same layout, so Curator still interoperates).
    */
   async #acquireAll(qty: number, deadline: number | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<Lease[]> {
-    const onTimeout = () => new LockTimeoutError(this.path, timeoutMs);
+    let blockedOn = 'behind other acquirers at the gate (its lock node)';
+    const onTimeout = () => new LockTimeoutError(this.path, timeoutMs, { blockedOn, leftBehind: 'our nodes were removed' });
     const remaining = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
     let gate: Lease;
     try {
       gate = await this.#mutex.acquire({ timeoutMs: remaining, signal });
     } catch (error) {
+      if (error instanceof LockTimeoutError && error.blockedOn) blockedOn = `behind other acquirers at the gate: ${error.blockedOn}`;
       throw error instanceof LockTimeoutError ? onTimeout() : error;
     }
+    blockedOn = `all ${this.maxLeases} leases are taken`;
     const taken: Lease[] = [];
     try {
       for (let i = 0; i < qty; i++) taken.push(await this.#takeLease(deadline, onTimeout, signal));
@@ -168,6 +179,7 @@ export class InterProcessSemaphoreV2 {
 
   /** The leases now, or null (nothing is left behind). */
   async tryAcquire(options: { qty?: number } = {}): Promise<Lease[] | null> {
+    checkOptionKeys('tryAcquire options', options, TRY_KEYS);
     return nullOnTimeout(this.acquire({ qty: options.qty, timeoutMs: 0 }));
   }
 

@@ -9,6 +9,7 @@ import { validatePath } from '../src/zookeeper/paths.js';
 import { TypedEvents } from '../src/core/typed-events.js';
 import { backoff, isClosed } from './leader-latch.js';
 import type { SharedCountReader } from './semaphore.js';
+import { describeValue } from '../src/core/options.js';
 
 /** A value with the node version it was read at, for {@link SharedCount.trySetCount}. */
 export interface VersionedValue {
@@ -27,7 +28,7 @@ export interface SharedCountEvents {
 
 function checkInt32(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
-    throw new InvalidArgumentError(`${name} must be a 32-bit integer, got ${String(value)}.`);
+    throw new InvalidArgumentError(`${name} must be a 32-bit integer, got ${describeValue(value)}.`);
   }
   return value;
 }

@@ -3,8 +3,8 @@
  * release) on the lock's keys, wake-ups through the client's subscriber hub.
  */
 import { randomUUID } from 'node:crypto';
-import type { TtlAnswer, TtlStore, TtlWakeSource } from '../src/lock/ttl-engine.js';
-import { ACQUIRE, LEAVE, type RedisLockKeys, lockKeys, RELEASE, RENEW } from './lock-scripts.js';
+import { type LockInspection, memoOfWaiterId, type TtlAnswer, type TtlStore, type TtlWakeSource } from '../src/lock/ttl-engine.js';
+import { ACQUIRE, INSPECT, LEAVE, type RedisLockKeys, lockKeys, RELEASE, RENEW } from './lock-scripts.js';
 import { assertReady, isTransient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 import { WakeHub } from './wake-hub.js';
 
@@ -16,6 +16,8 @@ export interface RedisStoreSettings {
   readonly recheckMs: number;
   readonly operationTimeoutMs: number;
   readonly subscriberIdleMs: number;
+  /** Who waits and holds, in every waiter id (`<hub>.<uuid>.<memo>`). */
+  readonly memo: string;
 }
 
 /** One Redis lock's keys and scripts. */
@@ -50,9 +52,12 @@ export class RedisLockStore implements TtlStore {
     return WakeHub.of(this.#client, this.#settings.subscriberIdleMs);
   }
 
-  /** `<hub>.<uuid>`: a release publishes it on the hub's channel, heard by that one connection. */
-  waiterId(source: TtlWakeSource): string {
-    return `${source.address}.${randomUUID()}`;
+  /**
+   * `<hub>.<uuid>.<memo>`: a release publishes it on the hub's channel, heard by that one
+   * connection; the memo tells people who holds or waits.
+   */
+  waiterId(source: TtlWakeSource | undefined): string {
+    return `${source?.address ?? 'try'}.${randomUUID()}.${this.#settings.memo}`;
   }
 
   async ask(id: string, wait: boolean): Promise<TtlAnswer> {
@@ -62,9 +67,23 @@ export class RedisLockStore implements TtlStore {
     const reply = (await this.#run(ACQUIRE, [id, String(ttlMs), wait ? '1' : '0', String(waiterTtlMs)], undefined, true)) as [
       number | string,
       number | string,
+      string?,
     ];
     if (Number(reply[0]) === 1) return { granted: true, token: BigInt(String(reply[1])) };
-    return { granted: false, ownerTtlMs: Number(reply[1]) };
+    const owner = reply[2];
+    return { granted: false, ownerTtlMs: Number(reply[1]), ...(owner ? { ownerMemo: memoOfWaiterId(String(owner)) } : {}) };
+  }
+
+  async inspect(): Promise<LockInspection> {
+    const reply = ((await this.#run(INSPECT, [], undefined, true)) as unknown[]).map(String);
+    const [owner = '', pttl = '0', fence = '0', now = '0', ...line] = reply;
+    const waiters: { memo: string; id: string; aliveMs: number }[] = [];
+    for (let i = 0; i + 1 < line.length; i += 2) {
+      const id = line[i] as string;
+      waiters.push({ id, memo: memoOfWaiterId(id), aliveMs: Number(line[i + 1]) - Number(now) });
+    }
+    const holder = owner ? { id: owner, memo: memoOfWaiterId(owner), ttlMs: Math.max(0, Number(pttl)), token: BigInt(fence) } : undefined;
+    return { name: this.name, ...(holder ? { holder } : {}), waiters };
   }
 
   async renew(id: string, deadline: number): Promise<boolean> {

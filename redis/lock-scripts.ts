@@ -45,7 +45,7 @@ end
 /**
  * KEYS owner queue waiters fence; ARGV id ttlMs mode(0 try, 1 wait) waiterTtlMs.
  * → {1, token} granted (also when the lock is already ours: a retry after a lost reply), or
- *   {0, pttl} not yet (pttl: the owner's remaining TTL, 0 when nobody owns it).
+ *   {0, pttl, owner} not yet (pttl: the owner's remaining TTL, 0 and no owner when nobody owns it).
  * The fencing token is max(last + 1, server µs): it rises even after Redis lost the counter
  * (a restart without persistence), unless the server's clock was set back.
  */
@@ -79,7 +79,7 @@ if ARGV[3] == '1' then
   if redis.call('PTTL', KEYS[3]) < keep then redis.call('PEXPIRE', KEYS[3], keep) end
 end
 if not owner then return {0, 0} end
-return {0, redis.call('PTTL', KEYS[1])}
+return {0, redis.call('PTTL', KEYS[1]), owner}
 `,
 );
 
@@ -124,6 +124,22 @@ export const RENEW = luaScript(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+`,
+);
+
+/**
+ * A read-only look: KEYS owner queue waiters fence →
+ * {owner or '', owner pttl, last token, now ms, waiter 1, alive-until 1, waiter 2, ...}.
+ */
+export const INSPECT = luaScript(
+  'inspect',
+  `${PRELUDE}
+local out = {redis.call('GET', KEYS[1]) or '', redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[4]) or '0', nowMs()}
+for _, id in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('ZSCORE', KEYS[3], id) or '0'
+end
+return out
 `,
 );
 

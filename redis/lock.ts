@@ -9,26 +9,34 @@ import { InvalidArgumentError } from '../src/core/errors.js';
 import { OwnedLock } from '../src/lock/owned-lock.js';
 import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/core/limits.js';
-import { TtlLockEngine } from '../src/lock/ttl-engine.js';
+import { type LockInspection, TtlLockEngine } from '../src/lock/ttl-engine.js';
+import { resolveTtlOptions, type TtlLockOptions } from '../src/lock/ttl-options.js';
+import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
 import { RedisLockStore } from './lock-engine.js';
 import type { RedisLockKeys } from './lock-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type RedisClientLike } from './scripts.js';
 
 /** Options of a {@link RedisLock}. */
-export interface RedisLockOptions {
-  /** The lease's TTL on the server; the watchdog renews it every ttlMs/3 while held. @default 30000 */
-  readonly ttlMs?: number;
-  /** Subtracted from the local deadline by which `lease.signal` aborts when no renewal got through. @default ttlMs/100 + 2 */
-  readonly driftMs?: number;
+export interface RedisLockOptions extends TtlLockOptions {
   /** A waiter looks again this often even without a wake-up (a lost message costs at most this). @default 1000 */
   readonly recheckMs?: number;
-  /** Deadline of each call to Redis (BUSY is retried within it). A try answers within it. @default 5000 */
-  readonly operationTimeoutMs?: number;
   /** Prefix of the lock's keys: `<prefix>{<name>}:owner|queue|waiters|fence`. @default 'zk-recipes:lock:' */
   readonly prefix?: string;
   /** How long the wake-up subscriber (the client's `duplicate()`) stays open with no waiter. @default 5000 */
   readonly subscriberIdleMs?: number;
 }
+
+const REDIS_LOCK_OPTION_KEYS: OptionKeys<RedisLockOptions> = {
+  ttlMs: true,
+  driftMs: true,
+  recheckMs: true,
+  operationTimeoutMs: true,
+  prefix: true,
+  subscriberIdleMs: true,
+  memo: true,
+  logger: true,
+  slowWaitMs: true,
+};
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('A Redis lock needs a non-empty name (a string).');
@@ -61,6 +69,7 @@ export class RedisLock extends ReentrantLock {
   /** The lease TTL in ms. */
   readonly ttlMs: number;
   readonly #store: RedisLockStore;
+  readonly #engine: TtlLockEngine;
   /** The ownership layer over this lock's engine. */
   protected readonly owned: OwnedLock<unknown>;
 
@@ -68,23 +77,27 @@ export class RedisLock extends ReentrantLock {
     super();
     const redis = checkRedisClient(client);
     this.name = checkName(name);
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object like { ttlMs }.');
-    const ttlMs = options.ttlMs ?? 30_000;
-    checkTimeoutMs('ttlMs', ttlMs, 50);
-    const driftMs = options.driftMs ?? Math.floor(ttlMs / 100) + 2;
-    checkTimeoutMs('driftMs', driftMs);
-    if (driftMs >= ttlMs / 3) throw new InvalidArgumentError(`driftMs (${driftMs}) must be well below ttlMs/3 (${Math.floor(ttlMs / 3)}).`);
+    checkOptionKeys('RedisLock options', options, REDIS_LOCK_OPTION_KEYS);
+    const { ttlMs, driftMs, operationTimeoutMs, memo, logger, slowWaitMs } = resolveTtlOptions(options);
     const recheckMs = checkTimeoutMs('recheckMs', options.recheckMs ?? 1000, 10);
-    const operationTimeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 5000, 10);
     const subscriberIdleMs = checkTimeoutMs('subscriberIdleMs', options.subscriberIdleMs ?? 5000);
     const prefix = checkKeyPrefix(options.prefix ?? 'zk-recipes:lock:');
     this.ttlMs = ttlMs;
-    this.#store = new RedisLockStore(redis, { name, prefix, ttlMs, recheckMs, operationTimeoutMs, subscriberIdleMs });
-    this.owned = new OwnedLock(new TtlLockEngine('RedisLock', this.#store, { ttlMs, driftMs, recheckMs, operationTimeoutMs }));
+    this.#store = new RedisLockStore(redis, { name, prefix, ttlMs, recheckMs, operationTimeoutMs, subscriberIdleMs, memo });
+    this.#engine = new TtlLockEngine('RedisLock', this.#store, { ttlMs, driftMs, recheckMs, operationTimeoutMs });
+    this.owned = new OwnedLock(this.#engine, { slowWait: { afterMs: slowWaitMs, logger: () => logger } });
   }
 
   /** The Redis keys this lock uses (for inspection and tests). */
   get keys(): RedisLockKeys {
     return this.#store.keys;
+  }
+
+  /**
+   * The lock as it is in Redis now — holder (memo, TTL left, token) and waiters in line order —
+   * in one read-only script. Also: `zk-recipes inspect <name> --redis <url>`.
+   */
+  inspect(): Promise<LockInspection> {
+    return this.#engine.inspect();
   }
 }

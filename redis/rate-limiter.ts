@@ -11,6 +11,7 @@ import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
 import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
 
 /** The algorithms. */
 export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'token-bucket';
@@ -52,6 +53,20 @@ export interface RateLimiterOptions {
   readonly operationTimeoutMs?: number;
 }
 
+const RATE_LIMITER_OPTION_KEYS: OptionKeys<RateLimiterOptions> = {
+  algorithm: true,
+  limit: true,
+  windowMs: true,
+  burst: true,
+  prefix: true,
+  name: true,
+  plainKeys: true,
+  failOpen: true,
+  operationTimeoutMs: true,
+};
+
+const LIMIT_CALL_KEYS: OptionKeys<{ readonly cost?: number }> = { cost: true };
+
 /** One decision. */
 export interface RateLimitResult {
   /** True when the call may go ahead (its cost was counted). */
@@ -76,7 +91,7 @@ const SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
 
 function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${String(value)}.`);
+    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -138,9 +153,12 @@ export class RedisRateLimiter {
     this.#client = checkRedisClient(client);
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('options must be an object like { limit, windowMs }.');
+    checkOptionKeys('RedisRateLimiter options', options, RATE_LIMITER_OPTION_KEYS);
     const algorithm = options.algorithm ?? 'sliding-window';
     if (!(algorithm in SCRIPTS))
-      throw new InvalidArgumentError(`algorithm must be 'fixed-window', 'sliding-window' or 'token-bucket', got ${String(algorithm)}.`);
+      throw new InvalidArgumentError(
+        `algorithm must be 'fixed-window', 'sliding-window' or 'token-bucket', got ${describeValue(algorithm)}.`,
+      );
     const limit = positiveInteger('limit', options.limit);
     const windowMs = positiveInteger('windowMs', options.windowMs, MAX_TIMEOUT_MS);
     const burst = positiveInteger('burst', options.burst ?? limit);
@@ -170,10 +188,11 @@ export class RedisRateLimiter {
 
   /** Decides one call for `key`, counting `cost` (default 1) when it is allowed. */
   async limit(key: string, options: { readonly cost?: number } = {}): Promise<RateLimitResult> {
+    checkOptionKeys('limit() options', options, LIMIT_CALL_KEYS);
     const redisKey = this.keyOf(key);
     const cost = options.cost ?? 1;
     if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1)
-      throw new InvalidArgumentError(`cost must be a positive integer, got ${String(cost)}.`);
+      throw new InvalidArgumentError(`cost must be a positive integer, got ${describeValue(cost)}.`);
     const { algorithm, limit, burst } = this.config;
     const capacity = algorithm === 'token-bucket' ? burst : limit;
     if (cost > capacity)

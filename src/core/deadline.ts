@@ -1,4 +1,5 @@
 import { ConnectionLossError, LockTimeoutError } from './errors.js';
+import { describeBlock, type WaitTrace } from './wait-trace.js';
 import { cleanupGraceMs } from './timing.js';
 
 /**
@@ -136,19 +137,41 @@ export function settleClientWait<T>(
   });
 }
 
+/** A client's connection, as a wait that gives up should tell it: nothing while connected. */
+export function connectionNote(client: { readonly connected: boolean; readonly state: string; readonly lastConnectError?: Error }): {
+  note?: string;
+  cause?: Error;
+} {
+  if (client.connected) return {};
+  const cause = client.lastConnectError;
+  return { note: `the client is ${client.state}${cause ? `: ${cause.message}` : ''}`, ...(cause ? { cause } : {}) };
+}
+
+/** `what`, then the client's connection when it is down, in one phrase. */
+export function blockedWithConnection(
+  what: string | undefined,
+  client: { readonly connected: boolean; readonly state: string; readonly lastConnectError?: Error },
+): { blockedOn?: string; cause?: Error } {
+  const { note, cause } = connectionNote(client);
+  const blockedOn = [what, note].filter(Boolean).join('; ');
+  return { ...(blockedOn ? { blockedOn } : {}), ...(cause ? { cause } : {}) };
+}
+
 /**
  * An acquire (lock, lease) on a client: settles per {@link waitBudget} — a try (`timeoutMs` 0)
  * within the operation timeout with ConnectionLossError when ZooKeeper did not answer (a `null`
  * would wrongly say "taken"), a timed wait with LockTimeoutError — and undoes a late grant.
  */
 export function settleAcquire<T>(
-  client: { readonly connected: boolean; readonly operationTimeoutMs: number; readonly state: string },
+  client: { readonly connected: boolean; readonly operationTimeoutMs: number; readonly state: string; readonly lastConnectError?: Error },
   options: {
     readonly path: string;
     readonly timeoutMs?: number;
     readonly signal?: AbortSignal;
     readonly started: number;
     readonly discard: (late: T) => Promise<unknown> | undefined;
+    /** What the wait learned (the node it was behind), for the timeout error. */
+    readonly trace?: WaitTrace;
   },
   work: (signal: AbortSignal | undefined) => Promise<T>,
 ): Promise<T> {
@@ -157,12 +180,16 @@ export function settleAcquire<T>(
   return settleByDeadline(work, {
     ...waitBudget(timeoutMs, tryMs, options.started),
     signal: options.signal,
-    onTimeout: () =>
-      timeoutMs === 0
-        ? new ConnectionLossError(
-            `Could not learn within ${tryMs} ms whether ${path} can be had: ZooKeeper did not answer (the client is ${client.state}). Whatever was sent is cleaned up once the connection is back.`,
-          )
-        : new LockTimeoutError(path, timeoutMs ?? 0),
+    onTimeout: () => {
+      const { cause, note: state } = connectionNote(client);
+      if (timeoutMs === 0)
+        return new ConnectionLossError(
+          `Could not learn within ${tryMs} ms whether ${path} can be had: ZooKeeper did not answer (the client is ${client.state}). Whatever was sent is cleaned up once the connection is back.`,
+          cause ? { cause } : undefined,
+        );
+      const blockedOn = [describeBlock(options.trace), state].filter(Boolean).join('; ') || undefined;
+      return new LockTimeoutError(path, timeoutMs ?? 0, { blockedOn, cause, leftBehind: 'our queue node was removed' });
+    },
     connected: () => client.connected,
     discard: options.discard,
   });

@@ -8,6 +8,7 @@
  * ```
  */
 import diagnostics_channel from 'node:diagnostics_channel';
+import { InvalidArgumentError } from './errors.js';
 
 /** Payloads of every channel, by channel name. */
 export interface DiagnosticsMessages {
@@ -80,6 +81,17 @@ export interface Logger {
 }
 
 const noop = () => {};
+
+/** Checks a user's logger (it must have the four methods) before anything is logged to it. */
+export function checkLogger(logger: unknown, where = 'logger'): Logger {
+  const methods = ['debug', 'info', 'warn', 'error'] as const;
+  const missing = methods.filter((m) => typeof (logger as Record<string, unknown> | null)?.[m] !== 'function');
+  if (logger === null || typeof logger !== 'object' || missing.length > 0)
+    throw new InvalidArgumentError(
+      `${where} must have debug, info, warn and error methods (console and pino do); missing: ${missing.join(', ')}.`,
+    );
+  return logger as Logger;
+}
 
 /** The default logger: says nothing. */
 export const SILENT_LOGGER: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });

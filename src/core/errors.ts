@@ -53,13 +53,22 @@ export class ClientNotStartedError extends ZkRecipesError {
 export class LockTimeoutError extends ZkRecipesError {
   readonly path: string;
   readonly timeoutMs: number;
-  constructor(path: string, timeoutMs: number) {
+  /** What the wait was behind when it gave up — the holder or the node ahead, or why the server did not answer — when known. */
+  readonly blockedOn: string | undefined;
+  /**
+   * @param details `blockedOn`: what the wait was behind; `cause`: the last error a look at the
+   *   server met; `leftBehind`: what became of our place in line (backend wording).
+   */
+  constructor(path: string, timeoutMs: number, details: { blockedOn?: string; cause?: unknown; leftBehind?: string } = {}) {
+    const behind = details.blockedOn ? ` (${details.blockedOn})` : '';
     super(
       'LOCK_TIMEOUT',
-      `Timed out after ${timeoutMs} ms waiting for ${path}; our queue node was removed. Retry later or raise timeoutMs.`,
+      `Timed out after ${timeoutMs} ms waiting for ${path}${behind}; ${details.leftBehind ?? 'our place in line was removed'}. Retry later or raise timeoutMs.`,
+      details.cause === undefined ? undefined : { cause: details.cause },
     );
     this.path = path;
     this.timeoutMs = timeoutMs;
+    this.blockedOn = details.blockedOn;
   }
 }
 
@@ -238,8 +247,14 @@ export class LeadershipTimeoutError extends ZkRecipesError {
 
 /** A wait (barrier, double barrier) ran out of time; nothing of ours was left behind. */
 export class WaitTimeoutError extends ZkRecipesError {
-  constructor(what: string, path: string, timeoutMs: number) {
-    super('WAIT_TIMEOUT', `${what} on ${path} did not complete within ${timeoutMs} ms; our nodes were removed. Retry or raise timeoutMs.`);
+  /** @param details `blockedOn`: what the wait was still waiting for; `cause`: the last error it met. */
+  constructor(what: string, path: string, timeoutMs: number, details: { blockedOn?: string; cause?: unknown } = {}) {
+    const behind = details.blockedOn ? ` (${details.blockedOn})` : '';
+    super(
+      'WAIT_TIMEOUT',
+      `${what} on ${path} did not complete within ${timeoutMs} ms${behind}; our nodes were removed. Retry or raise timeoutMs.`,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
   }
 }
 

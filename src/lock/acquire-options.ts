@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, LockTimeoutError } from '../core/errors.js';
 import { checkTimeoutMs } from '../core/limits.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
 
 /** Options of every wait for a lock. */
 export interface AcquireOptions {
@@ -13,14 +14,24 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Validates the options of acquire() and friends, before any network call. */
-export function validateAcquireOptions(options: AcquireOptions | undefined): AcquireOptions {
+/** The keys of {@link AcquireOptions}. */
+export const ACQUIRE_OPTION_KEYS: OptionKeys<AcquireOptions> = { timeoutMs: true, signal: true };
+
+/**
+ * Validates the options of acquire() and friends, before any network call; `known` lists the keys
+ * of a wider option type (a semaphore's `qty`).
+ */
+export function validateAcquireOptions<T extends AcquireOptions>(
+  options: T | undefined,
+  known: OptionKeys<T> = ACQUIRE_OPTION_KEYS as OptionKeys<T>,
+  where = 'acquire options',
+): AcquireOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidArgumentError('options must be an object like { timeoutMs, signal }.');
+  checkOptionKeys(where, options, known);
   const { signal } = options;
-  if (options.timeoutMs !== undefined) checkTimeoutMs('timeoutMs', options.timeoutMs);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal.');
+  if (options.timeoutMs !== undefined) checkTimeoutMs('timeoutMs', options.timeoutMs, 0, 'to wait without a limit');
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new InvalidArgumentError(`signal must be an AbortSignal, got ${describeValue(signal)}.`);
   return options;
 }
 

@@ -5,6 +5,8 @@
  */
 export { Lease } from './lease.js';
 export type { AcquireOptions } from './acquire-options.js';
+export type { LockInspection } from './ttl-engine.js';
+export type { TtlLockOptions } from './ttl-options.js';
 export {
   ZkRecipesError,
   InvalidArgumentError,

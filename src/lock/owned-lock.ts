@@ -6,7 +6,8 @@
  * the fencing token.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { publish } from '../core/diagnostics.js';
+import { type Logger, publish } from '../core/diagnostics.js';
+import { describeBlock, type WaitTrace } from '../core/wait-trace.js';
 import { AlreadyReleasedError, InvalidArgumentError, NotOwnerError, OwnershipLostError } from '../core/errors.js';
 import { type AcquireOptions, nullOnTimeout, validateAcquireOptions } from './acquire-options.js';
 import { Lease, type LeaseInit } from './lease.js';
@@ -20,6 +21,8 @@ export interface TakeRequest {
   readonly signal?: AbortSignal;
   /** Epoch ms when acquire() was called. */
   readonly started: number;
+  /** Where the engine notes what the wait is behind (for its timeout error and the slow-wait report). */
+  readonly trace: WaitTrace;
 }
 
 /** A backend's lock, without ownership rules: what makes `InterProcessMutex`, `RedisLock`, ... differ. */
@@ -43,12 +46,19 @@ export interface LockEngine<H> {
   lostNow?(hold: H): string | undefined;
   /** Called once per grant, with its first lease (e.g. to watch for revocation requests). */
   granted?(hold: H, lease: Lease): void;
+  /** Who holds the lock now, in words (one look at the server), for the report of a long wait. */
+  describeHolder?(): Promise<string | undefined>;
 }
 
 /** Hooks of one lock kind on top of its engine. */
 export interface OwnedLockHooks {
   /** Throws when this acquire can never succeed (e.g. a reader asking for the write lock). */
   readonly beforeTake?: () => void;
+  /**
+   * A wait still waiting after `afterMs` (0: never) is reported once: on the
+   * `zk-recipes:acquire:slow` channel and as an info line on `logger()`, naming the holder.
+   */
+  readonly slowWait?: { readonly afterMs: number; readonly logger: () => Logger };
 }
 
 interface Hold<H> {
@@ -123,8 +133,10 @@ export class OwnedLock<H> {
     const started = Date.now();
     const { recipe, path } = this.#engine;
     publish('zk-recipes:acquire:start', { recipe, path });
+    const trace: WaitTrace = {};
+    const stopWatching = this.#watchSlowWait(trace, started);
     try {
-      const taken = await this.#engine.take({ timeoutMs, signal, started });
+      const taken = await this.#engine.take({ timeoutMs, signal, started, trace });
       const hold: Hold<H> = { engine: taken, count: 1, leases: [] };
       this.#holds.add(hold);
       const lease = this.#newLease(hold);
@@ -134,7 +146,38 @@ export class OwnedLock<H> {
     } catch (error) {
       publish('zk-recipes:acquire:end', { recipe, path, ok: false, waitMs: Date.now() - started, error });
       throw error;
+    } finally {
+      stopWatching();
     }
+  }
+
+  /** Reports this wait once if it is still waiting after `slowWait.afterMs`; returns how to stop. */
+  #watchSlowWait(trace: WaitTrace, started: number): () => void {
+    const slow = this.#hooks.slowWait;
+    if (!slow || slow.afterMs <= 0) return () => undefined;
+    let over = false;
+    const timer = setTimeout(async () => {
+      const { recipe, path } = this.#engine;
+      const holder = (await this.#engine.describeHolder?.().catch(() => undefined)) ?? describeBlock(trace);
+      if (over) return; // granted or given up meanwhile
+      const waitedMs = Date.now() - started;
+      publish('zk-recipes:acquire:slow', { recipe, path, waitedMs, ...(holder === undefined ? {} : { holder }) });
+      try {
+        slow.logger().info(`zk-recipes: ${recipe} ${path}: still waiting after ${waitedMs} ms${holder ? ` (${holder})` : ''}`, {
+          recipe,
+          path,
+          waitedMs,
+          holder,
+        });
+      } catch {
+        // a logger that throws must not turn a report into an uncaught exception
+      }
+    }, slow.afterMs);
+    timer.unref(); // a wait keeps the process alive by itself; this report never does
+    return () => {
+      over = true;
+      clearTimeout(timer);
+    };
   }
 
   /** The lock if it is free right now, else null (nothing is left behind). */

@@ -4,17 +4,52 @@
  * watchdog that renews it, leave, and hand out the fencing token the grant came with. A backend
  * fills in a {@link TtlStore} — how to ask once, renew, leave, release — and nothing else.
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { settleByDeadline } from '../core/deadline.js';
 import { LockTimeoutError, OwnershipLostError } from '../core/errors.js';
 import { cleanupGraceMs } from '../core/timing.js';
+import { describeBlock, type WaitTrace } from '../core/wait-trace.js';
 import type { HoldLeaseParts, LockEngine, TakeRequest } from './owned-lock.js';
 import { type WakeSource, waitForTurn } from './turn-wait.js';
 import { Watchdog } from './watchdog.js';
 
-/** The answer to one ask: granted with its token, or how long the current owner may hold on (0: nobody). */
-export type TtlAnswer = { readonly granted: true; readonly token: bigint } | { readonly granted: false; readonly ownerTtlMs: number };
+/**
+ * The answer to one ask: granted with its token, or how long the current owner may hold on (0:
+ * nobody) and, where the backend says it in the same answer, the owner's memo.
+ */
+export type TtlAnswer =
+  | { readonly granted: true; readonly token: bigint }
+  | { readonly granted: false; readonly ownerTtlMs: number; readonly ownerMemo?: string };
+
+/** What a TTL lock looks like on its server now: `RedisLock.inspect()`, `PostgresLock.inspect()`, `zk-recipes inspect --redis/--postgres`. */
+export interface LockInspection {
+  /** The lock's name. */
+  readonly name: string;
+  /** The holder, or undefined when the lock is free. */
+  readonly holder?: {
+    /** The holder's `memo` (who and why; by default `<host>:<pid>`). */
+    readonly memo: string;
+    /** The holder's waiter id (the same process may hold other locks under other ids). */
+    readonly id: string;
+    /** How long its lease runs unless renewed. */
+    readonly ttlMs: number;
+    /** The fencing token of its grant. */
+    readonly token: bigint;
+  };
+  /** Waiters in line order (entries of waiters that stopped looking are skipped at the next grant). */
+  readonly waiters: readonly {
+    readonly memo: string;
+    readonly id: string;
+    /** How long the entry counts as alive without another look (negative: dead, to be skipped). */
+    readonly aliveMs: number;
+  }[];
+}
+
+/** A waiter id `<prefix>.<uuid>.<memo>` split into its id and memo (the memo is what a person reads). */
+export function memoOfWaiterId(id: string): string {
+  const parts = id.split('.');
+  return parts.length >= 3 ? parts.slice(2).join('.') : '';
+}
 
 /** A wake source that also names where wake-ups for it go (PostgreSQL: its channel). */
 export interface TtlWakeSource extends WakeSource {
@@ -30,8 +65,8 @@ export interface TtlStore {
   readonly nodePath: string;
   /** The wake source waiters of this lock listen on. */
   wakeSource(): TtlWakeSource;
-  /** The id of a new waiter that listens on `source`. */
-  waiterId(source: TtlWakeSource): string;
+  /** The id of a new waiter that listens on `source` (none: a try, which never waits). */
+  waiterId(source: TtlWakeSource | undefined): string;
   /** Asks once: grants when it is our turn; with `wait`, joins the line (or refreshes our entry) when not. */
   ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlAnswer>;
   /** Extends our lease; false when the lock is gone or another's. `deadline` bounds the call (epoch ms). */
@@ -46,6 +81,8 @@ export interface TtlStore {
   connected(): boolean;
   /** Throws a typed error when nothing can be sent now. */
   assertUsable(): void;
+  /** The lock as it is on the server now (one read-only look). */
+  inspect(): Promise<LockInspection>;
 }
 
 /** The settings every TTL lock validates. */
@@ -54,6 +91,16 @@ export interface TtlSettings {
   readonly driftMs: number;
   readonly recheckMs: number;
   readonly operationTimeoutMs: number;
+}
+
+/** A refused ask. */
+type Refusal = Extract<TtlAnswer, { granted: false }>;
+
+/** What a refused ask says of the owner, in words. */
+function heldBy(refusal: Refusal): string {
+  if (refusal.ownerTtlMs <= 0) return 'free, others are ahead in line';
+  const who = refusal.ownerMemo ? `held by ${refusal.ownerMemo}` : 'held by another owner';
+  return `${who}, lease ${refusal.ownerTtlMs} ms left`;
 }
 
 /** One grant. */
@@ -81,10 +128,10 @@ export class TtlLockEngine implements LockEngine<TtlHold> {
     this.#store.assertUsable();
   }
 
-  async #ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlHold | number> {
+  async #ask(id: string, wait: boolean, source: TtlWakeSource | undefined): Promise<TtlHold | Refusal> {
     const sentAt = performance.now();
     const answer = await this.#store.ask(id, wait, source);
-    return answer.granted ? this.#grant(id, answer.token, sentAt) : answer.ownerTtlMs;
+    return answer.granted ? this.#grant(id, answer.token, sentAt) : answer;
   }
 
   #grant(id: string, token: bigint, sentAt: number): TtlHold {
@@ -94,16 +141,16 @@ export class TtlLockEngine implements LockEngine<TtlHold> {
     return { id, token, watchdog };
   }
 
-  take({ timeoutMs, signal, started }: TakeRequest): Promise<TtlHold> {
+  take({ timeoutMs, signal, started, trace }: TakeRequest): Promise<TtlHold> {
     // A try is one ask, bounded by the operation deadline: it rejects with what kept the server
     // from answering, never a `null` that would claim the lock is taken.
     if (timeoutMs === 0) return this.#try();
     const source = this.#store.wakeSource();
     const id = this.#store.waiterId(source);
-    return settleByDeadline((inner) => this.#wait(id, source, inner), {
+    return settleByDeadline((inner) => this.#wait(id, source, inner, trace), {
       deadline: timeoutMs === undefined ? undefined : started + timeoutMs,
       signal,
-      onTimeout: () => new LockTimeoutError(this.path, timeoutMs ?? 0),
+      onTimeout: () => this.#timeout(timeoutMs ?? 0, trace),
       connected: () => this.#store.connected(),
       graceMs: cleanupGraceMs(timeoutMs),
       discard: (late) => this.leave(late).catch(() => undefined),
@@ -111,24 +158,49 @@ export class TtlLockEngine implements LockEngine<TtlHold> {
   }
 
   async #try(): Promise<TtlHold> {
-    const id = randomUUID();
+    const id = this.#store.waiterId(undefined);
+    let refusal: Refusal;
     try {
       const held = await this.#ask(id, false, undefined);
-      if (typeof held !== 'number') return held;
+      if (!('granted' in held)) return held;
+      refusal = held;
     } catch (error) {
       void this.#store.leave(id).catch(() => undefined); // a grant whose answer was lost is given back
       throw error;
     }
-    throw new LockTimeoutError(this.path, 0);
+    return Promise.reject(this.#timeout(0, { blockedOn: heldBy(refusal) }));
   }
 
-  #wait(id: string, source: TtlWakeSource, signal: AbortSignal | undefined): Promise<TtlHold> {
+  #timeout(timeoutMs: number, trace: WaitTrace): LockTimeoutError {
+    return new LockTimeoutError(this.path, timeoutMs, {
+      blockedOn: describeBlock(trace),
+      cause: trace.lastError,
+      leftBehind: 'our place in line was removed',
+    });
+  }
+
+  async describeHolder(): Promise<string | undefined> {
+    const { holder, waiters } = await this.#store.inspect();
+    if (!holder) return waiters.length > 0 ? `free; ${waiters.length} in line` : undefined;
+    return `held by ${holder.memo || holder.id}, lease ${holder.ttlMs} ms left; ${waiters.length} in line`;
+  }
+
+  inspect(): Promise<LockInspection> {
+    return this.#store.inspect();
+  }
+
+  #wait(id: string, source: TtlWakeSource, signal: AbortSignal | undefined, trace: WaitTrace): Promise<TtlHold> {
     return waitForTurn<TtlHold>({
       waiterId: id,
       source,
+      trace,
       look: async () => {
         const held = await this.#ask(id, true, source);
-        return typeof held === 'number' ? { ownerTtlMs: held } : { granted: held };
+        if ('granted' in held) {
+          trace.blockedOn = heldBy(held);
+          return { ownerTtlMs: held.ownerTtlMs };
+        }
+        return { granted: held };
       },
       leave: () => this.#store.leave(id),
       isTransient: (error) => this.#store.isTransient(error),

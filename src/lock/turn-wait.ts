@@ -7,6 +7,7 @@
  */
 
 import { sleep } from '../core/timing.js';
+import type { WaitTrace } from '../core/wait-trace.js';
 
 /** Where wake-ups come from: one listening connection shared by the waiters of a client or pool. */
 export interface WakeSource {
@@ -35,6 +36,8 @@ export interface TurnWaitOptions<G> {
   /** Deadline of the subscription, from when it starts. */
   readonly subscribeTimeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Where the last transient error is noted (cleared by the next answer). */
+  readonly trace?: WaitTrace;
 }
 
 /** Resolves after `ms`, early when `arm`'s resolver is called; rejects when `signal` aborts. */
@@ -63,11 +66,13 @@ export async function waitForTurn<G>(options: TurnWaitOptions<G>): Promise<G> {
         if (!listening) await source.subscribe(Date.now() + options.subscribeTimeoutMs);
       } catch (error) {
         if (!options.isTransient(error)) throw error;
+        if (options.trace) options.trace.lastError = error;
         await pause(retryMs, signal, () => undefined);
         retryMs = Math.min(retryMs * 2, recheckMs);
         continue;
       }
       retryMs = 10;
+      if (options.trace) options.trace.lastError = undefined;
       if ('granted' in look && look.granted !== undefined) return look.granted;
       // Not listening when we joined: a wake-up may have gone out before we listened, look again now.
       if (!listening || woken) continue;

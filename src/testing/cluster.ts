@@ -10,6 +10,7 @@ import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
+import { describeValue } from '../core/options.js';
 
 /** Options of {@link TestingCluster.start}. */
 export interface TestingClusterOptions {
@@ -54,7 +55,7 @@ export class TestingCluster {
   /** Starts every member and resolves once a quorum serves. Needs a local install (not Docker). */
   static async start(options: TestingClusterOptions = {}): Promise<TestingCluster> {
     const size = options.size ?? 3;
-    if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`size must be a positive integer, got ${String(size)}.`);
+    if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`size must be a positive integer, got ${describeValue(size)}.`);
     const source = locateZooKeeper({ allowExternal: false });
     if (source.kind !== 'local')
       throw new ZooKeeperNotFoundError('TestingCluster needs a local ZooKeeper install (ZOOKEEPER_HOME, Debian or Homebrew).');

@@ -13,6 +13,7 @@ import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import { dockerAnswers } from './locate.js';
 import { freePort } from './ports.js';
 import { killHard, spawnGuarded } from './processes.js';
+import { describeValue } from '../core/options.js';
 
 /** What to run when no Redis is found. */
 export const REDIS_INSTALL_HINT = [
@@ -113,10 +114,10 @@ export class TestingRedis {
   static async start(options: TestingRedisOptions = {}): Promise<TestingRedis> {
     const busy = options.busyReplyThresholdMs ?? 5000;
     if (!Number.isInteger(busy) || busy <= 0)
-      throw new InvalidArgumentError(`busyReplyThresholdMs must be a positive integer, got ${String(busy)}.`);
+      throw new InvalidArgumentError(`busyReplyThresholdMs must be a positive integer, got ${describeValue(busy)}.`);
     const persistence = options.persistence ?? 'none';
     if (!['none', 'aof', 'aof-everysec'].includes(persistence)) {
-      throw new InvalidArgumentError(`persistence must be 'none', 'aof' or 'aof-everysec', got ${String(persistence)}.`);
+      throw new InvalidArgumentError(`persistence must be 'none', 'aof' or 'aof-everysec', got ${describeValue(persistence)}.`);
     }
     const binary = locateRedisServer();
     if (!binary) {

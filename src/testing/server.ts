@@ -11,6 +11,7 @@ import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
+import { describeValue } from '../core/options.js';
 
 /** Options of {@link TestingServer.start}. */
 export interface TestingServerOptions {
@@ -85,7 +86,7 @@ export class TestingServer {
   static async start(options: TestingServerOptions = {}): Promise<TestingServer> {
     const tickTimeMs = options.tickTimeMs ?? 200;
     if (!Number.isInteger(tickTimeMs) || tickTimeMs <= 0) {
-      throw new InvalidArgumentError(`tickTimeMs must be a positive integer, got ${String(tickTimeMs)}.`);
+      throw new InvalidArgumentError(`tickTimeMs must be a positive integer, got ${describeValue(tickTimeMs)}.`);
     }
     const source = locateZooKeeper({ allowExternal: false });
     if (source.kind === 'docker') return TestingServer.#startDocker(source.image, tickTimeMs);

@@ -7,12 +7,16 @@ import type { ErrorPolicy } from './connection-state.js';
 import { type Logger, SILENT_LOGGER } from '../core/diagnostics.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { checkTimeoutMs } from '../core/limits.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
 import { validatePath } from './paths.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 
 /** Options of {@link ZkClient}. */
 export interface ZkClientOptions {
-  /** `host:port[,host:port...]`. Use `namespace` for a chroot, not a `/path` suffix. */
+  /**
+   * `host:port[,host:port...]` — host names or IPv4 addresses, each with its port (ZooKeeper's
+   * default client port is 2181). Use `namespace` for a chroot, not a `/path` suffix.
+   */
   readonly connectString: string;
   /** Requested session timeout; the server negotiates it into [2, 20] ticks. @default 30000 */
   readonly sessionTimeoutMs?: number;
@@ -60,13 +64,65 @@ export type Resolved = Required<Omit<ZkClientOptions, 'namespace' | 'retry' | 'l
   aclProvider: AclProvider;
 };
 
+const CLIENT_OPTION_KEYS: OptionKeys<ZkClientOptions> = {
+  connectString: true,
+  sessionTimeoutMs: true,
+  connectionTimeoutMs: true,
+  operationTimeoutMs: true,
+  namespace: true,
+  retry: true,
+  errorPolicy: true,
+  logger: true,
+  auth: true,
+  aclProvider: true,
+  tls: true,
+};
+
+const TLS_OPTION_KEYS: OptionKeys<ZkTlsOptions> = {
+  ca: true,
+  cert: true,
+  key: true,
+  pfx: true,
+  passphrase: true,
+  servername: true,
+  rejectUnauthorized: true,
+};
+
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Checks `host:port[,host:port...]` before any attempt, with an error that says what to write instead. */
+export function checkConnectString(value: unknown): string {
+  const format = 'connectString must be "host:port[,host:port...]" (e.g. "127.0.0.1:2181" or "zk1:2181,zk2:2181,zk3:2181")';
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidArgumentError(`${format}, got ${describeValue(value)}.`);
+  const url = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
+  if (url) throw new InvalidArgumentError(`${format}, not a URL: drop the "${url[1]}://" from ${JSON.stringify(value)}.`);
+  if (value.includes('/')) {
+    throw new InvalidArgumentError(`connectString ${JSON.stringify(value)} has a chroot; pass it as the namespace option instead.`);
+  }
+  for (const entry of value.split(',')) {
+    const m = /^\s*([^:\s]*)(?::(\d*))?\s*$/.exec(entry);
+    const host = m?.[1] ?? '';
+    const port = m?.[2];
+    if (!m || !HOST.test(host))
+      throw new InvalidArgumentError(`${format}: ${JSON.stringify(entry.trim())} is not a host name or IPv4 address with a port.`);
+    if (port === undefined || port === '')
+      throw new InvalidArgumentError(`${format}: ${JSON.stringify(entry.trim())} has no port (ZooKeeper's default is ${host}:2181).`);
+    const n = Number(port);
+    if (n < 1 || n > 65_535) throw new InvalidArgumentError(`${format}: port ${port} of ${JSON.stringify(entry.trim())} is out of range.`);
+  }
+  return value;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   return value === undefined ? fallback : checkTimeoutMs(name, value, 1);
 }
 
-/** Validates an optional per-call timeout (an integer from 0 to 2^31−1 ms: Node's timer range). */
-export function validateTimeout(name: string, value: unknown): number | undefined {
-  return value === undefined ? undefined : checkTimeoutMs(name, value);
+/**
+ * Validates an optional per-call timeout (an integer from 0 to 2^31−1 ms: Node's timer range);
+ * `whenLeftOut` says what leaving it out means.
+ */
+export function validateTimeout(name: string, value: unknown, whenLeftOut: string): number | undefined {
+  return value === undefined ? undefined : checkTimeoutMs(name, value, 0, whenLeftOut);
 }
 
 function resolveAclProvider(provider: AclProvider | undefined): AclProvider {
@@ -81,21 +137,18 @@ function resolveAclProvider(provider: AclProvider | undefined): AclProvider {
 function resolveTls(tls: ZkTlsOptions | undefined): ZkTlsOptions | undefined {
   if (tls === undefined) return undefined;
   if (!tls || typeof tls !== 'object') throw new InvalidArgumentError('tls must be an object like { ca, cert?, key? }.');
+  checkOptionKeys('tls', tls, TLS_OPTION_KEYS);
   return { ...tls };
 }
 
 export function resolveOptions(options: ZkClientOptions): Resolved {
-  if (!options || typeof options.connectString !== 'string' || options.connectString.trim() === '') {
-    throw new InvalidArgumentError('connectString must be a non-empty "host:port[,host:port]" string.');
-  }
-  if (options.connectString.includes('/')) {
-    throw new InvalidArgumentError(
-      `connectString ${JSON.stringify(options.connectString)} has a chroot; pass it as the namespace option instead.`,
-    );
-  }
+  if (!options || typeof options !== 'object')
+    throw new InvalidArgumentError('ZkClient needs options like { connectString: "127.0.0.1:2181" }.');
+  checkOptionKeys('ZkClient options', options, CLIENT_OPTION_KEYS);
+  checkConnectString(options.connectString);
   const errorPolicy = options.errorPolicy ?? 'standard';
   if (errorPolicy !== 'standard' && errorPolicy !== 'session') {
-    throw new InvalidArgumentError(`errorPolicy must be 'standard' or 'session', got ${String(errorPolicy)}.`);
+    throw new InvalidArgumentError(`errorPolicy must be 'standard' or 'session', got ${describeValue(errorPolicy)}.`);
   }
   const namespace = options.namespace === undefined || options.namespace === '/' ? '' : validatePath(options.namespace);
   return {

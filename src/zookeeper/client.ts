@@ -29,6 +29,9 @@ import { NamespaceMapping } from './namespace-mapping.js';
 import { RequestTracker } from './request-tracker.js';
 import { WireCreates } from './wire-creates.js';
 import { checkData, checkVersion, OperationRunner } from './operation-runner.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
+
+const START_OPTION_KEYS: OptionKeys<{ signal?: AbortSignal }> = { signal: true };
 
 export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
 export type { ZkClientEvents } from './session-keeper.js';
@@ -99,6 +102,11 @@ export class ZkClient {
     return this.#options.errorPolicy;
   }
 
+  /** @internal Why the last connection attempt failed, while not connected (a socket error naming the host). */
+  get lastConnectError(): Error | undefined {
+    return this.#keeper.lastConnectError;
+  }
+
   /** The logger this client and its recipes use. */
   get logger(): Logger {
     return this.#options.logger;
@@ -119,7 +127,7 @@ export class ZkClient {
     return this.#options.namespace;
   }
 
-  /** The current session id as 16 hex digits, or undefined before the first connection. */
+  /** The current session id as ZooKeeper's logs write it (`0x10000a3c2f70001`), or undefined before the first connection. */
   get sessionId(): string | undefined {
     return this.#keeper.handle?.sessionIdHex;
   }
@@ -160,12 +168,23 @@ export class ZkClient {
   }
 
   /**
-   * Connects. Resolves once connected; rejects with ConnectionLossError after
-   * connectionTimeoutMs (the client keeps trying in the background until `close()`).
+   * Connects. Resolves once connected; rejects with ConnectionLossError after connectionTimeoutMs
+   * (its message and `cause` name why the last attempt failed, e.g. `connect ECONNREFUSED
+   * 127.0.0.1:2181`), or with the signal's reason. A start() that fails leaves nothing running —
+   * no socket, no timer: call start() again to retry.
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    checkOptionKeys('start() options', options, START_OPTION_KEYS);
     this.#keeper.open();
-    await this.#keeper.blockUntilConnected(this.#options.connectionTimeoutMs, options.signal);
+    try {
+      await this.#keeper.blockUntilConnected(this.#options.connectionTimeoutMs, options.signal);
+    } catch (error) {
+      // connected in the same instant the wait gave up: a timeout is moot then, an abort is not
+      if (!this.#keeper.connected || options.signal?.aborted) {
+        this.#keeper.abandonStart();
+        throw error;
+      }
+    }
     if (this.#options.auth.length > 0) await this.#confirmAuth(options.signal);
   }
 
@@ -186,7 +205,8 @@ export class ZkClient {
 
   /** Waits until the client is connected. Rejects with ConnectionLossError on timeout, the signal's reason on abort. */
   async blockUntilConnected(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.connectionTimeoutMs;
+    const timeoutMs =
+      validateTimeout('timeoutMs', options.timeoutMs, "for the client's connectionTimeoutMs") ?? this.#options.connectionTimeoutMs;
     await this.#keeper.blockUntilConnected(timeoutMs, options.signal);
   }
 
@@ -227,7 +247,7 @@ export class ZkClient {
   ): Promise<CreatedNode> {
     const mode = options.mode ?? CreateMode.PERSISTENT;
     if (!(Object.values(CreateMode) as number[]).includes(mode))
-      throw new InvalidArgumentError(`mode must be a CreateMode value, got ${String(mode)}.`);
+      throw new InvalidArgumentError(`mode must be a CreateMode value, got ${describeValue(mode)}.`);
     validatePath(path);
     const acl = this.#aclFor(path, options.acl);
     checkData(data);

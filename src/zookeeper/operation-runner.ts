@@ -14,6 +14,7 @@ import type { SessionKeeper } from './session-keeper.js';
 import type { OperationOptions, Watched, WatchEvent, WatchEventType } from './types.js';
 import { type WatchKind, WatchRegistry } from './watch-registry.js';
 import type { WireCreates } from './wire-creates.js';
+import { describeValue } from '../core/options.js';
 
 /** One attempt of an operation, on a connected handle, with the operation's deadline (ms). */
 export type Attempt<T> = (handle: SessionHandle, wirePath: string, timeoutMs: number) => Promise<T>;
@@ -29,7 +30,7 @@ export function checkData(data: unknown): void {
 export function checkVersion(version: unknown): number {
   if (version === undefined) return -1;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < -1) {
-    throw new InvalidArgumentError(`version must be an integer >= -1, got ${String(version)}.`);
+    throw new InvalidArgumentError(`version must be an integer >= -1, got ${describeValue(version)}.`);
   }
   return version;
 }
@@ -71,7 +72,8 @@ export class OperationRunner {
 
   /** Runs one operation with retries; each attempt first waits for a connection. */
   run<T>(name: string, path: string, options: OperationOptions & { noRetry?: boolean }, attempt: Attempt<T>): Promise<T> {
-    const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs) ?? this.#options.operationTimeoutMs;
+    const timeoutMs =
+      validateTimeout('timeoutMs', options.timeoutMs, "for the client's operationTimeoutMs") ?? this.#options.operationTimeoutMs;
     this.#keeper.assertUsable();
     options.signal?.throwIfAborted();
     const full = this.#paths.toWire(path);

@@ -8,11 +8,7 @@ import { ConnectionState } from './connection-state.js';
 import { NoNodeError } from '../core/errors.js';
 import { joinPath } from './paths.js';
 import { isRetryable } from './retry.js';
-
-/** True when two session ids (hex) are the same session. */
-export function sameSession(a: string | undefined, b: string): boolean {
-  return a !== undefined && a !== '' && BigInt(`0x${a}`) === BigInt(`0x${b}`);
-}
+import { NO_SESSION, sameSession } from './session-id.js';
 
 /**
  * The protected uuids of every node a live join or hold of this process owns, per client. A node
@@ -69,8 +65,8 @@ export async function findOwnNode(
   const path = joinPath(parentPath, name);
   const stat = await client.exists(path, { signal });
   if (!stat) return undefined;
-  if (sameSession(client.sessionId, stat.ephemeralOwner) || stat.ephemeralOwner === '0') {
-    return { path, name, sessionId: stat.ephemeralOwner === '0' ? (client.sessionId ?? '') : stat.ephemeralOwner.padStart(16, '0') };
+  if (sameSession(client.sessionId, stat.ephemeralOwner) || stat.ephemeralOwner === NO_SESSION) {
+    return { path, name, sessionId: stat.ephemeralOwner === NO_SESSION ? (client.sessionId ?? '') : stat.ephemeralOwner };
   }
   // Made by an earlier session that is gone (or going): never let it stand in our queue.
   await client.delete(path).catch((error: unknown) => {

@@ -4,6 +4,7 @@
  */
 import pRetry from 'p-retry';
 import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
 
 /** How a failed ZooKeeper operation is retried. */
 export interface RetryPolicy {
@@ -27,14 +28,17 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /** Validates a partial policy and fills in defaults. */
-export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined): RetryPolicy {
-  const p = { ...DEFAULT_RETRY_POLICY, ...policy };
+const RETRY_POLICY_KEYS: OptionKeys<RetryPolicy> = { maxRetries: true, baseSleepMs: true, maxSleepMs: true };
+
+export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined, defaults: RetryPolicy = DEFAULT_RETRY_POLICY): RetryPolicy {
+  checkOptionKeys('retry', policy, RETRY_POLICY_KEYS);
+  const p = { ...defaults, ...policy };
   if (!Number.isInteger(p.maxRetries) || p.maxRetries < 0 || p.maxRetries > 29) {
-    throw new InvalidArgumentError(`retry.maxRetries must be an integer from 0 to 29, got ${String(p.maxRetries)}.`);
+    throw new InvalidArgumentError(`retry.maxRetries must be an integer from 0 to 29, got ${describeValue(p.maxRetries)}.`);
   }
   for (const key of ['baseSleepMs', 'maxSleepMs'] as const) {
     if (!Number.isFinite(p[key]) || p[key] < 0) {
-      throw new InvalidArgumentError(`retry.${key} must be a finite number >= 0, got ${String(p[key])}.`);
+      throw new InvalidArgumentError(`retry.${key} must be a finite number >= 0, got ${describeValue(p[key])}.`);
     }
   }
   if (p.maxSleepMs < p.baseSleepMs) {

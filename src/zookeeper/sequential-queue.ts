@@ -25,10 +25,12 @@ import {
   validatePath,
 } from './paths.js';
 import { ParentAclGuard } from './parent-acl.js';
-import { deleteProtectedNode, findOwnNode, liveSet, sameSession } from './protected-nodes.js';
+import { deleteProtectedNode, findOwnNode, liveSet } from './protected-nodes.js';
+import { formatSessionId, sameSession } from './session-id.js';
 import { isRetryable, withRetry } from './retry.js';
 import { CreateMode, type Stat } from './types.js';
 import { WAIT_OVER, waitForWatch } from './wait.js';
+import type { WaitTrace } from '../core/wait-trace.js';
 
 /** What a predicate decides for our node, given every contender sorted by sequence. */
 export type TurnDecision = { readonly acquired: true } | { readonly acquired: false; readonly watch: string };
@@ -53,6 +55,16 @@ export interface QueueNode {
   readonly stat?: Stat;
   /** The parent's Stat from that listing (which incarnation of the parent we joined). */
   readonly parentStat?: Stat;
+}
+
+/**
+ * A queue node in words, for people: its name, owner session (as ZooKeeper's logs write it) and
+ * its data when that is short printable text (an IP, a participant id).
+ */
+export function describeNode(name: string, ephemeralOwner: string, data: Buffer | null | undefined): string {
+  const text = data && data.length > 0 && data.length <= 64 ? data.toString('utf8') : '';
+  const shown = /^[\x20-\x7e]+$/.test(text) ? `, data "${text}"` : '';
+  return `${name} (session ${formatSessionId(ephemeralOwner)}${shown})`;
 }
 
 /** Options of a {@link SequentialQueue}. */
@@ -85,6 +97,8 @@ export interface WaitOptions {
    * (Curator 5.5+ downgrade nodes reuse an older sequence number).
    */
   readonly trustSolePredecessor?: boolean;
+  /** Where the wait notes the node it is behind (for its timeout error and slow-wait report). */
+  readonly trace?: WaitTrace;
 }
 
 /** A queue of contenders under one parent path. */
@@ -297,6 +311,8 @@ export class SequentialQueue {
         if (error instanceof NoNodeError) return true; // predecessor already gone: re-evaluate now
         throw error;
       }
+      if (options.trace)
+        options.trace.blockedOn = `behind ${describeNode(nodeNameOf(path), watched.value.stat.ephemeralOwner, watched.value.data)}`;
       if (this.#isGhost(nodeNameOf(path), watched.value.stat.ephemeralOwner)) {
         // A node of our own live session that no wait or hold of ours owns: nobody would ever
         // delete it, so waiting for it would be for ever.

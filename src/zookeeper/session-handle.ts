@@ -28,6 +28,7 @@ import {
   XID_PING,
 } from './wire-internals.js';
 import { FrameSplitter, OP_CREATE_CONTAINER, OP_CREATE2, OWN_OPCODES, parseCreate2Response, parseReplyHeader } from './wire-replies.js';
+import { formatSessionId } from './session-id.js';
 
 export interface SessionHandleEvents {
   connected(): void;
@@ -55,6 +56,8 @@ export class SessionHandle {
   #watchdog: NodeJS.Timeout | undefined;
   #retired = false;
   #connectedOnce = false;
+  /** Why the last connection attempt failed (a socket error names the system error and the host). */
+  #lastConnectError: Error | undefined;
   readonly #frames = new FrameSplitter();
   #corked: Socket | undefined;
 
@@ -122,6 +125,18 @@ export class SessionHandle {
         }
       }
     };
+    const onError = cm.onSocketError;
+    cm.onSocketError = (error: Error) => {
+      if (cm.state === WIRE_CONNECTING) this.#lastConnectError = error;
+      onError.call(cm, error);
+    };
+    const onConnectTimeout = cm.onSocketConnectTimeout;
+    cm.onSocketConnectTimeout = () => {
+      const socket = cm.socket;
+      const where = socket?.remoteAddress ? ` to ${socket.remoteAddress}:${socket.remotePort}` : '';
+      this.#lastConnectError = new Error(`the TCP connect${where} got no answer within ${cm.connectTimeout} ms`);
+      onConnectTimeout.call(cm);
+    };
     const queue = cm.queue;
     cm.queue = (request, callback) => {
       this.#lastSent = Date.now();
@@ -134,6 +149,7 @@ export class SessionHandle {
         return;
       }
       this.#lastHeard = Date.now();
+      this.#lastConnectError = undefined;
       onConnected.call(cm);
     };
   }
@@ -197,9 +213,15 @@ export class SessionHandle {
     return this.#connectedOnce ? this.#cm.sessionTimeout : undefined;
   }
 
+  /** Why the last connection attempt failed, until one succeeds. */
+  get lastConnectError(): Error | undefined {
+    return this.#lastConnectError;
+  }
+
+  /** The session id as ZooKeeper writes it (`0x…`, see session-id.ts). */
   get sessionIdHex(): string | undefined {
     if (!this.#connectedOnce) return undefined;
-    return this.#client.getSessionId().toString('hex');
+    return formatSessionId(this.#client.getSessionId().readBigUInt64BE(0));
   }
 
   credentials(): { sessionId: Buffer; password: Buffer } | undefined {

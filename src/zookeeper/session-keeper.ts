@@ -96,6 +96,17 @@ export class SessionKeeper {
     this.#openSession();
   }
 
+  /**
+   * A start() that failed before the first connection: stop trying, so that no socket or timer
+   * keeps the process alive; start() may be called again.
+   */
+  abandonStart(): void {
+    if (this.#state !== 'LATENT' || !this.#started) return;
+    this.#handle?.retire();
+    this.#handle = undefined;
+    this.#started = false;
+  }
+
   /** Waits until connected; ConnectionLossError after `timeoutMs`, the signal's reason on abort. */
   async blockUntilConnected(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
     this.assertUsable();
@@ -107,11 +118,27 @@ export class SessionKeeper {
           else if (s === ConnectionState.CLOSED) reject(this.closedError('blockUntilConnected()'));
         }),
       timeoutMs,
-      () =>
-        new ConnectionLossError(
-          `Could not connect to ZooKeeper at ${this.#options.connectString} within ${timeoutMs} ms. Is the server running? The client keeps trying until close().`,
-        ),
+      () => this.notConnectedError(`within ${timeoutMs} ms`),
       signal,
+    );
+  }
+
+  /** Why the last connection attempt failed, while not connected. */
+  get lastConnectError(): Error | undefined {
+    return this.connected ? undefined : this.#handle?.lastConnectError;
+  }
+
+  /** The error of a wait for a connection that did not come: names the last attempt's failure (its cause). */
+  notConnectedError(when: string): ConnectionLossError {
+    const last = this.lastConnectError;
+    const why = last ? ` (last attempt: ${last.message})` : '';
+    const hint =
+      last && /ENOTFOUND|EAI_AGAIN/.test(last.message)
+        ? 'Check the host names in connectString.'
+        : 'Is a ZooKeeper server listening there (for a local one: npx zk-recipes dev-server)?';
+    return new ConnectionLossError(
+      `Could not connect to ZooKeeper at ${this.#options.connectString} ${when}${why}. ${hint}`,
+      last ? { cause: last } : undefined,
     );
   }
 

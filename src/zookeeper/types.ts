@@ -32,7 +32,7 @@ export interface Acl {
 /** Everyone may do anything (ZooKeeper's OPEN_ACL_UNSAFE, Curator's default). */
 export const OPEN_ACL_UNSAFE: readonly Acl[] = Object.freeze([{ permissions: Permission.ALL, scheme: 'world', id: 'anyone' }]);
 
-/** A node's metadata. Zxids are `bigint` (64-bit); `ephemeralOwner` is the owner session id in hex ('0' for persistent nodes). */
+/** A node's metadata. Zxids are `bigint` (64-bit); `ephemeralOwner` is the owner session id as ZooKeeper writes it, e.g. `0x10000a3c2f70001` (`0x0` for persistent nodes). */
 export interface Stat {
   readonly czxid: bigint;
   readonly mzxid: bigint;

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import type { Acl, Stat, WatchEventType } from './types.js';
+import { formatSessionId } from './session-id.js';
 
 export type Callback<T> = (error: unknown, result?: T) => void;
 export type Watcher = (type: WatchEventType, path: string) => void;
@@ -40,6 +41,9 @@ export interface ConnectionManagerInternals {
   pingTimeout: number;
   onSocketData: (buffer: Buffer) => void;
   onSocketConnected: () => void;
+  onSocketError: (error: Error) => void;
+  onSocketConnectTimeout: () => void;
+  connectTimeout: number;
   on(event: 'state', listener: (state: number) => void): void;
 }
 
@@ -69,7 +73,7 @@ export function statFromWire(stat: WireStat): Stat {
     version: stat.version,
     cversion: stat.cversion,
     aversion: stat.aversion,
-    ephemeralOwner: stat.ephemeralOwner.readBigUInt64BE(0).toString(16),
+    ephemeralOwner: formatSessionId(stat.ephemeralOwner.readBigUInt64BE(0)),
     dataLength: stat.dataLength,
     numChildren: stat.numChildren,
   };

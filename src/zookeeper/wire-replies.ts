@@ -5,6 +5,7 @@
  * Stat. Part of the wire boundary; pure, so it is unit-tested on recorded bytes.
  */
 import type { Stat } from './types.js';
+import { formatSessionId } from './session-id.js';
 
 /** `create2`: a create whose reply carries the node's Stat. */
 export const OP_CREATE2 = 15;
@@ -67,7 +68,7 @@ export function parseStat(buffer: Buffer, offset: number): Stat {
     version: buffer.readInt32BE(offset + 32),
     cversion: buffer.readInt32BE(offset + 36),
     aversion: buffer.readInt32BE(offset + 40),
-    ephemeralOwner: buffer.readBigUInt64BE(offset + 44).toString(16),
+    ephemeralOwner: formatSessionId(buffer.readBigUInt64BE(offset + 44)),
     dataLength: buffer.readInt32BE(offset + 52),
     numChildren: buffer.readInt32BE(offset + 56),
     pzxid: buffer.readBigInt64BE(offset + 60),

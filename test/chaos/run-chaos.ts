@@ -166,7 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // `cons` on the plain port does not list TLS connections: there, the worker's one proxy with
     // a live connection tells which member serves it (proxy m leads to member m).
     if (cluster.tls) return slot.proxies.findIndex((p) => p.connectionCount > 0);
-    const sid = `sid=0x${BigInt(`0x${slot.session}`).toString(16)}`;
+    const sid = `sid=${slot.session}`; // sessionId is written as cons writes it
     for (let m = 0; m < cluster.size; m++) {
       if ((await fourLetterWord('127.0.0.1', cluster.portOf(m), 'cons', 1000)).includes(sid)) return m;
     }
@@ -211,7 +211,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (slot.session && slot.password) {
           await closeSessionFromOutside(
             cluster.connectString,
-            { sessionId: Buffer.from(slot.session, 'hex'), password: Buffer.from(slot.password, 'hex') },
+            {
+              sessionId: Buffer.from(BigInt(slot.session).toString(16).padStart(16, '0'), 'hex'),
+              password: Buffer.from(slot.password, 'hex'),
+            },
             SESSION_TIMEOUT_MS,
             10_000,
           ).catch(() => undefined);
@@ -260,7 +263,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const c of children) {
         const full = path === '/' ? `/${c}` : `${path}/${c}`;
         const stat = await admin.exists(full);
-        if (stat && stat.ephemeralOwner !== '0') leaked.push(full);
+        if (stat && stat.ephemeralOwner !== '0x0') leaked.push(full);
         await walk(full);
       }
     };

@@ -61,9 +61,7 @@ async function zookeeper(connectString: string): Promise<Backend> {
     takeAway: async (name, lease) => {
       // the holder's session, found by its node's owner
       const stat = await admin.exists(lease.nodePath);
-      const owner = (clients.get(name) ?? []).find(
-        (c) => stat !== null && BigInt(`0x${c.sessionId}`) === BigInt(`0x${stat.ephemeralOwner}`),
-      );
+      const owner = (clients.get(name) ?? []).find((c) => stat !== null && c.sessionId === stat.ephemeralOwner);
       if (!owner) throw new Error('holder not found');
       await expireSession(owner);
     },

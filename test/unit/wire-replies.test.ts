@@ -29,7 +29,7 @@ describe('wire replies (recorded from ZooKeeper 3.8.0)', () => {
       version: 0,
       cversion: 0,
       aversion: 0,
-      ephemeralOwner: '1000024adad0000',
+      ephemeralOwner: '0x1000024adad0000',
       dataLength: 2,
       numChildren: 0,
     });
@@ -40,7 +40,7 @@ describe('wire replies (recorded from ZooKeeper 3.8.0)', () => {
     const { path, stat } = parseCreate2Response(CREATE_CONTAINER);
     expect(path).toBe('/box');
     expect(stat.czxid).toBe(3n);
-    expect(stat.ephemeralOwner).toBe('0');
+    expect(stat.ephemeralOwner).toBe('0x0');
   });
 
   it('an error reply has a header only', () => {
