@@ -25,6 +25,8 @@ function distance(a: string, b: string): number {
   return (d[a.length] as number[])[b.length] as number;
 }
 
+const singular = (word: string) => word.replace(/ies$/, 'y').replace(/s$/, '');
+
 /** The known key `unknown` most likely meant, if one is close (a typo, a case slip, a missing `Ms`). */
 export function closestKey(unknown: string, known: readonly string[]): string | undefined {
   const lower = unknown.toLowerCase();
@@ -34,6 +36,7 @@ export function closestKey(unknown: string, known: readonly string[]): string | 
     let score = distance(lower, k);
     if (k.startsWith(lower) || lower.startsWith(k)) score = Math.min(score, 1); // sessionTimeout → sessionTimeoutMs
     if (lower.includes(k) || k.includes(lower)) score = Math.min(score, 2); // tableName → table
+    if (singular(lower) === singular(k)) score = Math.min(score, 1); // maxRetry → maxRetries
     if (score <= Math.max(2, Math.floor(k.length / 4)) && (!best || score < best.score)) best = { key, score };
   }
   return best?.key;

@@ -4,7 +4,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { type AclProvider, type AuthInfo, checkAcl, checkAuth, OPEN_ACL_PROVIDER } from './acl.js';
 import type { ErrorPolicy } from './connection-state.js';
-import { type Logger, SILENT_LOGGER } from '../core/diagnostics.js';
+import { checkLogger, type Logger, SILENT_LOGGER } from '../core/diagnostics.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { checkTimeoutMs } from '../core/limits.js';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
@@ -159,7 +159,7 @@ export function resolveOptions(options: ZkClientOptions): Resolved {
     namespace,
     retry: resolveRetryPolicy(options.retry),
     errorPolicy,
-    logger: options.logger ?? SILENT_LOGGER,
+    logger: options.logger === undefined ? SILENT_LOGGER : checkLogger(options.logger),
     auth: checkAuth(options.auth),
     aclProvider: resolveAclProvider(options.aclProvider),
     tls: resolveTls(options.tls),

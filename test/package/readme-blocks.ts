@@ -72,11 +72,13 @@ export function readmeBlocks(readme: string): ReadmeBlock[] {
 
 /** What the README's fragments take as given: the user's own objects and work, by the names the prose uses. */
 export const readmeGlobals = `
-import type { ZkClient } from 'zk-recipes';
+import type { InterProcessMutex, ZkClient } from 'zk-recipes';
 import type { createClient } from 'redis';
 declare global {
   /** A started client (the Quick start makes one). */
   const client: ZkClient;
+  /** A mutex (the Quick start makes one). */
+  const mutex: InterProcessMutex;
   /** A connected node-redis client (the Redis section makes one). */
   const redis: ReturnType<typeof createClient>;
   /** The process's shutdown controller (see "Stopping a process"). */
