@@ -5,7 +5,7 @@
  * Three workers join a LeaderLatch; the leader "runs the scheduler". Midway the leader's process
  * dies (its client closes), and leadership passes to the next worker in join order.
  */
-import { LeaderLatch, ZkClient } from '../recipes/index.js';
+import { LeaderLatch, ZkClient } from 'zk-recipes';
 import { withZooKeeper } from './with-zookeeper.js';
 
 await withZooKeeper(async (connectString) => {

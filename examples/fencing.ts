@@ -7,8 +7,8 @@
  * wakes and writes, the guarded store sees A's older token and refuses the write. No timeout can
  * do this; only a token that grows with every grant can.
  */
-import { InterProcessMutex, ZkClient } from '../recipes/index.js';
-import { expireSession } from '../src/testing/index.js';
+import { InterProcessMutex, ZkClient } from 'zk-recipes';
+import { expireSession } from 'zk-recipes/testing';
 import { withZooKeeper } from './with-zookeeper.js';
 
 /** A resource that accepts a write only with the highest token it has seen. */

@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
-import { lockDdl, PostgresLock } from '../postgres/index.js';
-import { TestingPostgres } from '../src/testing/index.js';
+import { lockDdl, PostgresLock } from 'zk-recipes/postgres';
+import { TestingPostgres } from 'zk-recipes/testing';
 
 const server = process.env.PG_URL ? undefined : await TestingPostgres.start();
 const url = process.env.PG_URL ?? (server as TestingPostgres).url;

@@ -9,8 +9,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
-import { RedisRateLimiter, rateLimitHeaders } from '../redis/index.js';
-import { TestingRedis } from '../src/testing/index.js';
+import { RedisRateLimiter, rateLimitHeaders } from 'zk-recipes/redis';
+import { TestingRedis } from 'zk-recipes/testing';
 
 const redisServer = process.env.REDIS_URL ? undefined : await TestingRedis.start();
 const redis = createClient({ url: process.env.REDIS_URL ?? (redisServer as TestingRedis).url });

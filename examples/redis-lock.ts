@@ -9,8 +9,8 @@
  * signal, writes late, the guarded store refuses it.
  */
 import { createClient } from 'redis';
-import { RedisLock } from '../redis/index.js';
-import { FaultProxy, TestingRedis } from '../src/testing/index.js';
+import { RedisLock } from 'zk-recipes/redis';
+import { FaultProxy, TestingRedis } from 'zk-recipes/testing';
 
 /** A resource that accepts a write only with the highest token it has seen. */
 class GuardedStore {

@@ -5,7 +5,7 @@
  * Four "workers" (separate sessions) increment a shared counter under an InterProcessMutex,
  * re-entering the lock in a helper, and pass the fencing token the way a guarded store needs it.
  */
-import { InterProcessMutex, InterProcessReadWriteLock, ZkClient } from '../recipes/index.js';
+import { InterProcessMutex, InterProcessReadWriteLock, ZkClient } from 'zk-recipes';
 import { withZooKeeper } from './with-zookeeper.js';
 
 await withZooKeeper(async (connectString) => {

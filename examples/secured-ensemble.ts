@@ -3,8 +3,8 @@
  * `npx tsx examples/secured-ensemble.ts` (starts its own TLS ZooKeeper with throwaway
  * certificates from the testing kit: it needs a local ZooKeeper install and openssl).
  */
-import { Acls, InterProcessMutex, NoAuthError, TlsError, ZkClient } from '../recipes/index.js';
-import { TestingServer } from '../src/testing/index.js';
+import { Acls, InterProcessMutex, NoAuthError, TlsError, ZkClient } from 'zk-recipes';
+import { TestingServer } from 'zk-recipes/testing';
 
 const server = await TestingServer.start({ tls: { clientAuth: 'need' } });
 try {

@@ -5,7 +5,7 @@
  * Six workers (separate sessions) run 3 jobs each, but at most 2 jobs run at any moment
  * across all of them: an expensive encoder licensed for two seats.
  */
-import { InterProcessSemaphoreV2, ZkClient } from '../recipes/index.js';
+import { InterProcessSemaphoreV2, ZkClient } from 'zk-recipes';
 import { withZooKeeper } from './with-zookeeper.js';
 
 await withZooKeeper(async (connectString) => {

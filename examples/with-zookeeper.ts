@@ -1,7 +1,7 @@
 /**
  * Gives an example a ZooKeeper: ZK_CONNECT_STRING if set, else a TestingServer it starts itself.
  */
-import { TestingServer } from '../src/testing/index.js';
+import { TestingServer } from 'zk-recipes/testing';
 
 export async function withZooKeeper(run: (connectString: string) => Promise<void>): Promise<void> {
   const external = process.env.ZK_CONNECT_STRING;

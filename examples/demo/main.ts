@@ -9,9 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ZkClient } from '../../recipes/index.js';
-import { deleteRecursive, TestingServer } from '../../src/testing/index.js';
-import { INSTALL_HINT } from '../../src/testing/locate.js';
+import { ZkClient } from 'zk-recipes';
+import { deleteRecursive, TestingServer } from 'zk-recipes/testing';
 
 const tty = process.stdout.isTTY === true;
 const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -36,7 +35,7 @@ const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const children = new Set<ChildProcess>();
 
 function startWorker(role: string, cs: string, ns: string, id: string, onEvent: (e: Event) => void, ...args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerFile, role, cs, ns, id, ...args], {
+  const child = spawn(process.execPath, ['--conditions=zk-recipes-source', '--import', 'tsx', workerFile, role, cs, ns, id, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -192,8 +191,8 @@ async function main(): Promise<number> {
       cs = server.connectString;
       say(`started ZooKeeper at ${cs} (testing kit)`);
     } catch (error) {
+      // a missing ZooKeeper's error says exactly what to install
       console.error(red(`Could not start ZooKeeper: ${(error as Error).message}`));
-      console.error(INSTALL_HINT);
       return 1;
     }
   }

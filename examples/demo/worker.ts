@@ -2,7 +2,7 @@
  * One demo worker process. Usage: worker.ts <role> <connectString> <namespace> <id> [args]
  * Prints one JSON event per line on stdout for the demo's timeline.
  */
-import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, ZkClient } from '../../recipes/index.js';
+import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, ZkClient } from 'zk-recipes';
 
 const [role, connectString, namespace, id, ...rest] = process.argv.slice(2);
 const emit = (event: string, extra: Record<string, unknown> = {}) =>

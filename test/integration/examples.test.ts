@@ -4,11 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedConnectString } from '../support/zk.js';
 
 async function run(file: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  // the examples import the package by its name: the source condition resolves it to the sources
+  const child = spawn(process.execPath, ['--conditions=zk-recipes-source', '--import', 'tsx', file], {
     env: { ...process.env, ZK_CONNECT_STRING: sharedConnectString() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -22,6 +25,16 @@ async function run(file: string): Promise<{ code: number | null; out: string }> 
 }
 
 describe('examples and demo', () => {
+  it('import the library by its package name, as a user would (never by a path into it)', () => {
+    const files = readdirSync('examples', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(8);
+    for (const file of files) {
+      const text = readFileSync(join('examples', file), 'utf8');
+      expect(text.match(/from '(\.\.\/)+(recipes|redis|postgres|src)\/[^']*'/g) ?? [], file).toEqual([]);
+      expect(text, file).toMatch(/from 'zk-recipes(\/(redis|postgres|testing))?'/);
+    }
+  });
+
   it.each([
     ['examples/reentrant-mutex.ts', 'counter = 20 (expected 20)'],
     ['examples/semaphore-jobs.ts', 'peak concurrency = 2 (limit 2)'],
