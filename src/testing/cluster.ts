@@ -10,7 +10,7 @@ import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
-import { describeValue } from '../core/options.js';
+import { checkOptionKeys, describeValue } from '../core/options.js';
 
 /** Options of {@link TestingCluster.start}. */
 export interface TestingClusterOptions {
@@ -54,6 +54,7 @@ export class TestingCluster {
 
   /** Starts every member and resolves once a quorum serves. Needs a local install (not Docker). */
   static async start(options: TestingClusterOptions = {}): Promise<TestingCluster> {
+    checkOptionKeys('TestingCluster.start options', options, { size: true, tickTimeMs: true, tls: true });
     const size = options.size ?? 3;
     if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`size must be a positive integer, got ${describeValue(size)}.`);
     const source = locateZooKeeper({ allowExternal: false });

@@ -11,6 +11,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
+import { checkOptionKeys } from '../core/options.js';
 import { dockerAnswers } from './locate.js';
 import { freePort } from './ports.js';
 import { killHard, spawnGuarded } from './processes.js';
@@ -91,6 +92,7 @@ export class TestingPostgres {
 
   /** Creates a cluster (initdb) and starts it; resolves once it accepts connections. */
   static async start(options: { readonly port?: number } = {}): Promise<TestingPostgres> {
+    checkOptionKeys('TestingPostgres.start options', options, { port: true });
     const bin = locatePostgres();
     if (!bin) {
       if (dockerAnswers()) return TestingPostgres.#startDocker();

@@ -13,7 +13,7 @@ import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import { dockerAnswers } from './locate.js';
 import { freePort } from './ports.js';
 import { killHard, spawnGuarded } from './processes.js';
-import { describeValue } from '../core/options.js';
+import { checkOptionKeys, describeValue } from '../core/options.js';
 
 /** What to run when no Redis is found. */
 export const REDIS_INSTALL_HINT = [
@@ -112,6 +112,7 @@ export class TestingRedis {
 
   /** Starts a server and resolves once it answers PING. */
   static async start(options: TestingRedisOptions = {}): Promise<TestingRedis> {
+    checkOptionKeys('TestingRedis.start options', options, { persistence: true, busyReplyThresholdMs: true, port: true, config: true });
     const busy = options.busyReplyThresholdMs ?? 5000;
     if (!Number.isInteger(busy) || busy <= 0)
       throw new InvalidArgumentError(`busyReplyThresholdMs must be a positive integer, got ${describeValue(busy)}.`);

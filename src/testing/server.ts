@@ -11,7 +11,7 @@ import { makeTestCertificates, tlsServerConfig } from './certificates.js';
 import { locateZooKeeper } from './locate.js';
 import { Member } from './member.js';
 import { freePort } from './ports.js';
-import { describeValue } from '../core/options.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
 
 /** Options of {@link TestingServer.start}. */
 export interface TestingServerOptions {
@@ -39,6 +39,17 @@ export interface TestingServerOptions {
   /** Require every session to authenticate with one of these schemes (`enforce.auth`, ZooKeeper 3.7+), e.g. `['digest']`. */
   readonly requireAuth?: readonly string[];
 }
+
+const SERVER_OPTION_KEYS: OptionKeys<TestingServerOptions> = {
+  tickTimeMs: true,
+  minSessionTimeoutMs: true,
+  maxSessionTimeoutMs: true,
+  port: true,
+  systemProperties: true,
+  superUser: true,
+  tls: true,
+  requireAuth: true,
+};
 
 /** What clients need to reach a TLS test server. */
 export interface TestingServerTls {
@@ -84,6 +95,7 @@ export class TestingServer {
 
   /** Starts a server and resolves once it answers requests. */
   static async start(options: TestingServerOptions = {}): Promise<TestingServer> {
+    checkOptionKeys('TestingServer.start options', options, SERVER_OPTION_KEYS);
     const tickTimeMs = options.tickTimeMs ?? 200;
     if (!Number.isInteger(tickTimeMs) || tickTimeMs <= 0) {
       throw new InvalidArgumentError(`tickTimeMs must be a positive integer, got ${describeValue(tickTimeMs)}.`);

@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InterProcessMutex, InterProcessSemaphoreV2, type InspectReport, LeaderLatch } from '../../recipes/index.js';
+import { InterProcessMutex, InterProcessSemaphoreV2, type InspectReport, LeaderLatch, ZkClient } from '../../recipes/index.js';
+import { freePort } from '../../src/testing/ports.js';
+import { lines } from '../support/child-lines.js';
 import { runCli } from '../support/cli.js';
 import { eventually } from '../support/locks.js';
 import { sharedConnectString, useTestNamespace } from '../support/zk.js';
@@ -83,5 +88,37 @@ describe('zk-recipes CLI (real server)', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`zk-recipes ${command}`);
     }
+  });
+});
+
+describe('zk-recipes dev-server and --version', () => {
+  it('dev-server starts a ZooKeeper a client can use, prints where, and stops on SIGINT', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/zk-recipes.ts', 'dev-server', '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const next = lines(child);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      expect(await next()).toContain(`ZooKeeper  127.0.0.1:${port}`);
+      const client = new ZkClient({ connectString: `127.0.0.1:${port}` });
+      await client.start();
+      const lease = await new InterProcessMutex(client, '/dev/first-lock').acquire({ timeoutMs: 5000 });
+      await lease.release();
+      await client.close();
+      child.kill('SIGINT');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const out = await cli('--version');
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim()).toBe(version);
   });
 });
