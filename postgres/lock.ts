@@ -94,7 +94,7 @@ export class PostgresLock extends ReentrantLock {
       listen: options.listen !== false,
       listenerIdleMs: checkTimeoutMs('listenerIdleMs', options.listenerIdleMs ?? 5000),
     });
-    this.#engine = new TtlLockEngine('PostgresLock', store, { ttlMs, driftMs, recheckMs, operationTimeoutMs });
+    this.#engine = new TtlLockEngine('PostgresLock', store, { ttlMs, driftMs, recheckMs, operationTimeoutMs, logger });
     this.owned = new OwnedLock(this.#engine, { slowWait: { afterMs: slowWaitMs, logger: () => logger } });
   }
 

@@ -84,7 +84,7 @@ export class RedisLock extends ReentrantLock {
     const prefix = checkKeyPrefix(options.prefix ?? 'zk-recipes:lock:');
     this.ttlMs = ttlMs;
     this.#store = new RedisLockStore(redis, { name, prefix, ttlMs, recheckMs, operationTimeoutMs, subscriberIdleMs, memo });
-    this.#engine = new TtlLockEngine('RedisLock', this.#store, { ttlMs, driftMs, recheckMs, operationTimeoutMs });
+    this.#engine = new TtlLockEngine('RedisLock', this.#store, { ttlMs, driftMs, recheckMs, operationTimeoutMs, logger });
     this.owned = new OwnedLock(this.#engine, { slowWait: { afterMs: slowWaitMs, logger: () => logger } });
   }
 

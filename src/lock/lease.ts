@@ -108,7 +108,11 @@ export class Lease implements AsyncDisposable {
 
   #lost(state: string, detail?: string): void {
     if (this.#lostReason || this.#released) return;
-    this.#init.warn?.(`zk-recipes: ownership of ${this.#init.lockPath} lost (${state})`, { nodePath: this.#init.nodePath });
+    try {
+      this.#init.warn?.(`zk-recipes: ownership of ${this.#init.lockPath} lost (${state})`, { nodePath: this.#init.nodePath });
+    } catch {
+      // a logger that throws must not keep the lease's signal from aborting
+    }
     publish('zk-recipes:lease:lost', { path: this.#init.lockPath, nodePath: this.#init.nodePath, state });
     const reason = new OwnershipLostError(this.#init.lockPath, state, detail);
     this.#lostReason = reason;

@@ -9,6 +9,7 @@ import { settleByDeadline } from '../core/deadline.js';
 import { LockTimeoutError, OwnershipLostError } from '../core/errors.js';
 import { cleanupGraceMs } from '../core/timing.js';
 import { describeBlock, type WaitTrace } from '../core/wait-trace.js';
+import type { Logger } from '../core/diagnostics.js';
 import type { HoldLeaseParts, LockEngine, TakeRequest } from './owned-lock.js';
 import { type WakeSource, waitForTurn } from './turn-wait.js';
 import { Watchdog } from './watchdog.js';
@@ -87,6 +88,8 @@ export interface TtlStore {
 
 /** The settings every TTL lock validates. */
 export interface TtlSettings {
+  /** Where a lost lease is reported (warn). @default silent */
+  readonly logger?: Logger;
   readonly ttlMs: number;
   readonly driftMs: number;
   readonly recheckMs: number;
@@ -227,6 +230,7 @@ export class TtlLockEngine implements LockEngine<TtlHold> {
       fencingToken: hold.token,
       watchLoss: (lost) => hold.watchdog.onLoss(lost),
       pollLoss: () => void hold.watchdog.lostState,
+      warn: (message, details) => this.#settings.logger?.warn(message, details),
     };
   }
 

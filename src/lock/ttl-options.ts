@@ -18,7 +18,7 @@ export interface TtlLockOptions {
   readonly operationTimeoutMs?: number;
   /** Who holds or waits, and why: shown by `inspect()`, the CLI and wait reports. At most 200 bytes. @default '<host>:<pid>' */
   readonly memo?: string;
-  /** Where the lock reports a long wait (info) — anything with debug/info/warn/error, e.g. `console` or pino. @default silent */
+  /** Where the lock reports a long wait (info) and a lost lease (warn) — anything with debug/info/warn/error, e.g. `console` or pino. @default silent */
   readonly logger?: Logger;
   /** A wait still waiting after this many ms is reported once (`zk-recipes:acquire:slow` and `logger.info`), naming the holder; 0 never. @default 10000 */
   readonly slowWaitMs?: number;
