@@ -32,6 +32,11 @@ import { checkData, checkVersion, OperationRunner } from './operation-runner.js'
 import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
 
 const START_OPTION_KEYS: OptionKeys<{ signal?: AbortSignal }> = { signal: true };
+const OPERATION_KEYS: OptionKeys<OperationOptions> = { signal: true, timeoutMs: true };
+const VERSIONED_KEYS: OptionKeys<OperationOptions & { version?: number }> = { ...OPERATION_KEYS, version: true };
+const DELETE_KEYS: OptionKeys<OperationOptions & { version?: number; retry?: boolean }> = { ...VERSIONED_KEYS, retry: true };
+const MKDIRP_KEYS: OptionKeys<OperationOptions & { container?: boolean }> = { ...OPERATION_KEYS, container: true };
+const CREATE_KEYS: OptionKeys<CreateOptions> = { ...OPERATION_KEYS, mode: true, acl: true, createParents: true, retry: true };
 
 export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
 export type { ZkClientEvents } from './session-keeper.js';
@@ -205,6 +210,7 @@ export class ZkClient {
 
   /** Waits until the client is connected. Rejects with ConnectionLossError on timeout, the signal's reason on abort. */
   async blockUntilConnected(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    checkOptionKeys('blockUntilConnected() options', options, OPERATION_KEYS);
     const timeoutMs =
       validateTimeout('timeoutMs', options.timeoutMs, "for the client's connectionTimeoutMs") ?? this.#options.connectionTimeoutMs;
     await this.#keeper.blockUntilConnected(timeoutMs, options.signal);
@@ -224,6 +230,7 @@ export class ZkClient {
 
   /** Creates a node; resolves to its path (with the sequence suffix for sequential modes). */
   async create(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<string> {
+    checkOptionKeys('create() options', options, CREATE_KEYS);
     return (await this.#create(path, data, options, options.signal, false)).path;
   }
 
@@ -235,6 +242,7 @@ export class ZkClient {
    * the caller always learns what it created and can delete it.
    */
   async createInSession(path: string, data?: Buffer | null, options: CreateOptions = {}): Promise<CreatedNode> {
+    checkOptionKeys('createInSession() options', options, CREATE_KEYS);
     return this.#create(path, data, options, undefined, true);
   }
 
@@ -274,6 +282,7 @@ export class ZkClient {
    * existing nodes are fine.
    */
   async mkdirp(path: string, options: OperationOptions & { container?: boolean } = {}): Promise<void> {
+    checkOptionKeys('mkdirp() options', options, MKDIRP_KEYS);
     validatePath(path);
     await this.#runner.run('mkdirp', path, options, (handle, full, deadline) =>
       this.#creates.mkdirp(handle, full, deadline, options.signal, options.container === true),
@@ -282,6 +291,7 @@ export class ZkClient {
 
   /** Reads a node's data and stat. */
   async getData(path: string, options: OperationOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
+    checkOptionKeys('getData() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.run('getData', path, options, (handle, full, deadline) =>
       this.#requests.call('getData', full, deadline, options.signal, (cb) => handle.getData(full, undefined, cb)),
@@ -290,6 +300,7 @@ export class ZkClient {
 
   /** Reads a node's data and sets a one-shot watch (data change or deletion). NO_NODE if missing. */
   async watchData(path: string, options: OperationOptions = {}): Promise<Watched<{ data: Buffer; stat: Stat }>> {
+    checkOptionKeys('watchData() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.watched('getData', 'node', path, options, (handle, full, deadline, watcher) =>
       this.#requests.call('getData', full, deadline, options.signal, (cb) => handle.getData(full, watcher, cb)),
@@ -298,6 +309,7 @@ export class ZkClient {
 
   /** The node's stat, or null if it does not exist. */
   async exists(path: string, options: OperationOptions = {}): Promise<Stat | null> {
+    checkOptionKeys('exists() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.run('exists', path, options, (handle, full, deadline) =>
       this.#requests.call('exists', full, deadline, options.signal, (cb) => handle.exists(full, undefined, cb)),
@@ -306,6 +318,7 @@ export class ZkClient {
 
   /** Like {@link exists}, and sets a one-shot watch (creation, change or deletion). */
   async watchExists(path: string, options: OperationOptions = {}): Promise<Watched<Stat | null>> {
+    checkOptionKeys('watchExists() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.watched('exists', 'node', path, options, (handle, full, deadline, watcher) =>
       this.#requests.call('exists', full, deadline, options.signal, (cb) => handle.exists(full, watcher, cb)),
@@ -314,6 +327,7 @@ export class ZkClient {
 
   /** A node's ACL. */
   async getAcl(path: string, options: OperationOptions = {}): Promise<Acl[]> {
+    checkOptionKeys('getAcl() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.run('getAcl', path, options, (handle, full, deadline) =>
       this.#requests.call('getAcl', full, deadline, options.signal, (cb) => handle.getAcl(full, cb)),
@@ -322,6 +336,7 @@ export class ZkClient {
 
   /** Replaces a node's ACL (needs ADMIN on it); with `version`, only if its ACL is still at that `aversion`. */
   async setAcl(path: string, acl: readonly Acl[], options: OperationOptions & { version?: number } = {}): Promise<Stat> {
+    checkOptionKeys('setAcl() options', options, VERSIONED_KEYS);
     validatePath(path);
     const checked = checkAcl(acl);
     const version = checkVersion(options.version);
@@ -338,6 +353,7 @@ export class ZkClient {
 
   /** Lists a node's children (names, unsorted) with its stat. */
   async getChildren(path: string, options: OperationOptions = {}): Promise<{ children: string[]; stat: Stat }> {
+    checkOptionKeys('getChildren() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.run('getChildren', path, options, (handle, full, deadline) =>
       this.#requests.call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, undefined, cb)),
@@ -346,6 +362,7 @@ export class ZkClient {
 
   /** Like {@link getChildren}, and sets a one-shot watch on the child list (or the node's deletion). */
   async watchChildren(path: string, options: OperationOptions = {}): Promise<Watched<{ children: string[]; stat: Stat }>> {
+    checkOptionKeys('watchChildren() options', options, OPERATION_KEYS);
     validatePath(path);
     return this.#runner.watched('getChildren', 'children', path, options, (handle, full, deadline, watcher) =>
       this.#requests.call('getChildren', full, deadline, options.signal, (cb) => handle.getChildren(full, watcher, cb)),
@@ -354,6 +371,7 @@ export class ZkClient {
 
   /** Writes data; with `version`, only if the node is still at that version (else BAD_VERSION). */
   async setData(path: string, data: Buffer | null, options: OperationOptions & { version?: number } = {}): Promise<Stat> {
+    checkOptionKeys('setData() options', options, VERSIONED_KEYS);
     validatePath(path);
     checkData(data);
     checkRequestSize(`setData ${path}`, setDataRecordBytes(this.#paths.toWire(path), data?.length ?? 0), data?.length ?? 0);
@@ -365,6 +383,7 @@ export class ZkClient {
 
   /** Deletes a node; with `version`, only if it is still at that version. `retry: false` skips retries on connection loss. */
   async delete(path: string, options: OperationOptions & { version?: number; retry?: boolean } = {}): Promise<void> {
+    checkOptionKeys('delete() options', options, DELETE_KEYS);
     validatePath(path);
     const version = checkVersion(options.version);
     await this.#runner.run('delete', path, { ...options, noRetry: options.retry === false }, (handle, full, deadline) =>
@@ -374,6 +393,7 @@ export class ZkClient {
 
   /** Runs operations atomically: all apply or none. Rejects with the first failing operation's error. */
   async transaction(ops: readonly TransactionOp[], options: OperationOptions = {}): Promise<TransactionResult[]> {
+    checkOptionKeys('transaction() options', options, OPERATION_KEYS);
     if (!Array.isArray(ops) || ops.length === 0) throw new InvalidArgumentError('transaction() needs a non-empty array of operations.');
     for (const op of ops) {
       validatePath(op?.path);

@@ -85,6 +85,17 @@ describe('unknown option keys', () => {
     );
   });
 
+  it("the client's per-call options too", async () => {
+    const client = new ZkClient({ connectString: cs });
+    await expect(client.getData('/a', { timeout: 100 } as never)).rejects.toThrow(
+      /getData\(\) options: unknown option "timeout" — did you mean "timeoutMs"\?/,
+    );
+    await expect(client.setData('/a', null, { versoin: 3 } as never)).rejects.toThrow(/did you mean "version"\?/);
+    await expect(client.create('/a', null, { createParent: true } as never)).rejects.toThrow(/did you mean "createParents"\?/);
+    await expect(client.start({ timeoutMs: 5 } as never)).rejects.toThrow(/start\(\) options: unknown option "timeoutMs"/);
+    expect(client.state).toBe('LATENT'); // refused before anything started
+  });
+
   it('a key nothing is close to lists the known options instead', () => {
     const error = errorOf(() => new RedisLock(fakeRedis as never, 'a', { color: 'blue' } as never));
     expect(error.message).toMatch(/unknown option "color"\. Known options: ttlMs, driftMs/);
