@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { PostgresLock } from '../../postgres/index.js';
-import { InterProcessMutex, type Lease, ZkClient } from '../../recipes/index.js';
+import { InterProcessMutex, type Lease, NoNodeError, ZkClient } from '../../recipes/index.js';
 import { RedisLock } from '../../redis/index.js';
 import { expireSession, TestingPostgres, TestingRedis } from '../../src/testing/index.js';
 
@@ -54,9 +54,12 @@ async function zookeeper(connectString: string): Promise<Backend> {
       return new InterProcessMutex(client, `/${name}`);
     },
     waitingEntries: async (name) => {
-      const stat = await admin.exists(`/${name}`);
-      if (!stat) return 0;
-      return (await admin.getChildren(`/${name}`)).children.length;
+      // the server reaps an emptied container at any moment, between any two calls
+      const listed = await admin.getChildren(`/${name}`).catch((error: unknown) => {
+        if (error instanceof NoNodeError) return { children: [] };
+        throw error;
+      });
+      return listed.children.length;
     },
     takeAway: async (name, lease) => {
       // the holder's session, found by its node's owner
