@@ -4,6 +4,6 @@
  */
 export { PostgresLock, type PostgresLockOptions } from './lock.js';
 export { lockDdl } from './schema.js';
-export type { PgPoolLike, PgClientLike, PgNotification } from './pool.js';
+export type { PgPoolLike, PgClientLike, PgNotification, PgSocketLike } from './pool.js';
 export { PostgresQueryError, PostgresUnavailableError } from './errors.js';
 export * from '../src/lock/contract-exports.js';

@@ -24,7 +24,15 @@ export interface PgClientLike {
   /** Closes the connection. */
   end(): Promise<void>;
   /** node-postgres's connection: its socket is unref'd while nobody waits, so an idle listener never holds the process. */
-  readonly connection?: { readonly stream?: { ref?(): unknown; unref?(): unknown } };
+  readonly connection?: { readonly stream?: PgSocketLike };
+}
+
+/** The part of a listener's socket zk-recipes uses. */
+export interface PgSocketLike {
+  /** Lets the socket keep the process alive again (a waiter came). */
+  ref?(): unknown;
+  /** Lets the process exit while only this socket is open (nobody waits). */
+  unref?(): unknown;
 }
 
 /** The part of a `pg.Pool` zk-recipes uses. */
