@@ -5,6 +5,7 @@
  */
 import type { LockInspection as PgInspection, PgPoolLike } from '../postgres/index.js';
 import type { LockInspection, RedisClientLike } from '../redis/index.js';
+import { renderTable } from './table.js';
 
 /** What the command needs. */
 export interface TtlInspectRequest {
@@ -94,16 +95,8 @@ export function ttlTable(report: LockInspection, where: string): string {
       w.aliveMs > 0 ? `alive ${w.aliveMs}ms` : 'dead (skipped)',
       `#${i + 1} in line`,
     ]);
-  const header = ['#', 'role', 'memo', 'time', 'detail'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const state = report.holder ? 'held' : 'free';
-  const head = `${report.name} (${where}): ${state}, ${report.waiters.length} waiting`;
-  return rows.length > 0 ? [head, line(header), ...rows.map(line)].join('\n') : head;
+  const title = `${report.name} (${where}): ${report.holder ? 'held' : 'free'}, ${report.waiters.length} waiting`;
+  return renderTable(title, ['#', 'role', 'memo', 'time', 'detail'], rows);
 }
 
 /** JSON with the bigint token as a string. */

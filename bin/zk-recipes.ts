@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { CONNECTION_FLAGS, clientOptionsFrom } from './connection-options.js';
 import { devServer } from './dev-server.js';
 import { HELP } from './help.js';
+import { renderTable } from './table.js';
 import { InspectFailure, inspectTtlLock, ttlJson, ttlTable } from './ttl-inspect.js';
 import {
   ConnectionLossError,
@@ -59,16 +60,8 @@ function table(report: InspectReport): string {
     n.data.length > 30 ? `${n.data.slice(0, 27)}...` : n.data,
     age(n.ageMs),
   ]);
-  const header = ['#', 'role', 'node', 'session', 'data/id', 'age'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const lines = [`${report.path}: ${report.kind} (${report.nodes.length} node${report.nodes.length === 1 ? '' : 's'})`];
-  if (rows.length > 0) lines.push(line(header), ...rows.map(line));
-  return lines.join('\n');
+  const title = `${report.path}: ${report.kind} (${report.nodes.length} node${report.nodes.length === 1 ? '' : 's'})`;
+  return renderTable(title, ['#', 'role', 'node', 'session', 'data/id', 'age'], rows);
 }
 
 async function connect(options: Pick<ZkClientOptions, 'connectString' | 'tls' | 'auth'>): Promise<ZkClient> {

@@ -52,6 +52,7 @@ export class DistributedDoubleBarrier {
    */
   async enter(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options, undefined, 'enter options');
+    this.#progress = undefined; // what an earlier call saw is not this one's
     const onTimeout = () => new WaitTimeoutError('enter', this.path, timeoutMs ?? 0, blockedWithConnection(this.#progress, this.client));
     await settleClientWait(this.client, { timeoutMs, signal, onTimeout, discard: () => this.#deleteOurs() }, (deadline, inner) =>
       this.#enter(deadline, onTimeout, inner),
@@ -93,6 +94,7 @@ export class DistributedDoubleBarrier {
   /** Leaves and waits until every member has left. Settles by its deadline; on timeout/abort our node is removed. */
   async leave(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const { timeoutMs, signal } = validateAcquireOptions(options, undefined, 'leave options');
+    this.#progress = undefined;
     const onTimeout = () => new WaitTimeoutError('leave', this.path, timeoutMs ?? 0, blockedWithConnection(this.#progress, this.client));
     await settleClientWait(this.client, { timeoutMs, signal, onTimeout }, (deadline, inner) => this.#leave(deadline, onTimeout, inner));
   }

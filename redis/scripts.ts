@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { DeadlineTimer } from '../src/core/deadline-timer.js';
 import { sleep } from '../src/core/timing.js';
+import { errorText } from '../src/core/wait-trace.js';
 import { ClientClosedError, InvalidArgumentError } from '../src/core/errors.js';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
 
@@ -103,8 +104,6 @@ export interface LuaScript {
 export function luaScript(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Answers that mean "this server cannot serve right now, ask again shortly": BUSY (a long script),
