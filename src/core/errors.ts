@@ -169,6 +169,7 @@ export const ZK_ERROR_CODES = {
   [-114]: 'INVALID_ACL',
   [-115]: 'AUTH_FAILED',
   [-118]: 'SESSION_MOVED',
+  [-121]: 'NO_WATCHER',
 } as const;
 
 /** An error answered by the ZooKeeper server for one request. */

@@ -30,6 +30,8 @@ import { RequestTracker } from './request-tracker.js';
 import { WireCreates } from './wire-creates.js';
 import { checkData, checkVersion, OperationRunner } from './operation-runner.js';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../core/options.js';
+import { PersistentWatchOps, type RemovePersistentWatch } from './persistent-watch-ops.js';
+import type { PersistentWatchListener } from './persistent-watches.js';
 
 const START_OPTION_KEYS: OptionKeys<{ signal?: AbortSignal }> = { signal: true };
 const OPERATION_KEYS: OptionKeys<OperationOptions> = { signal: true, timeoutMs: true };
@@ -63,6 +65,7 @@ export class ZkClient {
   readonly #paths: NamespaceMapping;
   readonly #requests: RequestTracker;
   readonly #creates: WireCreates;
+  readonly #watchOps: PersistentWatchOps;
 
   constructor(options: ZkClientOptions) {
     this.#options = resolveOptions(options);
@@ -75,8 +78,11 @@ export class ZkClient {
         this.#runner.settleWatches(watchType);
       },
       sessionGone: () => this.#runner.forgetSession(),
+      notification: (event) => this.#watchOps.deliver(event),
+      persistentWatches: () => this.#watchOps.watches.lists(),
     });
     this.#runner = new OperationRunner(this.#options, this.#keeper, this.#paths, this.#creates);
+    this.#watchOps = new PersistentWatchOps(() => this.#runner, this.#requests, this.#paths, this.#options.logger);
   }
 
   /** The current connection state ('LATENT' until the first connection). */
@@ -219,6 +225,7 @@ export class ZkClient {
   /** Closes the session (its ephemeral nodes go at once) and releases every timer and socket. Idempotent. */
   async close(): Promise<void> {
     await this.#keeper.close();
+    this.#watchOps.watches.clear();
   }
 
   /** `await using client = ...`: closes the client. */
@@ -389,6 +396,42 @@ export class ZkClient {
     await this.#runner.run('delete', path, { ...options, noRetry: options.retry === false }, (handle, full, deadline) =>
       this.#requests.call('delete', full, deadline, options.signal, (cb) => handle.remove(full, version, cb)),
     );
+  }
+
+  /**
+   * Makes the server this client is connected to catch up with the ensemble's leader (ZooKeeper's
+   * `sync`): reads sent after it see every write committed before it. Resolves to the zxid the
+   * server had reached.
+   */
+  async sync(path = '/', options: OperationOptions = {}): Promise<bigint> {
+    checkOptionKeys('sync() options', options, OPERATION_KEYS);
+    validatePath(path);
+    return this.#watchOps.sync(path, options);
+  }
+
+  /**
+   * @internal A ZooKeeper 3.6+ persistent watch (`recursive`: on the whole subtree), kept across
+   * reconnections and sessions; events the server sent while disconnected are not replayed.
+   * Resolves to its remover. Users call PersistentWatcher.
+   */
+  async addPersistentWatch(
+    path: string,
+    listener: PersistentWatchListener,
+    options: OperationOptions & { recursive: boolean },
+  ): Promise<RemovePersistentWatch> {
+    validatePath(path);
+    return this.#watchOps.add(path, options.recursive, listener, options);
+  }
+
+  /** @internal True when the server holds a watch of this client's connection on `path` (checkWatches). */
+  async hasServerWatch(path: string, options: OperationOptions = {}): Promise<boolean> {
+    validatePath(path);
+    return this.#watchOps.check(path, options);
+  }
+
+  /** @internal Live persistent watch listeners (for leak checks). */
+  get persistentWatchCount(): number {
+    return this.#watchOps.watches.size;
   }
 
   /** Runs operations atomically: all apply or none. Rejects with the first failing operation's error. */

@@ -27,7 +27,22 @@ import {
   wireWatcher,
   XID_PING,
 } from './wire-internals.js';
-import { FrameSplitter, OP_CREATE_CONTAINER, OP_CREATE2, OWN_OPCODES, parseCreate2Response, parseReplyHeader } from './wire-replies.js';
+import { FrameSplitter, OP_CREATE_CONTAINER, OP_CREATE2, OWN_OPCODES, parseOwnReply, parseReplyHeader } from './wire-replies.js';
+import {
+  encodePath,
+  encodePathAndInt,
+  encodeSetWatches2,
+  OP_ADD_WATCH,
+  OP_CHECK_WATCHES,
+  OP_REMOVE_WATCHES,
+  OP_SET_WATCHES2,
+  OP_SYNC,
+  parseNotification,
+  RawRecord,
+  type WatchLists,
+  type WireNotification,
+  XID_SET_WATCHES,
+} from './wire-watches.js';
 import { formatSessionId } from './session-id.js';
 
 export interface SessionHandleEvents {
@@ -38,6 +53,13 @@ export interface SessionHandleEvents {
   authFailed(): void;
   /** The TLS handshake failed in a way a retry cannot cure (an untrusted or mismatched certificate). */
   tlsFailed(error: Error): void;
+  /**
+   * Every watch notification, on the socket handler's stack (persistent watches have no one-shot
+   * watcher in the wire library, which would drop them).
+   */
+  notification?(event: WireNotification): void;
+  /** The persistent watches to set again on each new connection (setWatches2). */
+  persistentWatches?(): Pick<WatchLists, 'persistent' | 'persistentRecursive'>;
 }
 
 /** TLS settings of a handle (passed to `tls.connect` for every connection). */
@@ -117,6 +139,12 @@ export class SessionHandle {
             return;
           }
           if (cm.state !== WIRE_CONNECTING && this.#takeOwnReply(frame)) continue;
+          if (cm.state !== WIRE_CONNECTING && frame.length >= 8 && frame.readInt32BE(4) === -1) {
+            const event = parseNotification(frame);
+            if (!this.#retired) events.notification?.(event);
+            // The wire library throws on the watch-removed types (5–7); it needs only 1–4.
+            if (event.type < 1 || event.type > 4) continue;
+          }
           onData.call(cm, frame);
         } catch {
           // e.g. an error code the wire library does not know: drop the connection, do not crash.
@@ -151,6 +179,7 @@ export class SessionHandle {
       this.#lastHeard = Date.now();
       this.#lastConnectError = undefined;
       onConnected.call(cm);
+      this.#setPersistentWatches(events);
     };
   }
 
@@ -180,7 +209,27 @@ export class SessionHandle {
     };
   }
 
-  /** Answers the reply to a request of ours (create2, createContainer) at the head of the queue. */
+  /**
+   * Watches live per connection on the server: the wire library re-sends its one-shot ones, we
+   * send the persistent ones (setWatches2, queued like its setWatches: after auth, before any
+   * request). The server sets them again without replaying what it missed: a watcher re-reads.
+   */
+  #setPersistentWatches(events: SessionHandleEvents): void {
+    const lists = events.persistentWatches?.();
+    if (!lists || (lists.persistent.length === 0 && lists.persistentRecursive.length === 0)) return;
+    const zxid = this.#cm.zxid && this.#cm.zxid.length === 8 ? this.#cm.zxid.readBigInt64BE(0) : 0n;
+    this.#own(OP_SET_WATCHES2, encodeSetWatches2(zxid, lists), () => {}, XID_SET_WATCHES);
+  }
+
+  /** Queues one of our own requests; its reply is read by #takeOwnReply. */
+  #own(type: number, payload: Buffer, cb: Callback<unknown>, xid = 0): void {
+    const header = new jute.protocol.RequestHeader();
+    header.type = type;
+    header.xid = xid; // the wire library numbers every request it sends
+    this.#cm.queue(new jute.Request(header, new RawRecord(payload)), cb);
+  }
+
+  /** Answers the reply to a request of ours (create2, createContainer, the watch requests) at the head of the queue. */
   #takeOwnReply(frame: Buffer): boolean {
     const pending = this.#cm.pendingQueue[0];
     if (!pending || !OWN_OPCODES.has(pending.request.header.type) || frame.length < 20) return false;
@@ -189,7 +238,7 @@ export class SessionHandle {
     this.#cm.pendingQueue.shift();
     if (header.zxid > 0n) this.#cm.zxid = Buffer.from(frame.subarray(8, 16));
     if (header.err !== 0) pending.callback({ code: header.err });
-    else pending.callback(null, parseCreate2Response(frame));
+    else pending.callback(null, parseOwnReply(pending.request.header.type, frame, header));
     return true;
   }
 
@@ -315,6 +364,30 @@ export class SessionHandle {
     payload.flags = mode;
     if (data) payload.data = data;
     this.#cm.queue(new jute.Request(header, payload), cb as (error: unknown, result?: unknown) => void);
+  }
+
+  /** ZooKeeper 3.6+ `addWatch`: a persistent (mode 0) or persistent-recursive (mode 1) watch. */
+  addWatch(path: string, mode: number, cb: Callback<unknown>): void {
+    this.#batch();
+    this.#own(OP_ADD_WATCH, encodePathAndInt(path, mode), cb);
+  }
+
+  /** `removeWatches` of a WatcherType (wire-watches.ts) on a path; NO_WATCHER (-121) when none. */
+  removeWatches(path: string, type: number, cb: Callback<unknown>): void {
+    this.#batch();
+    this.#own(OP_REMOVE_WATCHES, encodePathAndInt(path, type), cb);
+  }
+
+  /** `checkWatches`: succeeds when this connection holds a watch of that type on the path, else NO_WATCHER. */
+  checkWatches(path: string, type: number, cb: Callback<unknown>): void {
+    this.#batch();
+    this.#own(OP_CHECK_WATCHES, encodePathAndInt(path, type), cb);
+  }
+
+  /** `sync`: answers once the server has caught up with the leader; the result is the zxid it reached. */
+  sync(path: string, cb: Callback<bigint>): void {
+    this.#batch();
+    this.#own(OP_SYNC, encodePath(path), cb as Callback<unknown>);
   }
 
   getData(path: string, watcher: Watcher | undefined, cb: Callback<{ data: Buffer; stat: Stat }>): void {

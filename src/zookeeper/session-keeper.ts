@@ -20,6 +20,7 @@ import {
 import { SessionHandle } from './session-handle.js';
 import { settleWithin } from '../core/timing.js';
 import type { TypedEvents } from '../core/typed-events.js';
+import type { WireNotification } from './wire-watches.js';
 
 /**
  * Events a {@link ZkClient} emits. Listeners run after the wire library has finished its own
@@ -40,6 +41,10 @@ export interface SessionKeeperHooks {
   abandonAll(error: ZkRecipesError, watchType: 'CLIENT_CLOSED' | 'SESSION_LOST'): void;
   /** The session is gone: forget what belonged to it (its namespace check, its watches). */
   sessionGone(): void;
+  /** A watch notification of the current session (on the socket handler's stack). */
+  notification?(event: WireNotification): void;
+  /** The persistent watches every new connection sets again. */
+  persistentWatches?(): { persistent: string[]; persistentRecursive: string[] };
 }
 
 /** One client's sessions and connection state. */
@@ -176,6 +181,10 @@ export class SessionKeeper {
         authFailed: () =>
           queueMicrotask(() => this.#terminate(handle, new AuthFailedError(this.#options.auth.map((a) => a.scheme).join(', ')))),
         tlsFailed: (error) => queueMicrotask(() => this.#terminate(handle, new TlsError(error.message, { cause: error }))),
+        notification: (event) => {
+          if (handle === this.#handle) this.#hooks.notification?.(event);
+        },
+        persistentWatches: () => this.#hooks.persistentWatches?.() ?? { persistent: [], persistentRecursive: [] },
       },
       this.#options.auth,
       this.#options.tls,

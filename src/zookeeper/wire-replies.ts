@@ -6,13 +6,26 @@
  */
 import type { Stat } from './types.js';
 import { formatSessionId } from './session-id.js';
+import { OP_ADD_WATCH, OP_CHECK_WATCHES, OP_REMOVE_WATCHES, OP_SET_WATCHES2, OP_SYNC } from './wire-watches.js';
 
 /** `create2`: a create whose reply carries the node's Stat. */
 export const OP_CREATE2 = 15;
 /** `createContainer`: creates a CONTAINER node (reaped by the server once empty); replies like create2. */
 export const OP_CREATE_CONTAINER = 19;
-/** The opcodes whose replies we parse ourselves. */
-export const OWN_OPCODES: ReadonlySet<number> = new Set([OP_CREATE2, OP_CREATE_CONTAINER]);
+/**
+ * The opcodes whose replies we parse ourselves: the 3.5+ creates, and sync, checkWatches,
+ * removeWatches, setWatches2 and addWatch (opcodes in wire-watches.ts), whose replies carry no
+ * record we read.
+ */
+export const OWN_OPCODES: ReadonlySet<number> = new Set([
+  OP_CREATE2,
+  OP_CREATE_CONTAINER,
+  OP_SYNC,
+  OP_CHECK_WATCHES,
+  OP_REMOVE_WATCHES,
+  OP_SET_WATCHES2,
+  OP_ADD_WATCH,
+]);
 
 /** Size of a jute Stat record. */
 const STAT_BYTES = 68;
@@ -82,4 +95,12 @@ export function parseCreate2Response(frame: Buffer): { path: string; stat: Stat 
   if (length < 0 || frame.length < offset + 4 + length + STAT_BYTES) throw new RangeError('Create2Response truncated');
   const path = frame.toString('utf8', offset + 4, offset + 4 + length);
   return { path, stat: parseStat(frame, offset + 4 + length) };
+}
+
+/**
+ * The result handed to the caller of one of our own requests: a create's path and Stat, else the
+ * zxid the server had reached when it answered (what `sync` is for; ignored by the others).
+ */
+export function parseOwnReply(type: number, frame: Buffer, header: ReplyHeader): unknown {
+  return type === OP_CREATE2 || type === OP_CREATE_CONTAINER ? parseCreate2Response(frame) : header.zxid;
 }
