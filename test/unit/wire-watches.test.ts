@@ -1,0 +1,132 @@
+/**
+ * The 3.6+ watch requests on the wire: our encodings equal the Java client's (bytes printed by
+ * zookeeper-jute 3.8's own records), and notifications and replies recorded from a real 3.8
+ * server parse as the server meant them.
+ */
+import { describe, expect, it } from 'vitest';
+import { PersistentWatches } from '../../src/zookeeper/persistent-watches.js';
+import { FrameSplitter, parseOwnReply, parseReplyHeader } from '../../src/zookeeper/wire-replies.js';
+import {
+  encodePath,
+  encodePathAndInt,
+  encodeSetWatches2,
+  OP_ADD_WATCH,
+  OP_SYNC,
+  parseNotification,
+  RawRecord,
+} from '../../src/zookeeper/wire-watches.js';
+
+const hex = (value: string) => Buffer.from(value, 'hex');
+
+describe('requests, byte for byte as zookeeper-jute 3.8 serialises them', () => {
+  it('AddWatchRequest (a UTF-8 path, mode 1 = persistent recursive)', () => {
+    expect(encodePathAndInt('/cfg/é', 1).toString('hex')).toBe('000000072f6366672fc3a900000001');
+  });
+  it('RemoveWatchesRequest (type 3 = any) and SyncRequest', () => {
+    expect(encodePathAndInt('/cfg', 3).toString('hex')).toBe('000000042f63666700000003');
+    expect(encodePath('/cfg').toString('hex')).toBe('000000042f636667');
+  });
+  it('SetWatches2 with every list', () => {
+    const bytes = encodeSetWatches2(0x100000002n, {
+      data: ['/d'],
+      exist: [],
+      child: ['/c1', '/c2'],
+      persistent: ['/p'],
+      persistentRecursive: ['/r'],
+    });
+    expect(bytes.toString('hex')).toBe(
+      '000000010000000200000001000000022f640000000000000002000000032f6331000000032f633200000001000000022f7000000001000000022f72',
+    );
+  });
+  it('a RawRecord serialises its bytes where the wire library asks', () => {
+    const record = new RawRecord(hex('0a0b'));
+    const buffer = Buffer.alloc(4);
+    expect(record.byteLength()).toBe(2);
+    expect(record.serialize(buffer, 1)).toBe(2);
+    expect(buffer.toString('hex')).toBe('000a0b00');
+  });
+});
+
+describe('frames recorded from a ZooKeeper 3.8 server', () => {
+  // A recursive watch on /cfg; another client created /cfg and /cfg/x, set and deleted /cfg/x.
+  const recorded = [
+    '00000020ffffffffffffffffffffffff000000000000000100000003000000042f636667',
+    '00000022ffffffffffffffffffffffff000000000000000100000003000000062f6366672f78',
+    '00000022ffffffffffffffffffffffff000000000000000300000003000000062f6366672f78',
+    '00000022ffffffffffffffffffffffff000000000000000200000003000000062f6366672f78',
+  ].join('');
+
+  it('notifications: xid -1, EventType, SyncConnected, the path — split across reads anywhere', () => {
+    const bytes = hex(recorded);
+    for (const cut of [1, 7, 35, 36, 50, bytes.length - 1]) {
+      const splitter = new FrameSplitter();
+      const frames = [...splitter.push(bytes.subarray(0, cut)), ...splitter.push(bytes.subarray(cut))];
+      expect(frames.map((f) => parseReplyHeader(f).xid)).toEqual([-1, -1, -1, -1]);
+      expect(frames.map((f) => parseNotification(f))).toEqual([
+        { type: 1, state: 3, path: '/cfg' },
+        { type: 1, state: 3, path: '/cfg/x' },
+        { type: 3, state: 3, path: '/cfg/x' },
+        { type: 2, state: 3, path: '/cfg/x' },
+      ]);
+    }
+  });
+
+  it('a truncated notification is refused, not misread', () => {
+    expect(() => parseNotification(hex('00000020ffffffffffffffffffffffff00000000000000010000000300000004'))).toThrow(RangeError);
+  });
+
+  it("sync's reply gives the zxid the server reached; addWatch's carries no record we need", () => {
+    const sync = hex('0000001800000001000000000000000600000000000000042f636667');
+    expect(parseOwnReply(OP_SYNC, sync, parseReplyHeader(sync))).toBe(6n);
+    const addWatch = hex('000000140000000000000000000000020000000000000000');
+    expect(parseReplyHeader(addWatch)).toEqual({ xid: 0, zxid: 2n, err: 0 });
+    expect(parseOwnReply(OP_ADD_WATCH, addWatch, parseReplyHeader(addWatch))).toBe(2n);
+  });
+
+  it('checkWatches without a watch answers NOWATCHER (-121)', () => {
+    expect(parseReplyHeader(hex('00000010000000020000000000000006ffffff87')).err).toBe(-121);
+  });
+});
+
+describe('which persistent watches a notification reaches (as the Java client materialises them)', () => {
+  it('recursive: its path and below, never child-list events; exact: its path only, child-list included', () => {
+    const watches = new PersistentWatches();
+    const seen: string[] = [];
+    watches.add('/a', true, (e) => seen.push(`rec ${e.type} ${e.path}`));
+    watches.add('/a/b', false, (e) => seen.push(`exact ${e.type} ${e.path}`));
+    const fire = (type: number, path: string) => {
+      for (const call of watches.match({ type, state: 3, path }, (p) => p)) call();
+    };
+    fire(1, '/a/b');
+    fire(4, '/a/b');
+    fire(3, '/ab'); // a sibling sharing a prefix: no one
+    fire(2, '/a/b/c');
+    fire(7, '/a'); // watch removed: not an event for listeners
+    expect(seen).toEqual([
+      'exact NODE_CREATED /a/b',
+      'rec NODE_CREATED /a/b',
+      'exact NODE_CHILDREN_CHANGED /a/b',
+      'rec NODE_DELETED /a/b/c',
+    ]);
+    expect(watches.match({ type: 1, state: 3, path: '/x' }, (p) => p)).toEqual([]);
+  });
+  it('lists what a new connection sets again; removers say when a path has no watch left', () => {
+    const watches = new PersistentWatches();
+    const r1 = watches.add('/a', true, () => {});
+    const r2 = watches.add('/a', false, () => {});
+    const r3 = watches.add('/a', false, () => {});
+    expect(watches.lists()).toEqual({ persistent: ['/a'], persistentRecursive: ['/a'] });
+    expect(r2()).toBe(false);
+    expect(r3()).toBe(false);
+    expect(r1()).toBe(true);
+    expect(watches.size).toBe(0);
+    expect(watches.lists()).toEqual({ persistent: [], persistentRecursive: [] });
+  });
+  it('the root recursive watch reaches every path', () => {
+    const watches = new PersistentWatches();
+    let n = 0;
+    watches.add('/', true, () => n++);
+    for (const call of watches.match({ type: 1, state: 3, path: '/deep/down' }, (p) => p)) call();
+    expect(n).toBe(1);
+  });
+});
