@@ -37,6 +37,8 @@ export {
   AclMismatchError,
   WaitTimeoutError,
   CorruptDataError,
+  UnsupportedByServerError,
+  CacheFullError,
 } from './core/errors.js';
 export { validatePath, joinPath, parentOf } from './zookeeper/paths.js';
 export {

@@ -248,12 +248,12 @@ export class LeadershipTimeoutError extends ZkRecipesError {
 
 /** A wait (barrier, double barrier) ran out of time; nothing of ours was left behind. */
 export class WaitTimeoutError extends ZkRecipesError {
-  /** @param details `blockedOn`: what the wait was still waiting for; `cause`: the last error it met. */
-  constructor(what: string, path: string, timeoutMs: number, details: { blockedOn?: string; cause?: unknown } = {}) {
+  /** @param details `blockedOn`: what the wait was still waiting for; `cause`: the last error it met; `cleanedUp`: what was undone (default: our nodes were removed). */
+  constructor(what: string, path: string, timeoutMs: number, details: { blockedOn?: string; cause?: unknown; cleanedUp?: string } = {}) {
     const behind = details.blockedOn ? ` (${details.blockedOn})` : '';
     super(
       'WAIT_TIMEOUT',
-      `${what} on ${path} did not complete within ${timeoutMs} ms${behind}; our nodes were removed. Retry or raise timeoutMs.`,
+      `${what} on ${path} did not complete within ${timeoutMs} ms${behind}; ${details.cleanedUp ?? 'our nodes were removed'}. Retry or raise timeoutMs.`,
       details.cause === undefined ? undefined : { cause: details.cause },
     );
   }
@@ -270,6 +270,27 @@ export class CorruptDataError extends ZkRecipesError {
 export class RecipeClosedError extends ZkRecipesError {
   constructor(what: string) {
     super('RECIPE_CLOSED', `${what} was closed while this call waited. Create a new one to take part again.`);
+  }
+}
+
+/** The server does not speak a request this call needs (it answered UNIMPLEMENTED: an older ZooKeeper). */
+export class UnsupportedByServerError extends ZkRecipesError {
+  constructor(what: string, hint: string, options?: { cause?: unknown }) {
+    super('UNSUPPORTED_BY_SERVER', `The ZooKeeper server does not support ${what}. ${hint}`, options);
+  }
+}
+
+/** A cache would hold more nodes than its `maxNodes` allows. */
+export class CacheFullError extends ZkRecipesError {
+  /** The node that was not cached. */
+  readonly path: string;
+  constructor(root: string, maxNodes: number, path: string) {
+    super(
+      'CACHE_FULL',
+      `The cache of ${root} holds its maximum of ${maxNodes} nodes: ${path} was not cached. ` +
+        'Raise maxNodes, cache a smaller subtree, or leave nodes out with a filter.',
+    );
+    this.path = path;
   }
 }
 

@@ -10,7 +10,13 @@ import type { OperationRunner } from './operation-runner.js';
 import { type PersistentWatchListener, PersistentWatches } from './persistent-watches.js';
 import type { RequestTracker } from './request-tracker.js';
 import type { OperationOptions } from './types.js';
-import { ADD_WATCH_PERSISTENT, ADD_WATCH_PERSISTENT_RECURSIVE, ERR_NO_WATCHER, WATCHER_TYPE, type WireNotification } from './wire-watches.js';
+import {
+  ADD_WATCH_PERSISTENT,
+  ADD_WATCH_PERSISTENT_RECURSIVE,
+  ERR_NO_WATCHER,
+  WATCHER_TYPE,
+  type WireNotification,
+} from './wire-watches.js';
 
 /** Removes one persistent watch: from the list at once, from the server when it was the path's last. */
 export type RemovePersistentWatch = () => Promise<void>;
@@ -48,7 +54,12 @@ export class PersistentWatchOps {
    * Sets a persistent watch. The listener is on the list before the request goes out, so a
    * connection that drops meanwhile sets it again. UNIMPLEMENTED from a server before 3.6.
    */
-  async add(path: string, recursive: boolean, listener: PersistentWatchListener, options: OperationOptions): Promise<RemovePersistentWatch> {
+  async add(
+    path: string,
+    recursive: boolean,
+    listener: PersistentWatchListener,
+    options: OperationOptions,
+  ): Promise<RemovePersistentWatch> {
     const full = this.#paths.toWire(path);
     const unlist = this.watches.add(full, recursive, listener);
     const mode = recursive ? ADD_WATCH_PERSISTENT_RECURSIVE : ADD_WATCH_PERSISTENT;
