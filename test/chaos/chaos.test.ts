@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { faultsSkipReason } from '../support/zk.js';
 import { BACKEND_FAULT_KINDS, formatBackendReport, runBackendChaos } from './run-backend-chaos.js';
 import { FAULT_KINDS, formatReport, runChaos } from './run-chaos.js';
+import { CACHE_FAULT_KINDS, formatCacheReport, runCacheChaos } from './run-cache-chaos.js';
 
 describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-server ensemble, 4 worker processes)', () => {
   it('no lost update, one increasing token sequence, no leaked node, no hang, every fault kind exercised', async () => {
@@ -41,6 +42,24 @@ describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-s
     for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
     expect(report.operations.accepted).toBeGreaterThan(20);
   }, 300_000);
+});
+
+describe.skipIf(faultsSkipReason)('chaos: CuratorCache against writers on a 3-server ensemble, its link and session under faults', () => {
+  it.each([
+    ['persistent', 25, 20261203],
+    ['one-shot', 25, 20261204],
+  ] as const)(
+    '%s watches: the cache converges to the server tree (paths, data, versions), each node in zxid order',
+    async (watches, durationS, seed) => {
+      const report = await runCacheChaos({ durationS, seed, watches });
+      console.log(formatCacheReport(report));
+      expect(report.violations).toEqual([]);
+      for (const kind of CACHE_FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
+      expect(report.writes).toBeGreaterThan(500);
+      expect(report.rebuilds).toBeGreaterThanOrEqual(3);
+    },
+    300_000,
+  );
 });
 
 describe('chaos: the same mutex workload and checker on the TTL backends (4 worker processes, each through a fault proxy)', () => {

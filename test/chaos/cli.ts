@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore] [--tls]
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore|cache|cache-one-shot] [--tls]
  *   [--backend zookeeper|redis|redis-aof|postgres]`: a chaos run for people; prints the summary
  * table and writes chaos-report.json. Exits 1 on any violation. Redis and PostgreSQL run the mutex
  * workload with the faults that apply to a TTL lock.
@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type ChaosBackend, formatBackendReport, runBackendChaos } from './run-backend-chaos.js';
 import { formatReport, runChaos } from './run-chaos.js';
+import { formatCacheReport, runCacheChaos } from './run-cache-chaos.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +35,18 @@ if (backend !== 'zookeeper') {
   });
   console.log(`\n${formatBackendReport(report)}`);
   writeFileSync('chaos-report.json', `${JSON.stringify(report, null, 2)}\n`);
+  process.exit(report.violations.length === 0 ? 0 : 1);
+}
+if (values.recipe === 'cache' || values.recipe === 'cache-one-shot') {
+  const report = await runCacheChaos({
+    durationS: Number(values.duration ?? 60),
+    seed: Number(values.seed ?? Date.now() % 100000),
+    writers: values.workers ? Number(values.workers) : undefined,
+    watches: values.recipe === 'cache' ? 'persistent' : 'one-shot',
+    log: (line) => console.log(line),
+  });
+  console.log(`\n${formatCacheReport(report)}`);
+  writeFileSync('chaos-report.json', `${JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
   process.exit(report.violations.length === 0 ? 0 : 1);
 }
 const recipe = values.recipe === 'leader' || values.recipe === 'semaphore' ? values.recipe : 'mutex';

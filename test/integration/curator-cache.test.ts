@@ -56,7 +56,12 @@ for (const watches of ['persistent', 'one-shot'] as const) {
       expect(cache.get('/cfg/a/y/z')?.data).toBe('deeper');
       expect(cache.get('/cfg/a/y/z')?.stat.version).toBe(1);
       expect(cache.children('/cfg')).toEqual(['a']);
-      expect(cache.entries().map(([p]) => p).sort()).toEqual(['/cfg', '/cfg/a', '/cfg/a/x', '/cfg/a/y', '/cfg/a/y/z']);
+      expect(
+        cache
+          .entries()
+          .map(([p]) => p)
+          .sort(),
+      ).toEqual(['/cfg', '/cfg/a', '/cfg/a/x', '/cfg/a/y', '/cfg/a/y/z']);
       await cache.close();
       expect(cache.size).toBe(0);
       await expectNothingLeft(client);
@@ -73,7 +78,12 @@ for (const watches of ['persistent', 'one-shot'] as const) {
       await node.start();
       const nodeLog = record(node);
       const childLog = record(children);
-      expect(children.entries().map(([p]) => p).sort()).toEqual(['/svc', '/svc/one']);
+      expect(
+        children
+          .entries()
+          .map(([p]) => p)
+          .sort(),
+      ).toEqual(['/svc', '/svc/one']);
       expect(node.size).toBe(0);
       await writer.create('/svc/two', null);
       await writer.create('/svc/one/deeper', null);
@@ -138,7 +148,12 @@ for (const watches of ['persistent', 'one-shot'] as const) {
       const errors: unknown[] = [];
       cache.on('error', (e) => errors.push(e));
       await cache.start();
-      expect(cache.entries().map(([p]) => p).sort()).toEqual(['/f', '/f/keep', '/f/keep/a']);
+      expect(
+        cache
+          .entries()
+          .map(([p]) => p)
+          .sort(),
+      ).toEqual(['/f', '/f/keep', '/f/keep/a']);
       expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['CACHE_DECODE_FAILED']);
       const stat = await client.create('/f/skip/c', null).then(() => client.setData('/f/keep/a', Buffer.from('{"v":3}')));
       await cache.waitFor(stat.mzxid);
@@ -164,7 +179,7 @@ describe('CuratorCache: lifecycle and bad input (shared server)', () => {
     await expectNothingLeft(client);
   });
 
-  it("start() that times out or is aborted closes the cache and leaves no watch", async () => {
+  it('start() that times out or is aborted closes the cache and leaves no watch', async () => {
     const client = await ns().client();
     for (let i = 0; i < 200; i++) await client.create(`/slow/n${i}`, null, { createParents: true });
     const controller = new AbortController();

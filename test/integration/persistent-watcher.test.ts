@@ -29,12 +29,7 @@ describe('PersistentWatcher (shared server)', () => {
     await writer.delete('/cfg/child/grandchild');
     await eventually(() => seen.length >= 4, 5000, 'events');
     await client.sync();
-    expect(seen).toEqual([
-      'NODE_CREATED /cfg',
-      'NODE_DATA_CHANGED /cfg',
-      'NODE_DATA_CHANGED /cfg',
-      'NODE_CHILDREN_CHANGED /cfg',
-    ]);
+    expect(seen).toEqual(['NODE_CREATED /cfg', 'NODE_DATA_CHANGED /cfg', 'NODE_DATA_CHANGED /cfg', 'NODE_CHILDREN_CHANGED /cfg']);
     await watcher.close();
     expect(await client.hasServerWatch('/cfg')).toBe(false);
     expect(client.persistentWatchCount).toBe(0);
