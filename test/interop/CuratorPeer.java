@@ -26,6 +26,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.atomic.AtomicValue;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderSelector;
 import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
@@ -228,6 +230,35 @@ public class CuratorPeer {
                 return "";
             case "barrier-remove":
                 new DistributedBarrier(client, p[3]).removeBarrier();
+                return "";
+            case "write": {
+                // create-or-set, parents made as needed
+                byte[] data = p[4].getBytes(StandardCharsets.UTF_8);
+                if (client.checkExists().forPath(p[3]) == null) client.create().creatingParentsIfNeeded().forPath(p[3], data);
+                else client.setData().forPath(p[3], data);
+                return "";
+            }
+            case "delete":
+                client.delete().forPath(p[3]);
+                return "";
+            case "cache-start": {
+                CuratorCache cache = CuratorCache.build(client, p[3]);
+                CountDownLatch initialized = new CountDownLatch(1);
+                cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(initialized::countDown).build());
+                cache.start();
+                initialized.await(20, TimeUnit.SECONDS);
+                objects.put(handle + ":cache", cache);
+                return "";
+            }
+            case "cache-get": {
+                // the data held for a path (relative to the namespace), or null
+                CuratorCache cache = (CuratorCache) objects.get(handle + ":cache");
+                return ",\"value\":" + cache.get(p[3]).map(d -> str(new String(d.getData(), StandardCharsets.UTF_8))).orElse("null");
+            }
+            case "cache-size":
+                return ",\"value\":" + ((CuratorCache) objects.get(handle + ":cache")).size();
+            case "cache-close":
+                ((CuratorCache) objects.remove(handle + ":cache")).close();
                 return "";
             case "barrier-wait":
                 return ",\"released\":" + new DistributedBarrier(client, p[3]).waitOnBarrier(Long.parseLong(p[4]), TimeUnit.MILLISECONDS);
