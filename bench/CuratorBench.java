@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
@@ -96,6 +99,8 @@ public class CuratorBench {
             case "W4": w4(); break;
             case "W5": w5(); break;
             case "W6": w6(); break;
+            case "C1": c1(); break;
+            case "C2": c2(); break;
             default: throw new IllegalArgumentException(w);
         }
         System.exit(0);
@@ -296,5 +301,82 @@ public class CuratorBench {
             t.start();
         }
         for (Thread t : threads) t.join();
+    }
+
+    static long usedHeap() {
+        for (int i = 0; i < 3; i++) System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    static void startAndWait(CuratorCache cache) throws Exception {
+        CountDownLatch initialized = new CountDownLatch(1);
+        cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(initialized::countDown).build());
+        cache.start();
+        initialized.await(300, TimeUnit.SECONDS);
+    }
+
+    // C1: CuratorCache start() until initialized on the prepared tree (bench/cache-workloads.ts).
+    static void c1() throws Exception {
+        CuratorFramework c = client();
+        CuratorCache warm = CuratorCache.build(c, "/warm");
+        startAndWait(warm);
+        warm.close();
+        long heap0 = usedHeap();
+        ready();
+        long start = System.nanoTime();
+        CuratorCache cache = CuratorCache.build(c, "/c1");
+        startAndWait(cache);
+        double loadMs = ms(start);
+        long nodes = cache.size();
+        double heapPerNode = (usedHeap() - heap0) / (double) nodes;
+        done(String.format("{\"loadMs\":%s,\"nodes\":%d,\"heapBytesPerNode\":%s}", r(loadMs), nodes, r(heapPerNode)), List.of(c));
+        cache.close();
+    }
+
+    // C2: a writer session sets random nodes at ~1,000/s with its send time as data; event latency.
+    static void c2() throws Exception {
+        CuratorFramework reader = client(), writer = client();
+        CuratorCache cache = CuratorCache.build(reader, "/c2");
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        cache.listenable().addListener(CuratorCacheListener.builder()
+                .forChanges((before, after) -> latencies.add((System.nanoTime() - Long.parseLong(new String(after.getData()))) / 1e6)).build());
+        startAndWait(cache);
+        List<String> paths = new ArrayList<>();
+        cache.stream().map(ChildData::getPath).filter(p -> p.contains("/n")).forEach(paths::add);
+        java.util.Map<String, String> finals = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Random random = new java.util.Random();
+        writes(writer, paths, finals, random, 500); // warm-up
+        Thread.sleep(500);
+        latencies.clear();
+        ready();
+        int count = size("c2Writes");
+        writes(writer, paths, finals, random, count);
+        long until = System.nanoTime() + 5_000_000_000L;
+        int missed;
+        do {
+            missed = 0;
+            for (java.util.Map.Entry<String, String> e : finals.entrySet()) {
+                if (!cache.get(e.getKey()).map(d -> new String(d.getData()).equals(e.getValue())).orElse(false)) missed++;
+            }
+            if (missed > 0) Thread.sleep(5);
+        } while (missed > 0 && System.nanoTime() < until);
+        done(String.format("{\"eventP50Ms\":%s,\"eventP99Ms\":%s,\"missedFinalStates\":%d}", r(pct(latencies, 50)), r(pct(latencies, 99)), missed), List.of(reader, writer));
+        cache.close();
+    }
+
+    static void writes(CuratorFramework writer, List<String> paths, java.util.Map<String, String> finals, java.util.Random random, int count) throws Exception {
+        long begin = System.nanoTime();
+        CountDownLatch answered = new CountDownLatch(count);
+        for (int i = 0; i < count; i++) {
+            long due = begin + i * 1_000_000L;
+            long wait = due - System.nanoTime();
+            if (wait > 1_000_000L) Thread.sleep(wait / 1_000_000L);
+            String path = paths.get(random.nextInt(paths.size()));
+            String value = String.valueOf(System.nanoTime());
+            finals.put(path, value);
+            writer.setData().inBackground((cl, ev) -> answered.countDown()).forPath(path, value.getBytes());
+        }
+        answered.await(60, TimeUnit.SECONDS);
     }
 }

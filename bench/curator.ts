@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { curatorClasspath } from '../src/testing/locate.js';
 import { round } from './stats.js';
+import { prepareFor } from './cache-workloads.js';
 import { CURATOR_EQUIVALENT, counters, type Figures, type Server, type Sizes, type WorkloadName } from './workloads.js';
 
 const JARS = curatorClasspath();
@@ -24,6 +25,7 @@ function compile(): string {
 
 export async function runCurator(server: Server, workload: WorkloadName, sizes: Sizes, ns: string): Promise<Figures> {
   const dir = compile();
+  await prepareFor(workload, server, sizes, ns);
   const child = spawn(
     'java',
     [
@@ -66,5 +68,7 @@ export async function runCurator(server: Server, workload: WorkloadName, sizes: 
   }
   if (workload === 'W6') figures.writesPerHandoff = round(writes / (sizes.w6Flows * sizes.w6Cycles));
   if (workload === 'W3') figures.watchNotificationsPerHandoff = round(watches / sizes.w3Waiters);
+  if (workload === 'C1') figures.requestsPerNode = round(packets / (figures.nodes ?? sizes.c1Nodes));
+  if (workload === 'C2') figures.requestsPerChange = round((packets - sizes.c2Writes) / sizes.c2Writes);
   return figures;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,R1] [--backends]`
+ * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,C1,R1] [--backends]`
  * Runs the ZooKeeper workloads on one dedicated real server; prints one JSON line per workload and
  * a markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
  * against the same server, alternating, and the table shows zk-recipes/Curator ratios. Then the
@@ -18,6 +18,7 @@ import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.j
 import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
 import { round, summarize } from './stats.js';
 import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
+import { prepareFor } from './cache-workloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +42,8 @@ const FULL: Sizes = {
   w5Rounds: 20,
   w6Flows: 8,
   w6Cycles: 250,
+  c1Nodes: 10_000,
+  c2Writes: 5000,
 };
 const QUICK: Sizes = {
   warmup: 10,
@@ -53,6 +56,8 @@ const QUICK: Sizes = {
   w5Rounds: 2,
   w6Flows: 2,
   w6Cycles: 10,
+  c1Nodes: 500,
+  c2Writes: 200,
 };
 const sizes = values.quick ? QUICK : FULL;
 const reps = Number(values.reps ?? 1);
@@ -75,11 +80,12 @@ const results: Result[] = [];
 try {
   const plan: { name: string; workload: WorkloadName; sizes: Sizes }[] = [];
   const only = values.only?.split(',').map((s) => s.trim().toUpperCase());
-  const zkOnly = only?.filter((n) => n.startsWith('W'));
+  const zkOnly = only?.filter((n) => n.startsWith('W') || n.startsWith('C'));
   for (const name of Object.keys(WORKLOADS) as WorkloadName[]) {
     if (!only || zkOnly?.includes(name)) plan.push({ name, workload: name, sizes });
   }
   if (values.scale) {
+    plan.push({ name: 'C1@100k', workload: 'C1', sizes: { ...sizes, c1Nodes: 100_000 } });
     for (const n of [10, 100, 1000]) {
       plan.push({ name: `W2@${n}`, workload: 'W2', sizes: { ...sizes, w2Sessions: n, w2Cycles: Math.max(2, Math.round(2000 / n)) } });
       plan.push({ name: `W3@${n}`, workload: 'W3', sizes: { ...sizes, w3Waiters: n } });
@@ -93,6 +99,7 @@ try {
       const order: Impl[] = vsCurator ? (rep % 2 === 0 ? ['zk-recipes', 'curator'] : ['curator', 'zk-recipes']) : ['zk-recipes'];
       for (const impl of order) {
         const ns = `/bench-${randomUUID().slice(0, 8)}`;
+        if (impl === 'zk-recipes') await prepareFor(item.workload, server, item.sizes, ns);
         if (impl === 'zk-recipes') ours.runs.push(await WORKLOADS[item.workload](server, item.sizes, ns));
         else theirs.runs.push(await runCurator(server, item.workload, item.sizes, ns));
       }

@@ -26,6 +26,10 @@ export interface Sizes {
   w5Rounds: number;
   w6Flows: number;
   w6Cycles: number;
+  /** C1: nodes in the tree a cache loads. */
+  c1Nodes: number;
+  /** C2: writes (at ~1,000/s) whose events are timed. */
+  c2Writes: number;
 }
 
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
@@ -284,7 +288,17 @@ export async function w6(server: Server, sizes: Sizes, ns: string): Promise<Figu
   };
 }
 
-export const WORKLOADS = { W1: w1, W1L: w1lazy, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 } as const;
+export const WORKLOADS = {
+  W1: w1,
+  W1L: w1lazy,
+  W2: w2,
+  W3: w3,
+  W4: w4,
+  W5: w5,
+  W6: w6,
+  C1: (server: Server, sizes: Sizes, ns: string) => import('./cache-workloads.js').then((m) => m.c1(server, sizes, ns)),
+  C2: (server: Server, sizes: Sizes, ns: string) => import('./cache-workloads.js').then((m) => m.c2(server, sizes, ns)),
+} as const;
 /** The Curator workload each of ours is compared with. */
 export const CURATOR_EQUIVALENT: Record<keyof typeof WORKLOADS, string> = {
   W1: 'W1',
@@ -294,5 +308,7 @@ export const CURATOR_EQUIVALENT: Record<keyof typeof WORKLOADS, string> = {
   W4: 'W4',
   W5: 'W5',
   W6: 'W6',
+  C1: 'C1',
+  C2: 'C2',
 };
 export type WorkloadName = keyof typeof WORKLOADS;

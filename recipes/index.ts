@@ -24,6 +24,11 @@ export { DistributedBarrier } from './barrier.js';
 export { DistributedDoubleBarrier } from './double-barrier.js';
 export { SharedCount, type SharedCountEvents, type VersionedValue } from './shared-count.js';
 export { DistributedAtomicLong, type AtomicLongOptions, type AtomicValue } from './atomic-long.js';
-export { PersistentWatcher, type PersistentWatcherEvents, type PersistentWatcherOptions, type PersistentWatchItem } from './cache/persistent-watcher.js';
+export {
+  PersistentWatcher,
+  type PersistentWatcherEvents,
+  type PersistentWatcherOptions,
+  type PersistentWatchItem,
+} from './cache/persistent-watcher.js';
 export { CuratorCache, type CachedNode, type CuratorCacheEvents } from './cache/curator-cache.js';
 export type { CacheMode, CacheWatchMode, CuratorCacheOptions } from './cache/cache-options.js';

@@ -39,6 +39,18 @@ export interface ResolvedCacheOptions<T> {
   readonly watches: CacheWatchMode;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The default decode: the bytes, moved into Node's shared pool — the wire library gives each
+ * read a Buffer of its own (an ArrayBuffer apiece), which costs a cache of small nodes about twice
+ * the heap. Empty data is one shared empty Buffer.
+ */
+function keepBytes(data: Buffer): Buffer {
+  if (data.length === 0) return EMPTY;
+  return data.length < 4096 ? Buffer.from(data) : data;
+}
+
 export function resolveCacheOptions<T>(options: CuratorCacheOptions<T>): ResolvedCacheOptions<T> {
   checkOptionKeys('CuratorCache options', options, CACHE_OPTION_KEYS);
   const mode = options.mode ?? 'tree';
@@ -59,7 +71,7 @@ export function resolveCacheOptions<T>(options: CuratorCacheOptions<T>): Resolve
   return {
     mode,
     maxDepth: mode === 'tree' ? Number.POSITIVE_INFINITY : mode === 'children' ? 1 : 0,
-    decode: options.decode ?? ((data) => data as unknown as T),
+    decode: options.decode ?? (keepBytes as unknown as (data: Buffer, path: string) => T),
     filter: options.filter,
     maxNodes,
     watches,

@@ -6,7 +6,6 @@
  * of every node follows the server's order, whichever order our continuations happen to run in.
  */
 import { ZkRecipesError } from '../../src/core/errors.js';
-import { parentOf } from '../../src/zookeeper/paths.js';
 import type { Stat } from '../../src/zookeeper/types.js';
 
 /** One cached node: its path, decoded data and Stat. */
@@ -25,15 +24,16 @@ export interface ViewChanges<T> {
   refused(path: string, error: ZkRecipesError): void;
 }
 
-const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-
 export class CacheView<T> {
   readonly #nodes = new Map<string, CachedNode<T>>();
-  /** parent path → names of its cached children (children() without a scan). */
-  readonly #children = new Map<string, Set<string>>();
-  /** The number of the last result each node took; kept for absent nodes only while reads are out. */
+  /**
+   * The number of the last result a node took — kept only while reads of it are out: a read sent
+   * when none was out is newer than anything taken before it.
+   */
   readonly #taken = new Map<string, number>();
   readonly #reading = new Map<string, number>();
+  /** While a walk runs: every path that took a result since it began (what the walk must not sweep). */
+  #touched: Set<string> | undefined;
   readonly #decode: (data: Buffer, path: string) => T;
   readonly #full: (path: string) => ZkRecipesError | undefined;
   readonly #changes: ViewChanges<T>;
@@ -66,18 +66,26 @@ export class CacheView<T> {
     if (left > 0) this.#reading.set(path, left);
     else {
       this.#reading.delete(path);
-      if (!this.#nodes.has(path)) this.#taken.delete(path);
+      this.#taken.delete(path);
     }
   }
 
-  /** The number of the last result `path` took (0: none). */
-  takenAt(path: string): number {
-    return this.#taken.get(path) ?? 0;
+  /** Starts recording the paths that take a result (a walk begins). */
+  beginTouched(): void {
+    this.#touched = new Set();
+  }
+
+  /** The paths that took a result since {@link beginTouched}; stops recording. */
+  endTouched(): Set<string> {
+    const touched = this.#touched ?? new Set<string>();
+    this.#touched = undefined;
+    return touched;
   }
 
   #newer(path: string, number: number): boolean {
     if (number <= (this.#taken.get(path) ?? 0)) return false;
-    this.#taken.set(path, number);
+    if (this.#reading.has(path)) this.#taken.set(path, number);
+    this.#touched?.add(path);
     return true;
   }
 
@@ -115,13 +123,6 @@ export class CacheView<T> {
       this.#changes.changed(node, previous);
       return;
     }
-    const parent = parentOf(path);
-    let names = this.#children.get(parent);
-    if (!names) {
-      names = new Set();
-      this.#children.set(parent, names);
-    }
-    names.add(nameOf(path));
     this.#changes.created(node);
   }
 
@@ -129,13 +130,8 @@ export class CacheView<T> {
   remove(path: string, number: number): void {
     if (!this.#newer(path, number)) return;
     const previous = this.#nodes.get(path);
-    if (!(this.#reading.get(path) ?? 0)) this.#taken.delete(path);
     if (!previous) return;
     this.#nodes.delete(path);
-    const parent = parentOf(path);
-    const names = this.#children.get(parent);
-    names?.delete(nameOf(path));
-    if (names?.size === 0) this.#children.delete(parent);
     this.#changes.deleted(previous);
   }
 
@@ -147,9 +143,14 @@ export class CacheView<T> {
     return this.#nodes.has(path);
   }
 
-  /** Names of the cached children of `path` (sorted). */
+  /** Names of the cached children of `path` (sorted): a scan, as Curator's — no index to pay for per node. */
   children(path: string): string[] {
-    return [...(this.#children.get(path) ?? [])].sort();
+    const prefix = path === '/' ? '/' : `${path}/`;
+    const names: string[] = [];
+    for (const key of this.#nodes.keys()) {
+      if (key.length > prefix.length && key.startsWith(prefix) && key.indexOf('/', prefix.length) < 0) names.push(key.slice(prefix.length));
+    }
+    return names.sort();
   }
 
   get size(): number {
@@ -167,7 +168,6 @@ export class CacheView<T> {
   /** Forgets everything without events (the cache closed). */
   clear(): void {
     this.#nodes.clear();
-    this.#children.clear();
     this.#taken.clear();
     this.#reading.clear();
   }

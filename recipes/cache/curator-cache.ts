@@ -249,19 +249,23 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
   }
 
   /**
-   * Visits every node from the root; then a node neither visited nor touched since the walk began
-   * is gone (a node made meanwhile was read after its notification, a later number).
+   * Visits every node from the root; then a node that took no result since the walk began is gone
+   * (one made meanwhile was read after its notification and took that).
    */
   async #walk(): Promise<void> {
-    const began = this.#view.next();
     let failure: { error: unknown } | undefined;
     const walk = new TaskGroup(READS_IN_FLIGHT, (error) => {
       failure ??= { error };
     });
-    walk.spawn(() => this.#refresh(this.path, 0, walk));
-    while (walk.pending > 0) await walk.finishedUpTo(walk.mark);
+    this.#view.beginTouched();
+    try {
+      walk.spawn(() => this.#refresh(this.path, 0, walk));
+      while (walk.pending > 0) await walk.finishedUpTo(walk.mark);
+    } finally {
+      const touched = this.#view.endTouched();
+      if (!failure) for (const path of this.#view.paths()) if (!touched.has(path)) this.#view.remove(path, this.#view.next());
+    }
     if (failure) throw failure.error;
-    for (const path of this.#view.paths()) if (this.#view.takenAt(path) < began) this.#view.remove(path, this.#view.next());
   }
 
   #onState(state: ConnectionState): void {

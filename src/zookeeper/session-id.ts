@@ -11,7 +11,8 @@ export const NO_SESSION = '0x0';
 /** Writes a session id (a bigint, or hex with or without `0x` and leading zeros) the one way. */
 export function formatSessionId(id: bigint | string): string {
   const value = typeof id === 'bigint' ? id : BigInt(id.startsWith('0x') ? id : `0x${id || '0'}`);
-  return `0x${value.toString(16)}`;
+  // one shared string for every persistent node's Stat (a cache holds thousands)
+  return value === 0n ? NO_SESSION : `0x${value.toString(16)}`;
 }
 
 /** True when two session ids (in any of the forms above) are the same session. */
