@@ -46,7 +46,7 @@ function collectGarbage(): void {
 }
 
 /** C1: start() until initialized on a prepared tree; heap kept per cached node. */
-export async function c1(server: Server, sizes: Sizes, ns: string): Promise<Figures> {
+export async function c1(server: Server, _sizes: Sizes, ns: string): Promise<Figures> {
   const c = await client(server, ns);
   const warm = new CuratorCache(c, '/warm');
   await warm.start();

@@ -44,6 +44,7 @@ describe('examples and demo', () => {
     ['examples/redis-lock.ts', "A's late write accepted: false"],
     ['examples/rate-limit-http.ts', 'SMS 4: 429 remaining=0 retry-after=10'],
     ['examples/postgres-lock.ts', 'the waiter was woken by the release: true'],
+    ['examples/config-cache.ts', 'read-your-writes: darkMode = true'],
   ])('%s runs and shows %j', async (file, expected) => {
     const { code, out } = await run(file);
     expect(out).toContain(expected);

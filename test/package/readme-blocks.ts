@@ -101,6 +101,7 @@ declare global {
   const rebuild: Work;
   const publish: Work;
   const readCatalog: Work;
+  const reloadJobs: Work;
   function encode(file: string, options: { signal: AbortSignal }): Promise<void>;
 }
 export {};
