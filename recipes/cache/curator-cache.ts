@@ -329,25 +329,28 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     checkOptionKeys('CuratorCache.sync() options', options, WAIT_KEYS);
     const timeoutMs = validateTimeout('timeoutMs', options.timeoutMs, "for the client's operationTimeoutMs");
     if (this.#state !== 'STARTED') throw new RecipeClosedError(`CuratorCache on ${this.path}`);
-    const zxid = await this.client.sync(this.path, { signal: options.signal, timeoutMs });
-    // Notifications that came before the sync's reply were handed to us before this line: wait
-    // for the reads they began, and for a rebuild under way.
-    const caughtUp = async () => {
-      await this.#background.finishedUpTo(this.#background.mark);
-      while (this.#rebuilding) await this.#rebuilding;
-    };
-    await settleWithin<void>(
+    const limitMs = timeoutMs ?? this.client.operationTimeoutMs;
+    const closedError = () => new RecipeClosedError(`CuratorCache on ${this.path}`);
+    const zxid = await settleWithin<bigint>(
       (resolve, reject) => {
-        caughtUp().then(resolve, reject);
-        const onClose = () => reject(new RecipeClosedError(`CuratorCache on ${this.path}`));
+        const onClose = () => reject(closedError());
+        if (this.#closed.signal.aborted) {
+          onClose();
+          return undefined;
+        }
         this.#closed.signal.addEventListener('abort', onClose, { once: true });
+        (async () => {
+          const reached = await this.client.sync(this.path, { signal: options.signal, timeoutMs: limitMs });
+          // Notifications that came before the sync's reply were handed to us before this line:
+          // wait for the reads they began, and for a rebuild under way.
+          await this.#background.finishedUpTo(this.#background.mark);
+          while (this.#rebuilding) await this.#rebuilding;
+          return reached;
+        })().then(resolve, reject);
         return () => this.#closed.signal.removeEventListener('abort', onClose);
       },
-      timeoutMs ?? this.client.operationTimeoutMs,
-      () =>
-        new WaitTimeoutError('CuratorCache.sync()', this.path, timeoutMs ?? this.client.operationTimeoutMs, {
-          cleanedUp: 'nothing was left behind',
-        }),
+      limitMs,
+      () => new WaitTimeoutError('CuratorCache.sync()', this.path, limitMs, { cleanedUp: 'nothing was left behind' }),
       options.signal,
     );
     if (zxid > this.#syncedZxid) this.#syncedZxid = zxid;

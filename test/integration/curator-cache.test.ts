@@ -4,7 +4,18 @@
  * nothing left behind.
  */
 import { describe, expect, it } from 'vitest';
-import { CacheFullError, CuratorCache, InvalidArgumentError, type Stat, type ZkClient } from '../../recipes/index.js';
+import {
+  CacheFullError,
+  CuratorCache,
+  InvalidArgumentError,
+  PersistentWatcher,
+  RecipeClosedError,
+  type Stat,
+  UnsupportedByServerError,
+  type ZkClient,
+  ZooKeeperError,
+} from '../../recipes/index.js';
+import { errorFromZkCode } from '../../src/core/errors.js';
 import { eventually } from '../support/locks.js';
 import { useTestNamespace } from '../support/zk.js';
 
@@ -199,5 +210,75 @@ describe('CuratorCache: lifecycle and bad input (shared server)', () => {
     await client.close();
     await eventually(() => cache.size === 0, 5000, 'cache closed');
     await expect(cache.sync()).rejects.toThrow(/closed/);
+  });
+});
+
+/** The client as a server before 3.6 shows it: addWatch answered UNIMPLEMENTED (-6); everything else real. */
+function withoutAddWatch(client: ZkClient): ZkClient {
+  return new Proxy(client, {
+    get(target, key) {
+      if (key === 'addPersistentWatch') return async (path: string) => Promise.reject(errorFromZkCode(-6, path));
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('CuratorCache and PersistentWatcher on a server without addWatch (shared server)', () => {
+  const ns = useTestNamespace();
+
+  it("'auto' falls back on one-shot watches and still follows every change", async () => {
+    const real = await ns().client();
+    const client = withoutAddWatch(real);
+    await real.create('/old/a', Buffer.from('1'), { createParents: true });
+    await using cache = new CuratorCache(client, '/old', { decode: (b) => b.toString() });
+    await cache.start();
+    expect(cache.watchMode).toBe('one-shot');
+    const stat = await real.setData('/old/a', Buffer.from('2'));
+    await cache.waitFor(stat.mzxid);
+    expect(cache.get('/old/a')?.data).toBe('2');
+  });
+
+  it("'persistent' and PersistentWatcher refuse with UnsupportedByServerError naming the version, leaving nothing set", async () => {
+    const client = withoutAddWatch(await ns().client());
+    const cache = new CuratorCache(client, '/old', { watches: 'persistent' });
+    const refused = await cache.start().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnsupportedByServerError);
+    expect(String((refused as Error).message)).toMatch(/3\.6/);
+    expect((refused as Error).cause).toBeInstanceOf(ZooKeeperError);
+    await expect(new PersistentWatcher(client, '/old').start()).rejects.toBeInstanceOf(UnsupportedByServerError);
+    await expectNothingLeft(client);
+  });
+});
+
+describe('CuratorCache at the edges (shared server)', () => {
+  const ns = useTestNamespace();
+
+  it('a listener that throws reaches `error`; the view and the other listeners go on', async () => {
+    const client = await ns().client();
+    await using cache = new CuratorCache(client, '/edge');
+    const errors: unknown[] = [];
+    const seen: string[] = [];
+    cache.on('error', (e) => errors.push(e));
+    cache.on('created', () => {
+      throw new Error('listener bug');
+    });
+    cache.on('created', (n) => seen.push(n.path));
+    await cache.start();
+    const stat = await client.create('/edge', null).then(() => client.setData('/edge', Buffer.from('x')));
+    await cache.waitFor(stat.mzxid);
+    expect(seen).toEqual(['/edge']);
+    expect(errors).toHaveLength(1);
+    expect(cache.get('/edge')?.stat.version).toBe(1);
+  });
+
+  it('close() during sync() settles the sync with RecipeClosedError; nothing is left', async () => {
+    const client = await ns().client();
+    const cache = new CuratorCache(client, '/edge2');
+    await cache.start();
+    const syncing = expect(cache.sync()).rejects.toBeInstanceOf(RecipeClosedError);
+    await cache.close();
+    await syncing;
+    await expectNothingLeft(client);
   });
 });
