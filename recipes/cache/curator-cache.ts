@@ -7,6 +7,9 @@
  * our continuations run in.
  */
 import {
+  ConnectionLossError,
+  OperationTimeoutError,
+  SessionExpiredError,
   ClientClosedError,
   ClientNotStartedError,
   InvalidArgumentError,
@@ -44,6 +47,11 @@ export interface CuratorCacheEvents<T> {
   rebuilt: [];
   /** A background failure (a read, a node that would not decode or fit); the cache keeps going. */
   error: [error: unknown];
+}
+
+/** Failures a walk meets when the connection or the session goes: walk again once connected. */
+function isTransient(error: unknown): boolean {
+  return error instanceof ConnectionLossError || error instanceof SessionExpiredError || error instanceof OperationTimeoutError;
 }
 
 /** Reads in flight while a cache loads or rebuilds. */
@@ -172,8 +180,27 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     }
     this.#reader ??= new OneShotReader(this.client, this.#closed.signal, (event) => this.#onEvent(event));
     this.#sessionId = this.client.sessionId;
-    await this.#walk();
-    if (this.#loadFailure) throw this.#loadFailure.error;
+    // A load that straddles a reconnection or a new session walks again: reads failed with the
+    // connection, and what the server sent meanwhile was not replayed.
+    do {
+      this.#rebuildAgain = false;
+      try {
+        await this.#walk();
+      } catch (error) {
+        if (!isTransient(error) || this.#closed.signal.aborted) throw error;
+        await this.client.blockUntilConnected({ signal: this.#closed.signal });
+        this.#rebuildAgain = true;
+      }
+      if (this.#loadFailure) throw this.#loadFailure.error;
+      this.#noteSession();
+    } while (this.#rebuildAgain);
+  }
+
+  /** A new session has none of our one-shot watches. */
+  #noteSession(): void {
+    if (this.client.sessionId === this.#sessionId) return;
+    this.#sessionId = this.client.sessionId;
+    this.#reader?.forgetWatches();
   }
 
   #report(error: unknown): void {
@@ -270,12 +297,13 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
 
   #onState(state: ConnectionState): void {
     if (state === ConnectionState.CLOSED) void this.close();
-    if (state !== ConnectionState.RECONNECTED || this.#state !== 'STARTED' || this.#loading) return;
-    // The server sets watches again without replaying what it sent while we were away: compare.
-    if (this.client.sessionId !== this.#sessionId) {
-      this.#sessionId = this.client.sessionId;
-      this.#reader?.forgetWatches();
+    if (state !== ConnectionState.RECONNECTED || this.#state !== 'STARTED') return;
+    if (this.#loading) {
+      this.#rebuildAgain = true; // the load walks again once its walk ends
+      return;
     }
+    // The server sets watches again without replaying what it sent while we were away: compare.
+    this.#noteSession();
     this.#rebuild();
   }
 
