@@ -84,8 +84,8 @@ try {
   for (const name of Object.keys(WORKLOADS) as WorkloadName[]) {
     if (!only || zkOnly?.includes(name)) plan.push({ name, workload: name, sizes });
   }
+  if (values.scale || only?.includes('C1@100K')) plan.push({ name: 'C1@100k', workload: 'C1', sizes: { ...sizes, c1Nodes: 100_000 } });
   if (values.scale) {
-    plan.push({ name: 'C1@100k', workload: 'C1', sizes: { ...sizes, c1Nodes: 100_000 } });
     for (const n of [10, 100, 1000]) {
       plan.push({ name: `W2@${n}`, workload: 'W2', sizes: { ...sizes, w2Sessions: n, w2Cycles: Math.max(2, Math.round(2000 / n)) } });
       plan.push({ name: `W3@${n}`, workload: 'W3', sizes: { ...sizes, w3Waiters: n } });
