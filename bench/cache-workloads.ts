@@ -1,7 +1,8 @@
 /**
  * The cache workloads (issue 26), for zk-recipes' CuratorCache and Curator's (CuratorBench.java
  * c1/c2) on the same server and the same tree, prepared beforehand by `prepareCacheTree`:
- * C1 loads N nodes (time, heap per cached node, requests per node); C2 measures event latency
+ * C1 loads N nodes (time, memory per cached node — JS heap plus ArrayBuffers, against the JVM's
+ * used heap — requests per node); C2 measures event latency
  * under ~1,000 writes/s from another session (p50/p99, requests per change, final states missed).
  */
 import { setFlagsFromString } from 'node:v8';
@@ -39,6 +40,20 @@ export async function prepareFor(workload: string, server: Server, sizes: Sizes,
   } else if (workload === 'C2') await prepareCacheTree(server, ns, '/c2', 1000);
 }
 
+/** Deletes a workload's namespace tree (100,000 nodes per run would fill the server's heap). */
+export async function cleanupAfter(workload: string, server: Server, ns: string): Promise<void> {
+  if (!workload.startsWith('C')) return;
+  const c = new ZkClient({ connectString: server.connectString, sessionTimeoutMs: 30_000, operationTimeoutMs: 60_000 });
+  await c.start();
+  const remove = async (path: string): Promise<void> => {
+    const { children } = await c.getChildren(path).catch(() => ({ children: [] as string[] }));
+    for (let i = 0; i < children.length; i += 2000) await Promise.all(children.slice(i, i + 2000).map((name) => remove(`${path}/${name}`)));
+    await c.delete(path).catch(() => {});
+  };
+  await remove(ns);
+  await c.close();
+}
+
 function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
@@ -52,7 +67,9 @@ export async function c1(server: Server, _sizes: Sizes, ns: string): Promise<Fig
   await warm.start();
   await warm.close();
   collectGarbage();
-  const heap0 = process.memoryUsage().heapUsed;
+  // the JS heap and the ArrayBuffers outside it (the cache keeps Stats and bytes in typed arrays)
+  const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const heap0 = used();
   const before = await counters(server);
   const start = process.hrtime.bigint();
   const cache = new CuratorCache(c, '/c1');
@@ -60,7 +77,7 @@ export async function c1(server: Server, _sizes: Sizes, ns: string): Promise<Fig
   const loadMs = Number(process.hrtime.bigint() - start) / 1e6;
   const after = await counters(server);
   collectGarbage();
-  const heapPerNode = (process.memoryUsage().heapUsed - heap0) / cache.size;
+  const heapPerNode = (used() - heap0) / cache.size;
   const nodes = cache.size;
   await cache.close();
   await c.close();

@@ -18,7 +18,7 @@ import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.j
 import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
 import { round, summarize } from './stats.js';
 import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
-import { prepareFor } from './cache-workloads.js';
+import { cleanupAfter, prepareFor } from './cache-workloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,6 +102,7 @@ try {
         if (impl === 'zk-recipes') await prepareFor(item.workload, server, item.sizes, ns);
         if (impl === 'zk-recipes') ours.runs.push(await WORKLOADS[item.workload](server, item.sizes, ns));
         else theirs.runs.push(await runCurator(server, item.workload, item.sizes, ns));
+        await cleanupAfter(item.workload, server, ns);
       }
     }
     for (const r of vsCurator ? [ours, theirs] : [ours]) {

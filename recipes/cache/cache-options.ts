@@ -33,22 +33,11 @@ export const CACHE_OPTION_KEYS: OptionKeys<CuratorCacheOptions<unknown>> = {
 export interface ResolvedCacheOptions<T> {
   readonly mode: CacheMode;
   readonly maxDepth: number;
-  readonly decode: (data: Buffer, path: string) => T;
+  /** Undefined: the values are the nodes' bytes. */
+  readonly decode: ((data: Buffer, path: string) => T) | undefined;
   readonly filter: ((path: string) => boolean) | undefined;
   readonly maxNodes: number;
   readonly watches: CacheWatchMode;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/**
- * The default decode: the bytes, moved into Node's shared pool — the wire library gives each
- * read a Buffer of its own (an ArrayBuffer apiece), which costs a cache of small nodes about twice
- * the heap. Empty data is one shared empty Buffer.
- */
-function keepBytes(data: Buffer): Buffer {
-  if (data.length === 0) return EMPTY;
-  return data.length < 4096 ? Buffer.from(data) : data;
 }
 
 export function resolveCacheOptions<T>(options: CuratorCacheOptions<T>): ResolvedCacheOptions<T> {
@@ -71,7 +60,7 @@ export function resolveCacheOptions<T>(options: CuratorCacheOptions<T>): Resolve
   return {
     mode,
     maxDepth: mode === 'tree' ? Number.POSITIVE_INFINITY : mode === 'children' ? 1 : 0,
-    decode: options.decode ?? (keepBytes as unknown as (data: Buffer, path: string) => T),
+    decode: options.decode,
     filter: options.filter,
     maxNodes,
     watches,

@@ -7,6 +7,7 @@
  */
 import { ZkRecipesError } from '../../src/core/errors.js';
 import type { Stat } from '../../src/zookeeper/types.js';
+import { NodeStore } from './node-store.js';
 
 /** One cached node: its path, decoded data and Stat. */
 export interface CachedNode<T> {
@@ -22,10 +23,14 @@ export interface ViewChanges<T> {
   deleted(node: CachedNode<T>): void;
   /** A node the view would not take (full, or its data would not decode). */
   refused(path: string, error: ZkRecipesError): void;
+  /** Whether anyone listens to created/changed/deleted (else no snapshot is built for them). */
+  listening(kind: 'created' | 'changed' | 'deleted'): boolean;
 }
 
 export class CacheView<T> {
-  readonly #nodes = new Map<string, CachedNode<T>>();
+  /** path → the node's slot in the store. */
+  readonly #slots = new Map<string, number>();
+  readonly #store: NodeStore<T>;
   /**
    * The number of the last result a node took — kept only while reads of it are out: a read sent
    * when none was out is newer than anything taken before it.
@@ -34,18 +39,20 @@ export class CacheView<T> {
   readonly #reading = new Map<string, number>();
   /** While a walk runs: every path that took a result since it began (what the walk must not sweep). */
   #touched: Set<string> | undefined;
-  readonly #decode: (data: Buffer, path: string) => T;
+  readonly #decode: ((data: Buffer, path: string) => T) | undefined;
   readonly #full: (path: string) => ZkRecipesError | undefined;
   readonly #changes: ViewChanges<T>;
   #counter = 0;
 
+  /** Without `decode` the values are the nodes' bytes. */
   constructor(
-    decode: (data: Buffer, path: string) => T,
+    decode: ((data: Buffer, path: string) => T) | undefined,
     full: (path: string, size: number) => ZkRecipesError | undefined,
     changes: ViewChanges<T>,
   ) {
     this.#decode = decode;
-    this.#full = (path) => full(path, this.#nodes.size);
+    this.#store = new NodeStore<T>(decode === undefined);
+    this.#full = (path) => full(path, this.#slots.size);
     this.#changes = changes;
   }
 
@@ -89,85 +96,109 @@ export class CacheView<T> {
     return true;
   }
 
-  /** The node exists with this data and Stat (as of the numbered read). */
-  put(path: string, number: number, raw: Buffer, stat: Stat): void {
-    if (!this.#newer(path, number)) return;
-    const previous = this.#nodes.get(path);
-    // An older state than the one held (a retried read sent late): never go back in time.
-    if (previous && (stat.czxid < previous.stat.czxid || (stat.czxid === previous.stat.czxid && stat.mzxid < previous.stat.mzxid))) return;
-    // Same incarnation, same data version: only the child counters moved — no event.
-    if (previous && previous.stat.czxid === stat.czxid && previous.stat.mzxid === stat.mzxid) {
-      this.#nodes.set(path, { path, data: previous.data, stat });
-      return;
-    }
-    if (!previous) {
-      const full = this.#full(path);
-      if (full) {
-        this.#changes.refused(path, full);
-        return;
-      }
-    }
-    let data: T;
+  #snapshot(path: string, slot: number): CachedNode<T> {
+    return { path, data: this.#store.value(slot), stat: this.#store.stat(slot) };
+  }
+
+  /** The decoded value, or undefined after reporting the failure. */
+  #decoded(path: string, raw: Buffer): { decoded?: T; bytes?: Buffer } | undefined {
+    if (!this.#decode) return { bytes: raw };
     try {
-      data = this.#decode(raw, path);
+      return { decoded: this.#decode(raw, path) };
     } catch (error) {
       this.#changes.refused(
         path,
         new ZkRecipesError('CACHE_DECODE_FAILED', `decode() threw for ${path}: ${String(error)}`, { cause: error }),
       );
+      return undefined;
+    }
+  }
+
+  /** The node exists with this data and Stat (as of the numbered read). */
+  put(path: string, number: number, raw: Buffer, stat: Stat): void {
+    if (!this.#newer(path, number)) return;
+    const store = this.#store;
+    const slot = this.#slots.get(path);
+    if (slot !== undefined) {
+      const czxid = Number(stat.czxid);
+      const mzxid = Number(stat.mzxid);
+      const heldC = store.czxid(slot);
+      const heldM = store.mzxid(slot);
+      // An older state than the one held (a retried read sent late): never go back in time.
+      if (czxid < heldC || (czxid === heldC && mzxid < heldM)) return;
+      // Same incarnation, same data version: only the child counters moved — no event.
+      if (czxid === heldC && mzxid === heldM) {
+        store.write(slot, stat);
+        return;
+      }
+      const value = this.#decoded(path, raw);
+      if (!value) return;
+      const previous = this.#changes.listening('changed') ? this.#snapshot(path, slot) : undefined;
+      store.write(slot, stat, value);
+      if (previous) this.#changes.changed(this.#snapshot(path, slot), previous);
       return;
     }
-    const node: CachedNode<T> = { path, data, stat };
-    this.#nodes.set(path, node);
-    if (previous) {
-      this.#changes.changed(node, previous);
+    const full = this.#full(path);
+    if (full) {
+      this.#changes.refused(path, full);
       return;
     }
-    this.#changes.created(node);
+    const value = this.#decoded(path, raw);
+    if (!value) return;
+    const fresh = store.allocate();
+    store.write(fresh, stat, value);
+    this.#slots.set(path, fresh);
+    if (this.#changes.listening('created')) this.#changes.created(this.#snapshot(path, fresh));
   }
 
   /** The node is gone (as of the numbered read or notification). */
   remove(path: string, number: number): void {
     if (!this.#newer(path, number)) return;
-    const previous = this.#nodes.get(path);
-    if (!previous) return;
-    this.#nodes.delete(path);
-    this.#changes.deleted(previous);
+    const slot = this.#slots.get(path);
+    if (slot === undefined) return;
+    const previous = this.#changes.listening('deleted') ? this.#snapshot(path, slot) : undefined;
+    this.#slots.delete(path);
+    this.#store.release(slot);
+    if (previous) this.#changes.deleted(previous);
   }
 
+  /** A snapshot of the node at `path` (its own Stat and data copy), if cached. */
   get(path: string): CachedNode<T> | undefined {
-    return this.#nodes.get(path);
+    const slot = this.#slots.get(path);
+    return slot === undefined ? undefined : this.#snapshot(path, slot);
   }
 
   has(path: string): boolean {
-    return this.#nodes.has(path);
+    return this.#slots.has(path);
   }
 
   /** Names of the cached children of `path` (sorted): a scan, as Curator's — no index to pay for per node. */
   children(path: string): string[] {
     const prefix = path === '/' ? '/' : `${path}/`;
     const names: string[] = [];
-    for (const key of this.#nodes.keys()) {
+    for (const key of this.#slots.keys()) {
       if (key.length > prefix.length && key.startsWith(prefix) && key.indexOf('/', prefix.length) < 0) names.push(key.slice(prefix.length));
     }
     return names.sort();
   }
 
   get size(): number {
-    return this.#nodes.size;
+    return this.#slots.size;
   }
 
-  entries(): IterableIterator<[string, CachedNode<T>]> {
-    return this.#nodes.entries();
+  /** Snapshots of every node. */
+  entries(): [string, CachedNode<T>][] {
+    return [...this.#slots].map(([path, slot]) => [path, this.#snapshot(path, slot)]);
   }
 
   paths(): string[] {
-    return [...this.#nodes.keys()];
+    return [...this.#slots.keys()];
   }
 
   /** Forgets everything without events (the cache closed). */
   clear(): void {
-    this.#nodes.clear();
+    this.#slots.clear();
+    this.#store.clear();
     this.#taken.clear();
     this.#reading.clear();
   }

@@ -55,7 +55,7 @@ function isTransient(error: unknown): boolean {
 }
 
 /** Reads in flight while a cache loads or rebuilds. */
-const READS_IN_FLIGHT = 256;
+const READS_IN_FLIGHT = 1000;
 const WAIT_KEYS: OptionKeys<OperationOptions> = { signal: true, timeoutMs: true };
 
 /**
@@ -106,6 +106,7 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
           if (this.#loading && error instanceof CacheFullError) this.#loadFailure ??= { error };
           else this.#report(error);
         },
+        listening: (kind) => this.#events.listenerCount(kind) > 0,
       },
     );
   }
@@ -329,7 +330,7 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     });
   }
 
-  /** The cached node at `path` (data and Stat), if any. */
+  /** The cached node at `path` — a snapshot: its own Stat, and a copy of the bytes when there is no `decode` — if any. */
   get(path: string): CachedNode<T> | undefined {
     return this.#view.get(path);
   }
@@ -344,7 +345,7 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     return this.#view.size;
   }
 
-  /** Every cached node, by path (a snapshot). */
+  /** Every cached node, by path (snapshots, as {@link get}). */
   entries(): [string, CachedNode<T>][] {
     return [...this.#view.entries()];
   }
