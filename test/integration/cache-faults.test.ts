@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionState, CuratorCache, ZkClient } from '../../recipes/index.js';
-import { expireSession, FaultProxy, TestingServer } from '../../src/testing/index.js';
+import { expireSession, FaultProxy, TestingCluster, TestingServer } from '../../src/testing/index.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason } from '../support/zk.js';
 
@@ -124,4 +124,28 @@ describe.skipIf(faultsSkipReason)('CuratorCache under faults (dedicated server)'
       expect(cache.size).toBe(301);
     }, 60_000);
   }
+});
+
+describe.skipIf(faultsSkipReason)('read-your-writes across an ensemble (3 servers)', () => {
+  it('a write through one server, the cache on another: after waitFor(stat.mzxid) the cache holds it, every time', async () => {
+    const cluster = await TestingCluster.start({ size: 3 });
+    cleanups.push(() => cluster.stop());
+    const writer = new ZkClient({ connectString: cluster.connectStringOf(0) });
+    const reader = new ZkClient({ connectString: cluster.connectStringOf(1) });
+    cleanups.push(
+      () => writer.close(),
+      () => reader.close(),
+    );
+    await Promise.all([writer.start(), reader.start()]);
+    await writer.create('/ryw', Buffer.from('0'));
+    const cache = new CuratorCache(reader, '/ryw', { mode: 'node', decode: (b) => b.toString() });
+    cleanups.push(() => cache.close());
+    await cache.start();
+    for (let i = 1; i <= 30; i++) {
+      const stat = await writer.setData('/ryw', Buffer.from(String(i)));
+      await cache.waitFor(stat.mzxid);
+      expect(cache.get('/ryw')?.data).toBe(String(i));
+      expect(cache.get('/ryw')?.stat.mzxid).toBe(stat.mzxid);
+    }
+  }, 60_000);
 });
