@@ -172,7 +172,7 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
           recursive: this.#options.mode !== 'node',
           signal: signal ?? this.#closed.signal,
         });
-        this.#reader = new PlainReader(this.client, this.#closed.signal);
+        this.#reader = new PlainReader(this.client);
         if (this.#closed.signal.aborted) await this.#removeWatch(); // closed while the request was out
       } catch (error) {
         if (!isUnimplemented(error)) throw error;
@@ -248,10 +248,12 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
    */
   async #refresh(path: string, depth: number, walk: TaskGroup | undefined): Promise<void> {
     const reader = this.#reader as NodeReader;
+    if (this.#closed.signal.aborted) return;
     const number = this.#view.beginRead(path);
     let listChildren = false;
     try {
       const read = await reader.read(path, depth === 0);
+      if (this.#closed.signal.aborted) return; // closed meanwhile: the view is gone
       if (read) this.#view.put(path, number, read.data, read.stat);
       else this.#view.remove(path, number);
       listChildren =
@@ -273,6 +275,7 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
 
   async #childrenOf(path: string, depth: number): Promise<string[]> {
     const names = (await (this.#reader as NodeReader).list(path)) ?? [];
+    if (this.#closed.signal.aborted) return [];
     return names.map((name) => joinPath(path, name)).filter((child) => this.#wanted(child, depth + 1));
   }
 

@@ -29,19 +29,21 @@ const absentOnNoNode = (error: unknown): null => {
   throw error;
 };
 
-/** Reads under a persistent watch: no watch per read. */
+/**
+ * Reads under a persistent watch: no watch per read, and no abort listener either (a load keeps
+ * a thousand reads out; each listener on one signal costs its removal a scan) — a read that comes
+ * back after the cache closed is dropped by the cache.
+ */
 export class PlainReader implements NodeReader {
   readonly #client: ZkClient;
-  readonly #signal: AbortSignal;
-  constructor(client: ZkClient, signal: AbortSignal) {
+  constructor(client: ZkClient) {
     this.#client = client;
-    this.#signal = signal;
   }
   read(path: string): Promise<NodeRead | null> {
-    return this.#client.getData(path, { signal: this.#signal }).catch(absentOnNoNode);
+    return this.#client.getData(path).catch(absentOnNoNode);
   }
   async list(path: string): Promise<string[] | null> {
-    const listed = await this.#client.getChildren(path, { signal: this.#signal }).catch(absentOnNoNode);
+    const listed = await this.#client.getChildren(path).catch(absentOnNoNode);
     return listed?.children ?? null;
   }
   mustList(_path: string, stat: Stat, walking: boolean): boolean {

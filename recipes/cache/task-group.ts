@@ -6,7 +6,9 @@
 export class TaskGroup {
   readonly #limit: number;
   readonly #onError: (error: unknown) => void;
-  readonly #queued: (() => void)[] = [];
+  /** Tasks waiting for a slot, taken from `#head` on (shift() would copy the array each time). */
+  #queued: (() => void)[] = [];
+  #head = 0;
   readonly #unfinished = new Set<number>();
   #active = 0;
   #spawned = 0;
@@ -40,7 +42,15 @@ export class TaskGroup {
   #done(id: number): void {
     this.#active--;
     this.#unfinished.delete(id);
-    this.#queued.shift()?.();
+    if (this.#head < this.#queued.length) {
+      const next = this.#queued[this.#head] as () => void;
+      this.#queued[this.#head++] = undefined as unknown as () => void;
+      if (this.#head === this.#queued.length) {
+        this.#queued = [];
+        this.#head = 0;
+      }
+      next();
+    }
     while (this.#low <= this.#spawned && !this.#unfinished.has(this.#low)) this.#low++;
     if (this.#waiters.length === 0) return;
     const ready = this.#waiters.filter((w) => w.mark < this.#low);
