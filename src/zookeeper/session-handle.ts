@@ -3,7 +3,8 @@
  * closed. Used only by client.ts; together they are the wire boundary of the core.
  *
  * Internal API used here (pinned: node-zookeeper-client 1.1.3, covered by integration tests):
- * `connectionManager.socket`, `onSocketData`, `onSocketConnected` and `state`.
+ * `connectionManager.socket`, `onSocketData`, `onSocketConnected`, `state`, `queue`,
+ * `pendingQueue` and `register{Data,Child,Existence}Watcher`.
  */
 import type { Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
@@ -27,10 +28,21 @@ import {
   wireWatcher,
   XID_PING,
 } from './wire-internals.js';
-import { FrameSplitter, OP_CREATE_CONTAINER, OP_CREATE2, OWN_OPCODES, parseOwnReply, parseReplyHeader } from './wire-replies.js';
+import {
+  FrameSplitter,
+  OP_CREATE_CONTAINER,
+  OP_CREATE2,
+  OP_EXISTS,
+  OP_GET_CHILDREN2,
+  OP_GET_DATA,
+  OWN_OPCODES,
+  parseOwnReply,
+  parseReplyHeader,
+} from './wire-replies.js';
 import {
   encodePath,
   encodePathAndInt,
+  encodePathAndWatch,
   encodeSetWatches2,
   OP_ADD_WATCH,
   OP_CHECK_WATCHES,
@@ -64,6 +76,9 @@ export interface SessionHandleEvents {
 
 /** TLS settings of a handle (passed to `tls.connect` for every connection). */
 export type WireTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized'>;
+
+/** ZooKeeper's NONODE. */
+const NO_NODE = -101;
 
 /** TLS errors about the peer's certificate: retrying the same server cannot cure them. */
 const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_TLS_CERT/;
@@ -390,30 +405,44 @@ export class SessionHandle {
     this.#own(OP_SYNC, encodePath(path), cb as Callback<unknown>);
   }
 
+  /**
+   * The three reads go out and come back through our own records (wire-replies.ts) — the wire
+   * library's generic ones allocate a Buffer per long of every Stat and retry through async.js —
+   * and register their watch with it the way it does: after the reply, data watches for
+   * getData and an existing node's exists, an existence watch for a missing one, child watches.
+   */
   getData(path: string, watcher: Watcher | undefined, cb: Callback<{ data: Buffer; stat: Stat }>): void {
     this.#batch();
-    const done = (error: unknown, data?: Buffer, stat?: WireStat) =>
-      error ? cb(error) : cb(null, { data: data ?? Buffer.alloc(0), stat: statFromWire(stat as WireStat) });
     const w = wireWatcher(watcher);
-    if (w) this.#client.getData(path, w as never, done as never);
-    else this.#client.getData(path, done as never);
+    this.#own(OP_GET_DATA, encodePathAndWatch(path, w !== undefined), (error, result) => {
+      if (error) return cb(error);
+      if (w) this.#cm.registerDataWatcher(path, w);
+      cb(null, result as { data: Buffer; stat: Stat });
+    });
   }
 
   exists(path: string, watcher: Watcher | undefined, cb: Callback<Stat | null>): void {
     this.#batch();
-    const done = (error: unknown, stat?: WireStat | null) => (error ? cb(error) : cb(null, stat ? statFromWire(stat) : null));
     const w = wireWatcher(watcher);
-    if (w) this.#client.exists(path, w as never, done as never);
-    else this.#client.exists(path, done as never);
+    this.#own(OP_EXISTS, encodePathAndWatch(path, w !== undefined), (error, result) => {
+      const missing = (error as { code?: unknown } | null)?.code === NO_NODE;
+      if (error && !missing) return cb(error);
+      if (w) {
+        if (missing) this.#cm.registerExistenceWatcher(path, w);
+        else this.#cm.registerDataWatcher(path, w);
+      }
+      cb(null, missing ? null : (result as Stat));
+    });
   }
 
   getChildren(path: string, watcher: Watcher | undefined, cb: Callback<{ children: string[]; stat: Stat }>): void {
     this.#batch();
-    const done = (error: unknown, children?: string[], stat?: WireStat) =>
-      error ? cb(error) : cb(null, { children: children ?? [], stat: statFromWire(stat as WireStat) });
     const w = wireWatcher(watcher);
-    if (w) this.#client.getChildren(path, w as never, done as never);
-    else this.#client.getChildren(path, done as never);
+    this.#own(OP_GET_CHILDREN2, encodePathAndWatch(path, w !== undefined), (error, result) => {
+      if (error) return cb(error);
+      if (w) this.#cm.registerChildWatcher(path, w);
+      cb(null, result as { children: string[]; stat: Stat });
+    });
   }
 
   getAcl(path: string, cb: Callback<Acl[]>): void {

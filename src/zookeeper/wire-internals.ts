@@ -45,6 +45,9 @@ export interface ConnectionManagerInternals {
   onSocketConnectTimeout: () => void;
   connectTimeout: number;
   on(event: 'state', listener: (state: number) => void): void;
+  registerDataWatcher(path: string, watcher: (event: { type: number; path: string }) => void): void;
+  registerChildWatcher(path: string, watcher: (event: { type: number; path: string }) => void): void;
+  registerExistenceWatcher(path: string, watcher: (event: { type: number; path: string }) => void): void;
 }
 
 export const WIRE_CONNECTING = 1;

@@ -1,8 +1,9 @@
 /**
- * ZooKeeper 3.5+ replies the wire library cannot parse (it destroys the socket on an opcode it
- * does not know): framing of the reply stream, and the jute records of `create2` (opcode 15) and
- * `createContainer` (opcode 19), whose reply is a Create2Response — the path and the new node's
- * Stat. Part of the wire boundary; pure, so it is unit-tested on recorded bytes.
+ * The replies we parse ourselves: those the wire library cannot (it destroys the socket on an
+ * opcode it does not know) — `create2` (15) and `createContainer` (19), whose reply is the path and
+ * the new node's Stat, and the 3.6+ watch requests — and the hot reads (exists, getData,
+ * getChildren2), which its generic records make slow. Framing of the reply stream too. Part of the
+ * wire boundary; pure, so it is unit-tested on recorded bytes.
  */
 import type { Stat } from './types.js';
 import { formatSessionId } from './session-id.js';
@@ -12,12 +13,19 @@ import { OP_ADD_WATCH, OP_CHECK_WATCHES, OP_REMOVE_WATCHES, OP_SET_WATCHES2, OP_
 export const OP_CREATE2 = 15;
 /** `createContainer`: creates a CONTAINER node (reaped by the server once empty); replies like create2. */
 export const OP_CREATE_CONTAINER = 19;
+/** `exists`, `getData` and `getChildren2`: the reads every lock hand-off and cache makes. */
+export const OP_EXISTS = 3;
+export const OP_GET_DATA = 4;
+export const OP_GET_CHILDREN2 = 12;
 /**
- * The opcodes whose replies we parse ourselves: the 3.5+ creates, and sync, checkWatches,
- * removeWatches, setWatches2 and addWatch (opcodes in wire-watches.ts), whose replies carry no
- * record we read.
+ * The opcodes whose replies we parse ourselves: the hot reads, the 3.5+ creates, and sync,
+ * checkWatches, removeWatches, setWatches2 and addWatch (opcodes in wire-watches.ts), whose
+ * replies carry no record we read.
  */
 export const OWN_OPCODES: ReadonlySet<number> = new Set([
+  OP_EXISTS,
+  OP_GET_DATA,
+  OP_GET_CHILDREN2,
   OP_CREATE2,
   OP_CREATE_CONTAINER,
   OP_SYNC,
@@ -76,8 +84,8 @@ export function parseStat(buffer: Buffer, offset: number): Stat {
   return {
     czxid: buffer.readBigInt64BE(offset),
     mzxid: buffer.readBigInt64BE(offset + 8),
-    ctime: Number(buffer.readBigInt64BE(offset + 16)),
-    mtime: Number(buffer.readBigInt64BE(offset + 24)),
+    ctime: buffer.readInt32BE(offset + 16) * 4294967296 + buffer.readUInt32BE(offset + 20),
+    mtime: buffer.readInt32BE(offset + 24) * 4294967296 + buffer.readUInt32BE(offset + 28),
     version: buffer.readInt32BE(offset + 32),
     cversion: buffer.readInt32BE(offset + 36),
     aversion: buffer.readInt32BE(offset + 40),
@@ -102,5 +110,44 @@ export function parseCreate2Response(frame: Buffer): { path: string; stat: Stat 
  * zxid the server had reached when it answered (what `sync` is for; ignored by the others).
  */
 export function parseOwnReply(type: number, frame: Buffer, header: ReplyHeader): unknown {
-  return type === OP_CREATE2 || type === OP_CREATE_CONTAINER ? parseCreate2Response(frame) : header.zxid;
+  switch (type) {
+    case OP_GET_DATA:
+      return parseGetDataResponse(frame);
+    case OP_EXISTS:
+      return parseStat(frame, 4 + 16);
+    case OP_GET_CHILDREN2:
+      return parseGetChildren2Response(frame);
+    case OP_CREATE2:
+    case OP_CREATE_CONTAINER:
+      return parseCreate2Response(frame);
+    default:
+      return header.zxid;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** GetDataResponse `{buffer data; Stat stat}`: the data copied out of the frame (a small one into Node's pool). */
+export function parseGetDataResponse(frame: Buffer): { data: Buffer; stat: Stat } {
+  const offset = 4 + 16;
+  const length = frame.readInt32BE(offset);
+  const bytes = Math.max(0, length);
+  if (frame.length < offset + 4 + bytes + STAT_BYTES) throw new RangeError('GetDataResponse truncated');
+  const data = bytes === 0 ? EMPTY : Buffer.from(frame.subarray(offset + 4, offset + 4 + bytes));
+  return { data, stat: parseStat(frame, offset + 4 + bytes) };
+}
+
+/** GetChildren2Response `{vector<ustring> children; Stat stat}`. */
+export function parseGetChildren2Response(frame: Buffer): { children: string[]; stat: Stat } {
+  let offset = 4 + 16;
+  const count = frame.readInt32BE(offset);
+  offset += 4;
+  const children: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = frame.readInt32BE(offset);
+    if (length < 0 || frame.length < offset + 4 + length) throw new RangeError('GetChildren2Response truncated');
+    children.push(frame.toString('utf8', offset + 4, offset + 4 + length));
+    offset += 4 + length;
+  }
+  return { children, stat: parseStat(frame, offset) };
 }

@@ -61,6 +61,13 @@ export function encodePathAndInt(path: string, value: number): Buffer {
   return buffer;
 }
 
+/** `{ustring path; boolean watch}`: ExistsRequest, GetDataRequest, GetChildren2Request. */
+export function encodePathAndWatch(path: string, watch: boolean): Buffer {
+  const buffer = Buffer.alloc(ustringBytes(path) + 1);
+  buffer.writeUInt8(watch ? 1 : 0, writeUstring(buffer, 0, path));
+  return buffer;
+}
+
 /** `{ustring path}`: SyncRequest. */
 export function encodePath(path: string): Buffer {
   const buffer = Buffer.alloc(ustringBytes(path));

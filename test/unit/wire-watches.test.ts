@@ -5,10 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PersistentWatches } from '../../src/zookeeper/persistent-watches.js';
-import { FrameSplitter, parseOwnReply, parseReplyHeader } from '../../src/zookeeper/wire-replies.js';
+import {
+  FrameSplitter,
+  OP_EXISTS,
+  OP_GET_CHILDREN2,
+  OP_GET_DATA,
+  parseOwnReply,
+  parseReplyHeader,
+} from '../../src/zookeeper/wire-replies.js';
 import {
   encodePath,
   encodePathAndInt,
+  encodePathAndWatch,
   encodeSetWatches2,
   OP_ADD_WATCH,
   OP_SYNC,
@@ -128,5 +136,49 @@ describe('which persistent watches a notification reaches (as the Java client ma
     watches.add('/', true, () => n++);
     for (const call of watches.match({ type: 1, state: 3, path: '/deep/down' }, (p) => p)) call();
     expect(n).toBe(1);
+  });
+});
+
+describe('the hot reads, parsed from frames recorded from a 3.8 server', () => {
+  // /r holds "hi" and has the children a and bé.
+  const stat = {
+    czxid: 2n,
+    mzxid: 2n,
+    ctime: 1796309026311,
+    mtime: 1796309026311,
+    version: 0,
+    cversion: 2,
+    aversion: 0,
+    ephemeralOwner: '0x0',
+    dataLength: 2,
+    numChildren: 2,
+    pzxid: 4n,
+  };
+
+  it('getData: the bytes (a copy, not a view of the frame) and the Stat', () => {
+    const frame = hex(
+      '0000005a0000000000000000000000050000000000000002686900000000000000020000000000000002000001a23c5c8607000001a23c5c8607000000000000000200000000000000000000000000000002000000020000000000000004',
+    );
+    const reply = parseOwnReply(OP_GET_DATA, frame, parseReplyHeader(frame)) as { data: Buffer; stat: unknown };
+    expect(reply.stat).toEqual(stat);
+    frame.fill(0);
+    expect(reply.data.toString()).toBe('hi');
+  });
+  it('exists: the Stat; getChildren2: UTF-8 names and the Stat', () => {
+    const exists = hex(
+      '000000540000000100000000000000050000000000000000000000020000000000000002000001a23c5c8607000001a23c5c8607000000000000000200000000000000000000000000000002000000020000000000000004',
+    );
+    expect(parseOwnReply(OP_EXISTS, exists, parseReplyHeader(exists))).toEqual(stat);
+    const children = hex(
+      '00000064000000020000000000000005000000000000000200000001610000000362c3a900000000000000020000000000000002000001a23c5c8607000001a23c5c8607000000000000000200000000000000000000000000000002000000020000000000000004',
+    );
+    expect(parseOwnReply(OP_GET_CHILDREN2, children, parseReplyHeader(children))).toEqual({ children: ['a', 'bé'], stat });
+  });
+  it('a missing node answers NONODE (-101) with no body', () => {
+    expect(parseReplyHeader(hex('00000010000000030000000000000005ffffff9b')).err).toBe(-101);
+  });
+  it('requests: {ustring path; boolean watch}', () => {
+    expect(encodePathAndWatch('/r', true).toString('hex')).toBe('000000022f7201');
+    expect(encodePathAndWatch('/r', false).toString('hex')).toBe('000000022f7200');
   });
 });
