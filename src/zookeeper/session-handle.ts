@@ -32,6 +32,7 @@ import {
   FrameSplitter,
   OP_CREATE_CONTAINER,
   OP_CREATE2,
+  OP_DELETE,
   OP_EXISTS,
   OP_GET_CHILDREN2,
   OP_GET_DATA,
@@ -468,9 +469,10 @@ export class SessionHandle {
       error ? cb(error) : cb(null, statFromWire(stat as WireStat))) as never);
   }
 
+  /** DeleteRequest `{ustring path; int version}` through our own record, as the reads. */
   remove(path: string, version: number, cb: Callback<void>): void {
     this.#batch();
-    this.#client.remove(path, version, ((error: unknown) => cb(error)) as never);
+    this.#own(OP_DELETE, encodePathAndInt(path, version), (error) => cb(error));
   }
 
   transaction(ops: readonly TransactionOp[], cb: Callback<TransactionResult[]>): void {

@@ -13,7 +13,8 @@ import { OP_ADD_WATCH, OP_CHECK_WATCHES, OP_REMOVE_WATCHES, OP_SET_WATCHES2, OP_
 export const OP_CREATE2 = 15;
 /** `createContainer`: creates a CONTAINER node (reaped by the server once empty); replies like create2. */
 export const OP_CREATE_CONTAINER = 19;
-/** `exists`, `getData` and `getChildren2`: the reads every lock hand-off and cache makes. */
+/** `delete`, `exists`, `getData` and `getChildren2`: what every lock hand-off and cache sends. */
+export const OP_DELETE = 2;
 export const OP_EXISTS = 3;
 export const OP_GET_DATA = 4;
 export const OP_GET_CHILDREN2 = 12;
@@ -23,6 +24,7 @@ export const OP_GET_CHILDREN2 = 12;
  * replies carry no record we read.
  */
 export const OWN_OPCODES: ReadonlySet<number> = new Set([
+  OP_DELETE,
   OP_EXISTS,
   OP_GET_DATA,
   OP_GET_CHILDREN2,
