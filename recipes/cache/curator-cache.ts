@@ -7,6 +7,7 @@
  * our continuations run in.
  */
 import {
+  ZkRecipesError,
   ConnectionLossError,
   OperationTimeoutError,
   SessionExpiredError,
@@ -222,8 +223,14 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
   #wanted(path: string, depth: number): boolean {
     const filter = this.#options.filter;
     if (!filter || depth === 0) return true;
-    for (let at = path; at !== this.path; at = at.slice(0, at.lastIndexOf('/')) || '/') if (!filter(at)) return false;
-    return true;
+    try {
+      for (let at = path; at !== this.path; at = at.slice(0, at.lastIndexOf('/')) || '/') if (!filter(at)) return false;
+      return true;
+    } catch (error) {
+      // the user's filter threw: leave the node out, say so
+      this.#report(new ZkRecipesError('CACHE_FILTER_FAILED', `filter() threw for ${path}: ${String(error)}`, { cause: error }));
+      return false;
+    }
   }
 
   #onEvent(event: WatchEvent): void {

@@ -272,6 +272,23 @@ describe('CuratorCache at the edges (shared server)', () => {
     expect(cache.get('/edge')?.stat.version).toBe(1);
   });
 
+  it('a filter that throws leaves that node out with an `error` event; the rest loads', async () => {
+    const client = await ns().client();
+    await client.create('/fl/good', null, { createParents: true });
+    await client.create('/fl/bad', null);
+    await using cache = new CuratorCache(client, '/fl', {
+      filter: (path) => {
+        if (path.endsWith('bad')) throw new Error('filter bug');
+        return true;
+      },
+    });
+    const errors: unknown[] = [];
+    cache.on('error', (e) => errors.push(e));
+    await cache.start();
+    expect(cache.children('/fl')).toEqual(['good']);
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['CACHE_FILTER_FAILED']);
+  });
+
   it('close() during sync() settles the sync with RecipeClosedError; nothing is left', async () => {
     const client = await ns().client();
     const cache = new CuratorCache(client, '/edge2');

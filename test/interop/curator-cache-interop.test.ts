@@ -2,36 +2,19 @@
  * CuratorCache interop with Apache Curator 5.4 (Debian's jars) on one real server: a Curator
  * writer's changes reach our cache, and our writes reach Curator's own CuratorCache.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CuratorCache } from '../../recipes/index.js';
-import { TestNamespace } from '../../src/testing/index.js';
 import { eventually } from '../support/locks.js';
-import { sharedConnectString } from '../support/zk.js';
-import { CuratorPeer, interopUnavailableReason } from './curator-peer.js';
+import { interopUnavailableReason, useCuratorPeers } from './curator-peer.js';
 
 const unavailable = interopUnavailableReason();
 const skip = unavailable !== undefined && !process.env.CI;
 
 describe.skipIf(skip)('CuratorCache interop with Curator 5.4 (real server)', () => {
-  let ns: TestNamespace;
-  let peers: CuratorPeer[] = [];
-  beforeEach(() => {
-    ns = new TestNamespace(sharedConnectString());
-  });
-  afterEach(async () => {
-    await Promise.all(peers.map((p) => p.stop()));
-    peers = [];
-    await ns.cleanup();
-  });
-
-  async function peer(): Promise<CuratorPeer> {
-    const p = await CuratorPeer.start(ns.connectString, ns.namespace);
-    peers.push(p);
-    return p;
-  }
+  const { ns, peer } = useCuratorPeers();
 
   it("a Curator writer's creates, changes and deletes reach our cache", async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     await java.request('w', 'write', '/config/db/url', 'postgres://a');
     await using cache = new CuratorCache(client, '/config', { decode: (b) => b.toString() });
     await cache.start();
@@ -46,7 +29,7 @@ describe.skipIf(skip)('CuratorCache interop with Curator 5.4 (real server)', () 
   });
 
   it("our writes reach Curator's CuratorCache", async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     await client.create('/shared/a', Buffer.from('1'), { createParents: true });
     await java.request('c', 'cache-start', '/shared');
     expect((await java.request('c', 'cache-get', '/shared/a')).value).toBe('1');

@@ -5,7 +5,7 @@
  * Outside CI these skip with a one-line reason when Java or Curator is missing; under CI=true
  * they run (and fail if the tools are missing).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DistributedAtomicLong,
   DistributedBarrier,
@@ -18,10 +18,8 @@ import {
   SharedCount,
   type ZkClient,
 } from '../../recipes/index.js';
-import { TestNamespace } from '../../src/testing/index.js';
 import { eventually } from '../support/locks.js';
-import { sharedConnectString } from '../support/zk.js';
-import { CuratorPeer, interopUnavailableReason } from './curator-peer.js';
+import { interopUnavailableReason, useCuratorPeers } from './curator-peer.js';
 
 const unavailable = interopUnavailableReason();
 const skip = unavailable !== undefined && !process.env.CI;
@@ -47,22 +45,7 @@ class HoldLog {
 // lies inside the real hold; so any overlap recorded here really happened.
 
 describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
-  let ns: TestNamespace;
-  let peers: CuratorPeer[] = [];
-  beforeEach(() => {
-    ns = new TestNamespace(sharedConnectString());
-  });
-  afterEach(async () => {
-    await Promise.all(peers.map((p) => p.stop()));
-    peers = [];
-    await ns.cleanup();
-  });
-
-  async function peer(): Promise<CuratorPeer> {
-    const p = await CuratorPeer.start(ns.connectString, ns.namespace);
-    peers.push(p);
-    return p;
-  }
+  const { ns, peer } = useCuratorPeers();
 
   async function tree(client: ZkClient, path: string): Promise<{ name: string; data: string }[]> {
     const { children } = await client.getChildren(path);
@@ -70,7 +53,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   }
 
   it('mutex: TS holds → Java waits → TS releases → Java gets it, and the reverse', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     const mutex = new InterProcessMutex(client, '/lock');
     const held = await mutex.acquire();
     expect((await java.request('j', 'mutex-acquire', '/lock', 300)).acquired).toBe(false);
@@ -88,7 +71,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
 
   it('mutex: 2 Curator + 2 zk-recipes contenders × 50 rounds — never two holders, served in node order', async () => {
     const javas = [await peer(), await peer()];
-    const clients = [await ns.client(), await ns.client()];
+    const clients = [await ns().client(), await ns().client()];
     const log = new HoldLog();
     const javaLoops = javas.map(async (java, i) => {
       for (let round = 0; round < 50; round++) {
@@ -121,12 +104,12 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it("both sides list the same participants in the same order, and the nodes follow Curator's layout", async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     const mutex = new InterProcessMutex(client, '/lock');
     const held = await mutex.acquire();
     const javaWaits = java.request('j', 'mutex-acquire', '/lock');
     await eventually(async () => (await mutex.getParticipantNodes()).length === 2, 10_000, 'Java queued');
-    const tsWaits = new InterProcessMutex(await ns.client(), '/lock').acquire();
+    const tsWaits = new InterProcessMutex(await ns().client(), '/lock').acquire();
     await eventually(async () => (await mutex.getParticipantNodes()).length === 3, 10_000, 'TS queued');
     const ours = await mutex.getParticipantNodes();
     const theirs = (await java.request('p', 'participants', '/lock')).nodes;
@@ -144,7 +127,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('read-write lock: readers of both sides share; a writer of either side excludes the other’s readers', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     const rw = new InterProcessReadWriteLock(client, '/rw');
     // Shared reads across languages.
     const ourRead = await rw.readLock().acquire();
@@ -170,7 +153,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('read-write lock: a Curator downgrade (write → read, then write released) is handled', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     const rw = new InterProcessReadWriteLock(client, '/rw');
     expect((await java.request('d', 'rw-write', '/rw', 5000)).acquired).toBe(true);
     expect((await java.request('d', 'rw-read', '/rw', 5000)).acquired).toBe(true); // downgrade, same thread
@@ -192,7 +175,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
 
   it('semaphore: 2 Curator + 2 zk-recipes clients with maxLeases 2 never exceed 2 holders', async () => {
     const javas = [await peer(), await peer()];
-    const clients = [await ns.client(), await ns.client()];
+    const clients = [await ns().client(), await ns().client()];
     const log = new HoldLog();
     const javaLoops = javas.map(async (java, i) => {
       for (let round = 0; round < 15; round++) {
@@ -228,7 +211,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('leader latch: mixed participants elect one leader, agree on it, and hand over across languages', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     await java.request('l', 'latch-start', '/election', 'java-1');
     expect((await java.request('l', 'latch-await', 10_000)).leader).toBe(true);
     const ours = new LeaderLatch(client, '/election', { id: 'ts-1' });
@@ -258,7 +241,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('leader selector: Curator and zk-recipes selectors take turns on one path', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     await java.request('s', 'selector-start', '/selector', 'java-sel');
     await eventually(async () => (await java.request('s', 'selector-leader?')).leader === true, 10_000, 'java leads');
     let ourTerms = 0;
@@ -274,7 +257,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('revocation: Curator’s Revoker reaches our listener, and our revoke() reaches Curator’s', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     const mutex = new InterProcessMutex(client, '/rev');
     let asked = 0;
     mutex.makeRevocable(() => asked++);
@@ -292,7 +275,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('shared values: SharedCount and DistributedAtomicLong read back identically on both sides', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     await java.request('c', 'count-set', '/count', 7);
     const count = new SharedCount(client, '/count', 0);
     await count.start();
@@ -308,7 +291,7 @@ describe.skipIf(skip)('interop with Curator 5.4 (real server)', () => {
   });
 
   it('barrier: a Curator barrier holds our waiter until Curator removes it, and the reverse', async () => {
-    const [java, client] = await Promise.all([peer(), ns.client()]);
+    const [java, client] = await Promise.all([peer(), ns().client()]);
     await java.request('b', 'barrier-set', '/gate');
     const ours = new DistributedBarrier(client, '/gate');
     let released = false;

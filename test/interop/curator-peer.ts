@@ -11,6 +11,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { curatorClasspath } from '../../src/testing/locate.js';
 import { killHard, spawnGuarded } from '../../src/testing/processes.js';
+import { afterEach, beforeEach } from 'vitest';
+import { TestNamespace } from '../../src/testing/index.js';
+import { sharedConnectString } from '../support/zk.js';
 
 const JARS = '/usr/share/java';
 const CLASSPATH_JARS = curatorClasspath();
@@ -125,4 +128,32 @@ export class CuratorPeer {
   async kill(): Promise<void> {
     await killHard(this.#child);
   }
+}
+
+/**
+ * Per-test hooks for an interop suite: a fresh namespace on the shared server and the Curator peers
+ * started in it, all stopped and cleaned up after each test.
+ */
+export function useCuratorPeers(): { ns: () => TestNamespace; peer: () => Promise<CuratorPeer> } {
+  let current: TestNamespace | undefined;
+  let peers: CuratorPeer[] = [];
+  beforeEach(() => {
+    current = new TestNamespace(sharedConnectString());
+  });
+  afterEach(async () => {
+    await Promise.all(peers.map((p) => p.stop()));
+    peers = [];
+    await current?.cleanup();
+    current = undefined;
+  });
+  const ns = (): TestNamespace => {
+    if (!current) throw new Error('useCuratorPeers(): only inside a test');
+    return current;
+  };
+  const peer = async (): Promise<CuratorPeer> => {
+    const started = await CuratorPeer.start(ns().connectString, ns().namespace);
+    peers.push(started);
+    return started;
+  };
+  return { ns, peer };
 }
