@@ -38,6 +38,12 @@ export interface TestingServerOptions {
   readonly tls?: boolean | { readonly clientAuth?: 'none' | 'want' | 'need' };
   /** Require every session to authenticate with one of these schemes (`enforce.auth`, ZooKeeper 3.7+), e.g. `['digest']`. */
   readonly requireAuth?: readonly string[];
+  /**
+   * Allow TTL nodes (`zookeeper.extendedTypesEnabled=true`); `checkIntervalMs`: how often the
+   * server deletes expired ones (`znode.container.checkIntervalMs`, which also reaps containers;
+   * the server's default is a minute). @default off
+   */
+  readonly ttlNodes?: boolean | { readonly checkIntervalMs?: number };
 }
 
 const SERVER_OPTION_KEYS: OptionKeys<TestingServerOptions> = {
@@ -49,6 +55,7 @@ const SERVER_OPTION_KEYS: OptionKeys<TestingServerOptions> = {
   superUser: true,
   tls: true,
   requireAuth: true,
+  ttlNodes: true,
 };
 
 /** What clients need to reach a TLS test server. */
@@ -96,6 +103,7 @@ export class TestingServer {
   /** Starts a server and resolves once it answers requests. */
   static async start(options: TestingServerOptions = {}): Promise<TestingServer> {
     checkOptionKeys('TestingServer.start options', options, SERVER_OPTION_KEYS);
+    if (typeof options.ttlNodes === 'object') checkOptionKeys('TestingServer.start ttlNodes', options.ttlNodes, { checkIntervalMs: true });
     const tickTimeMs = options.tickTimeMs ?? 200;
     if (!Number.isInteger(tickTimeMs) || tickTimeMs <= 0) {
       throw new InvalidArgumentError(`tickTimeMs must be a positive integer, got ${describeValue(tickTimeMs)}.`);
@@ -130,6 +138,14 @@ export class TestingServer {
           : {}),
         ...(options.requireAuth?.length
           ? { 'zookeeper.enforce.auth.enabled': 'true', 'zookeeper.enforce.auth.schemes': options.requireAuth.join(',') }
+          : {}),
+        ...(options.ttlNodes
+          ? {
+              'zookeeper.extendedTypesEnabled': 'true',
+              ...(typeof options.ttlNodes === 'object' && options.ttlNodes.checkIntervalMs !== undefined
+                ? { 'znode.container.checkIntervalMs': String(options.ttlNodes.checkIntervalMs) }
+                : {}),
+            }
           : {}),
       },
     });

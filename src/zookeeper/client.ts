@@ -38,7 +38,9 @@ const OPERATION_KEYS: OptionKeys<OperationOptions> = { signal: true, timeoutMs: 
 const VERSIONED_KEYS: OptionKeys<OperationOptions & { version?: number }> = { ...OPERATION_KEYS, version: true };
 const DELETE_KEYS: OptionKeys<OperationOptions & { version?: number; retry?: boolean }> = { ...VERSIONED_KEYS, retry: true };
 const MKDIRP_KEYS: OptionKeys<OperationOptions & { container?: boolean }> = { ...OPERATION_KEYS, container: true };
-const CREATE_KEYS: OptionKeys<CreateOptions> = { ...OPERATION_KEYS, mode: true, acl: true, createParents: true, retry: true };
+const CREATE_KEYS: OptionKeys<CreateOptions> = { ...OPERATION_KEYS, mode: true, acl: true, createParents: true, retry: true, ttlMs: true };
+/** The largest TTL the server takes (EphemeralType.TTL's 40 bits of milliseconds). */
+const MAX_TTL_MS = 2 ** 40 - 1;
 
 export { validateTimeout, type ZkClientOptions, type ZkTlsOptions } from './client-options.js';
 export type { ZkClientEvents } from './session-keeper.js';
@@ -51,6 +53,19 @@ export interface CreatedNode {
   readonly sessionId: string;
   /** The new node's Stat (its `czxid` is a lock's fencing token), when the server speaks create2 (3.5+). */
   readonly stat?: Stat;
+}
+
+/** A `*_WITH_TTL` mode needs a TTL in ms (1 to 2^40 − 1); any other mode must not have one. */
+function checkTtl(mode: number, ttlMs: unknown): number | undefined {
+  const ttlMode = mode === CreateMode.PERSISTENT_WITH_TTL || mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
+  if (!ttlMode) {
+    if (ttlMs !== undefined)
+      throw new InvalidArgumentError('ttlMs is only for CreateMode.PERSISTENT_WITH_TTL and PERSISTENT_SEQUENTIAL_WITH_TTL.');
+    return undefined;
+  }
+  if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_TTL_MS)
+    throw new InvalidArgumentError(`a TTL node needs ttlMs, an integer from 1 to ${MAX_TTL_MS} ms, got ${describeValue(ttlMs)}.`);
+  return ttlMs;
 }
 
 /**
@@ -264,19 +279,23 @@ export class ZkClient {
     if (!(Object.values(CreateMode) as number[]).includes(mode))
       throw new InvalidArgumentError(`mode must be a CreateMode value, got ${describeValue(mode)}.`);
     validatePath(path);
+    const ttlMs = checkTtl(mode, options.ttlMs);
     const acl = this.#aclFor(path, options.acl);
     checkData(data);
-    checkRequestSize(`create ${path}`, createRecordBytes(this.#paths.toWire(path), data?.length ?? 0, acl), data?.length ?? 0);
+    checkRequestSize(`create ${path}`, createRecordBytes(this.#paths.toWire(path), data?.length ?? 0, acl) + 8, data?.length ?? 0);
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
     // those with protected names instead, so sequential creates are attempted once here.
-    const sequential = mode === CreateMode.PERSISTENT_SEQUENTIAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
+    const sequential =
+      mode === CreateMode.PERSISTENT_SEQUENTIAL ||
+      mode === CreateMode.EPHEMERAL_SEQUENTIAL ||
+      mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
     return this.#runner.run(
       'create',
       path,
       { ...options, noRetry: sequential || options.retry === false },
       async (handle, full, deadline) => {
         const parents = options.createParents === 'container' ? 'container' : options.createParents ? 'persistent' : undefined;
-        const request = { full, data, acl, mode, timeoutMs: deadline, signal: inflightSignal, wantStat };
+        const request = { full, data, acl, mode, timeoutMs: deadline, signal: inflightSignal, wantStat, ttlMs };
         const created = await this.#creates.createWithParents(handle, request, parents);
         return { path: this.#paths.toUser(created.path), sessionId: handle.sessionIdHex ?? '', stat: created.stat };
       },
@@ -440,6 +459,8 @@ export class ZkClient {
     if (!Array.isArray(ops) || ops.length === 0) throw new InvalidArgumentError('transaction() needs a non-empty array of operations.');
     for (const op of ops) {
       validatePath(op?.path);
+      if (op.type === 'create' && (op.mode === CreateMode.PERSISTENT_WITH_TTL || op.mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL))
+        throw new InvalidArgumentError('TTL nodes cannot be created in a transaction yet; create them with create().');
       if (op.type === 'create') continue;
       else if (op.type === 'setData' || op.type === 'delete' || op.type === 'check') checkVersion(op.version);
       else throw new InvalidArgumentError(`Unknown transaction operation type ${JSON.stringify((op as { type: unknown }).type)}.`);

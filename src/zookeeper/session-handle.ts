@@ -41,12 +41,14 @@ import {
   parseReplyHeader,
 } from './wire-replies.js';
 import {
+  encodeCreateTtl,
   encodePath,
   encodePathAndInt,
   encodePathAndWatch,
   encodeSetWatches2,
   OP_ADD_WATCH,
   OP_CHECK_WATCHES,
+  OP_CREATE_TTL,
   OP_REMOVE_WATCHES,
   OP_SET_WATCHES2,
   OP_SYNC,
@@ -380,6 +382,19 @@ export class SessionHandle {
     payload.flags = mode;
     if (data) payload.data = data;
     this.#cm.queue(new jute.Request(header, payload), cb as (error: unknown, result?: unknown) => void);
+  }
+
+  /** `createTTL` (opcode 21): a `*_WITH_TTL` node; replies like create2. UNIMPLEMENTED without extended types. */
+  createTtl(
+    path: string,
+    data: Buffer | null | undefined,
+    acl: readonly Acl[],
+    mode: number,
+    ttlMs: number,
+    cb: Callback<{ path: string; stat: Stat }>,
+  ): void {
+    this.#batch();
+    this.#own(OP_CREATE_TTL, encodeCreateTtl(path, data, acl, mode, ttlMs), cb as Callback<unknown>);
   }
 
   /** ZooKeeper 3.6+ `addWatch`: a persistent (mode 0) or persistent-recursive (mode 1) watch. */

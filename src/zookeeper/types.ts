@@ -13,6 +13,13 @@ export const CreateMode = {
    * every recipe parent one). On a 3.4 server it is created as PERSISTENT.
    */
   CONTAINER: 4,
+  /**
+   * A persistent node the server deletes once it has been unmodified for `ttlMs` and has no
+   * children (ZooKeeper 3.5.3+ started with `zookeeper.extendedTypesEnabled=true`).
+   */
+  PERSISTENT_WITH_TTL: 5,
+  /** PERSISTENT_WITH_TTL with a sequence suffix. */
+  PERSISTENT_SEQUENTIAL_WITH_TTL: 6,
 } as const;
 export type CreateMode = (typeof CreateMode)[keyof typeof CreateMode];
 
@@ -80,6 +87,8 @@ export interface CreateOptions extends OperationOptions {
   readonly acl?: readonly Acl[];
   /** Create missing ancestors first: `true` as empty persistent nodes, `'container'` as CONTAINER nodes (as Curator does). @default false */
   readonly createParents?: boolean | 'container';
+  /** The time to live of a `*_WITH_TTL` node, in ms (1 to 2^40 − 1); required for those modes, refused for others. */
+  readonly ttlMs?: number;
   /**
    * Retry on connection loss. A late retry can re-create a node someone deleted meanwhile, so
    * pass false for best-effort creates. Sequential creates are never retried. @default true

@@ -3,7 +3,7 @@
  * its first answer), the 3.4 create otherwise, and parent chains that survive the container
  * reaper deleting an ancestor between two of our creates.
  */
-import { NodeExistsError, NoNodeError, ZooKeeperError } from '../core/errors.js';
+import { NodeExistsError, NoNodeError, UnsupportedByServerError, ZooKeeperError } from '../core/errors.js';
 import type { NamespaceMapping } from './namespace-mapping.js';
 import { parentOf } from './paths.js';
 import type { RequestTracker } from './request-tracker.js';
@@ -29,6 +29,8 @@ export interface WireCreate {
   readonly signal: AbortSignal | undefined;
   /** Ask for the new node's Stat (create2) even for a mode the 3.4 create could make. */
   readonly wantStat: boolean;
+  /** The TTL of a `*_WITH_TTL` node (sent as createTTL). */
+  readonly ttlMs?: number;
 }
 
 /** One client's creates. */
@@ -57,6 +59,20 @@ export class WireCreates {
    */
   async create(handle: SessionHandle, c: WireCreate): Promise<{ path: string; stat?: Stat }> {
     const { full, data, acl, mode, timeoutMs, signal } = c;
+    if (c.ttlMs !== undefined) {
+      try {
+        return await this.#requests.call<{ path: string; stat: Stat }>('create', full, timeoutMs, signal, (cb) =>
+          handle.createTtl(full, data, acl, mode, c.ttlMs as number, cb),
+        );
+      } catch (error) {
+        if (!(error instanceof ZooKeeperError) || error.code !== 'UNIMPLEMENTED') throw error;
+        throw new UnsupportedByServerError(
+          'TTL nodes',
+          'They need ZooKeeper 3.5.3+ started with -Dzookeeper.extendedTypesEnabled=true (the testing kit: TestingServer.start({ ttlNodes: true })).',
+          { cause: error },
+        );
+      }
+    }
     if ((c.wantStat || mode === CreateMode.CONTAINER) && this.#create2 !== false) {
       try {
         const created = await this.#requests.call<{ path: string; stat: Stat }>('create', full, timeoutMs, signal, (cb) =>

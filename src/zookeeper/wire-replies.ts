@@ -7,7 +7,7 @@
  */
 import type { Stat } from './types.js';
 import { formatSessionId } from './session-id.js';
-import { OP_ADD_WATCH, OP_CHECK_WATCHES, OP_REMOVE_WATCHES, OP_SET_WATCHES2, OP_SYNC } from './wire-watches.js';
+import { OP_ADD_WATCH, OP_CHECK_WATCHES, OP_CREATE_TTL, OP_REMOVE_WATCHES, OP_SET_WATCHES2, OP_SYNC } from './wire-watches.js';
 
 /** `create2`: a create whose reply carries the node's Stat. */
 export const OP_CREATE2 = 15;
@@ -30,6 +30,7 @@ export const OWN_OPCODES: ReadonlySet<number> = new Set([
   OP_GET_CHILDREN2,
   OP_CREATE2,
   OP_CREATE_CONTAINER,
+  OP_CREATE_TTL,
   OP_SYNC,
   OP_CHECK_WATCHES,
   OP_REMOVE_WATCHES,
@@ -121,6 +122,7 @@ export function parseOwnReply(type: number, frame: Buffer, header: ReplyHeader):
       return parseGetChildren2Response(frame);
     case OP_CREATE2:
     case OP_CREATE_CONTAINER:
+    case OP_CREATE_TTL:
       return parseCreate2Response(frame);
     default:
       return header.zxid;

@@ -14,6 +14,7 @@ import {
   parseReplyHeader,
 } from '../../src/zookeeper/wire-replies.js';
 import {
+  encodeCreateTtl,
   encodePath,
   encodePathAndInt,
   encodePathAndWatch,
@@ -180,5 +181,19 @@ describe('the hot reads, parsed from frames recorded from a 3.8 server', () => {
   it('requests: {ustring path; boolean watch}', () => {
     expect(encodePathAndWatch('/r', true).toString('hex')).toBe('000000022f7201');
     expect(encodePathAndWatch('/r', false).toString('hex')).toBe('000000022f7200');
+  });
+});
+
+describe('createTTL (opcode 21), byte for byte as zookeeper-jute 3.8 serialises it', () => {
+  const world = [{ permissions: 31, scheme: 'world', id: 'anyone' }];
+  it('with data, PERSISTENT_WITH_TTL (5), 60 s', () => {
+    expect(encodeCreateTtl('/t', Buffer.from('hi'), world, 5, 60_000).toString('hex')).toBe(
+      '000000022f74000000026869000000010000001f00000005776f726c6400000006616e796f6e6500000005000000000000ea60',
+    );
+  });
+  it('without data (-1), PERSISTENT_SEQUENTIAL_WITH_TTL (6), 1 ms', () => {
+    expect(encodeCreateTtl('/s-', null, world, 6, 1).toString('hex')).toBe(
+      '000000032f732dffffffff000000010000001f00000005776f726c6400000006616e796f6e65000000060000000000000001',
+    );
   });
 });
