@@ -282,7 +282,9 @@ export class ZkClient {
     const ttlMs = checkTtl(mode, options.ttlMs);
     const acl = this.#aclFor(path, options.acl);
     checkData(data);
-    checkRequestSize(`create ${path}`, createRecordBytes(this.#paths.toWire(path), data?.length ?? 0, acl) + 8, data?.length ?? 0);
+    // createTTL carries the TTL (a long) after the create record's fields
+    const ttlBytes = ttlMs === undefined ? 0 : 8;
+    checkRequestSize(`create ${path}`, createRecordBytes(this.#paths.toWire(path), data?.length ?? 0, acl) + ttlBytes, data?.length ?? 0);
     // A blind retry of a sequential create can make a duplicate node; SequentialQueue recovers
     // those with protected names instead, so sequential creates are attempted once here.
     const sequential =

@@ -49,7 +49,7 @@ async function expectEqualToServer(cache: CuratorCache<string>, writer: ZkClient
 describe.skipIf(faultsSkipReason)('CuratorCache under faults (dedicated server)', () => {
   for (const watches of ['persistent', 'one-shot'] as const) {
     it(`${watches}: a first load cut half-way, then one straddling a new session, both end equal to the server`, async () => {
-      const { server, proxy, writer, client } = await rig(3000);
+      const { server, proxy, writer, client } = await rig(1500);
       // A node already loaded changes while the link is down: only a second walk can see it.
       const cut = new CuratorCache(client, '/t', { watches, decode: (b) => b.toString() });
       cleanups.push(() => cut.close());
