@@ -19,7 +19,7 @@ import {
 } from '../../src/core/errors.js';
 import { setMaxListeners } from 'node:events';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../../src/core/options.js';
-import { settleWithin } from '../../src/core/timing.js';
+import { settleWithin, sleep } from '../../src/core/timing.js';
 import { TypedEvents } from '../../src/core/typed-events.js';
 import type { ZkClient } from '../../src/zookeeper/client.js';
 import { validateTimeout } from '../../src/zookeeper/client-options.js';
@@ -94,7 +94,14 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     this.#options = resolveCacheOptions(options);
     // Every read in flight listens to this signal (a load keeps hundreds out): not a leak.
     setMaxListeners(0, this.#closed.signal);
-    this.#background = new TaskGroup(READS_IN_FLIGHT * 4, (error) => this.#report(error));
+    // A read a notification began that failed for the connection's sake lost that change, and a
+    // connection that came back at once brings no RECONNECTED: walk again.
+    this.#background = new TaskGroup(READS_IN_FLIGHT * 4, (error) => {
+      if (!isTransient(error) || this.#state !== 'STARTED') this.#report(error);
+      else if (this.#loading)
+        this.#rebuildAgain = true; // the load walks again
+      else this.#rebuild();
+    });
     const maxNodes = this.#options.maxNodes;
     this.#view = new CacheView<T>(
       this.#options.decode,
@@ -295,13 +302,16 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     const walk = new TaskGroup(READS_IN_FLIGHT, (error) => {
       failure ??= { error };
     });
+    // The sweep's removals count as of the walk's start: a read begun since (a node made again
+    // meanwhile, its notification's read still out) must win over them.
+    const began = this.#view.next();
     this.#view.beginTouched();
     try {
       walk.spawn(() => this.#refresh(this.path, 0, walk));
       while (walk.pending > 0) await walk.finishedUpTo(walk.mark);
     } finally {
       const touched = this.#view.endTouched();
-      if (!failure) for (const path of this.#view.paths()) if (!touched.has(path)) this.#view.remove(path, this.#view.next());
+      if (!failure) for (const path of this.#view.paths()) if (!touched.has(path)) this.#view.remove(path, began);
     }
     if (failure) throw failure.error;
   }
@@ -330,9 +340,16 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
           await this.#walk();
           if (this.#state === 'STARTED') this.#events.emit('rebuilt');
         } catch (error) {
-          // A connection lost mid-walk brings another RECONNECTED, hence another walk.
-          if (!this.client.connected) return;
-          this.#report(error);
+          if (this.#closed.signal.aborted) return;
+          if (!isTransient(error)) {
+            this.#report(error);
+            return;
+          }
+          // A walk that met a lost connection or a timeout — also one whose connection came back
+          // before we saw it fail — walks again once connected: no RECONNECTED may be coming.
+          await this.client.blockUntilConnected({ signal: this.#closed.signal }).catch(() => undefined);
+          await sleep(100, this.#closed.signal, 'resolve');
+          this.#rebuildAgain = true;
         }
       } while (this.#rebuildAgain && this.#state === 'STARTED');
     })().finally(() => {
