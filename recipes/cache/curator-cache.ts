@@ -92,7 +92,7 @@ export class CuratorCache<T = Buffer> implements AsyncDisposable {
     this.client = client;
     this.path = validatePath(path);
     this.#options = resolveCacheOptions(options);
-    // Every read in flight listens to this signal (a load keeps hundreds out): not a leak.
+    // Every one-shot watch of the fallback listens to this signal (one per node): not a leak.
     setMaxListeners(0, this.#closed.signal);
     // A read a notification began that failed for the connection's sake lost that change, and a
     // connection that came back at once brings no RECONNECTED: walk again.

@@ -97,7 +97,13 @@ export class ZkClient {
       persistentWatches: () => this.#watchOps.watches.lists(),
     });
     this.#runner = new OperationRunner(this.#options, this.#keeper, this.#paths, this.#creates);
-    this.#watchOps = new PersistentWatchOps(() => this.#runner, this.#requests, this.#paths, this.#options.logger);
+    this.#watchOps = new PersistentWatchOps(
+      () => this.#runner,
+      this.#requests,
+      this.#paths,
+      this.#options.logger,
+      () => this.#keeper.connected,
+    );
   }
 
   /** The current connection state ('LATENT' until the first connection). */

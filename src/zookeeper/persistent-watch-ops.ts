@@ -27,8 +27,10 @@ export class PersistentWatchOps {
   readonly #requests: RequestTracker;
   readonly #paths: NamespaceMapping;
   readonly #logger: Logger;
+  readonly #connected: () => boolean;
 
-  constructor(runner: () => OperationRunner, requests: RequestTracker, paths: NamespaceMapping, logger: Logger) {
+  constructor(runner: () => OperationRunner, requests: RequestTracker, paths: NamespaceMapping, logger: Logger, connected: () => boolean) {
+    this.#connected = connected;
     this.#runner = runner;
     this.#requests = requests;
     this.#paths = paths;
@@ -86,6 +88,9 @@ export class PersistentWatchOps {
    * about dies with the connection, and the next connection does not set it again.
    */
   async #removeOnServer(path: string): Promise<void> {
+    // Not connected: the watch is gone with the connection and the next one will not set it —
+    // no reason to make close() wait for a connection.
+    if (!this.#connected()) return;
     try {
       await this.#runner().run('removeWatches', path, { timeoutMs: undefined, noRetry: true }, (handle, wire, deadline) =>
         this.#requests.call('removeWatches', wire, deadline, undefined, (cb) => handle.removeWatches(wire, WATCHER_TYPE.any, cb)),

@@ -152,4 +152,26 @@ describe.skipIf(faultsSkipReason)('PersistentWatcher under faults (dedicated ser
     expect(await client.hasServerWatch('/kept')).toBe(false);
     expect(client.persistentWatchCount).toBe(0);
   });
+
+  it('close() while the link is down resolves at once, and the next connection does not set the watch again', async () => {
+    const server = await TestingServer.start();
+    cleanups.push(() => server.stop());
+    const proxy = await FaultProxy.start(server.connectString);
+    cleanups.push(() => proxy.close());
+    const client = new ZkClient({ connectString: proxy.connectString, sessionTimeoutMs: 4000, connectionTimeoutMs: 120_000 });
+    cleanups.push(() => client.close());
+    await client.start();
+    const watcher = new PersistentWatcher(client, '/down', { recursive: true });
+    await watcher.start();
+    const suspended = waitForState(client, ConnectionState.SUSPENDED);
+    proxy.pause();
+    await suspended;
+    // the link comes back only after close() resolved: a close waiting for a connection never would
+    await watcher.close();
+    const reconnected = waitForState(client, ConnectionState.RECONNECTED);
+    proxy.resume();
+    await reconnected;
+    expect(await client.hasServerWatch('/down')).toBe(false);
+    expect(client.persistentWatchCount).toBe(0);
+  }, 30_000);
 });
