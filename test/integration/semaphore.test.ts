@@ -222,6 +222,7 @@ describe.skipIf(faultsSkipReason)('semaphore under session expiry (dedicated ser
       const [a, b] = [await make(), await make()];
       const [held] = await new InterProcessSemaphoreV2(a, '/sem', { maxLeases: 1 }).acquire();
       const waiting = new InterProcessSemaphoreV2(b, '/sem', { maxLeases: 1 }).acquire({ timeoutMs: 20_000 });
+      waiting.catch(() => undefined); // awaited below; a failure before then must not go unhandled
       await expireSession(a);
       expect(held!.signal.aborted).toBe(true);
       expect((held!.signal.reason as OwnershipLostError).state).toBe(ConnectionState.LOST);

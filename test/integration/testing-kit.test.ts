@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionState, ZkClient } from '../../src/index.js';
+import { ConnectionState, CreateMode, ZkClient } from '../../src/index.js';
 import { createClient } from 'redis';
 import pg from 'pg';
-import { FaultProxy, fourLetterWord, TestingPostgres, TestingRedis, TestingServer } from '../../src/testing/index.js';
+import { closeSessionFromOutside, FaultProxy, fourLetterWord, TestingPostgres, TestingRedis, TestingServer } from '../../src/testing/index.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason, sharedConnectString } from '../support/zk.js';
 
@@ -70,6 +70,24 @@ describe.skipIf(faultsSkipReason)('testing kit', () => {
     await admin.delete('/lifecycle/n').catch(() => undefined);
     await admin.delete('/lifecycle').catch(() => undefined);
     await admin.close();
+  });
+
+  it('closeSessionFromOutside has ended the session when it resolves, though the owner reconnects at once', async () => {
+    // The owner reconnects within milliseconds of being bounced by the attach; a close that lost
+    // that race used to resolve anyway. Ten rounds give the race room to happen.
+    const server = await TestingServer.start();
+    cleanups.push(() => server.stop());
+    const observer = new ZkClient({ connectString: server.connectString });
+    cleanups.push(() => observer.close());
+    await observer.start();
+    for (let round = 0; round < 10; round++) {
+      const owner = new ZkClient({ connectString: server.connectString, sessionTimeoutMs: 4000 });
+      await owner.start();
+      await owner.create(`/mine-${round}`, null, { mode: CreateMode.EPHEMERAL });
+      await closeSessionFromOutside(server.connectString, owner.sessionCredentials()!, owner.sessionTimeoutMs, 10_000);
+      expect(await observer.exists(`/mine-${round}`)).toBeNull();
+      await owner.close();
+    }
   });
 
   it('FaultProxy.cut() drops the connection: SUSPENDED, then RECONNECTED with the same session', async () => {
