@@ -32,3 +32,6 @@ export {
 } from './cache/persistent-watcher.js';
 export { CuratorCache, type CachedNode, type CuratorCacheEvents } from './cache/curator-cache.js';
 export type { CacheMode, CacheWatchMode, CuratorCacheOptions } from './cache/cache-options.js';
+export { PersistentNode, type PersistentNodeEvents, type PersistentNodeMode, type PersistentNodeOptions } from './nodes/persistent-node.js';
+export { PersistentTtlNode, type PersistentTtlNodeOptions } from './nodes/persistent-ttl-node.js';
+export { GroupMember, type GroupMemberEvents } from './nodes/group-member.js';

@@ -34,6 +34,7 @@ import {
   OP_CREATE2,
   OP_DELETE,
   OP_EXISTS,
+  OP_SET_DATA,
   OP_GET_CHILDREN2,
   OP_GET_DATA,
   OWN_OPCODES,
@@ -45,6 +46,7 @@ import {
   encodePath,
   encodePathAndInt,
   encodePathAndWatch,
+  encodeSetData,
   encodeSetWatches2,
   OP_ADD_WATCH,
   OP_CHECK_WATCHES,
@@ -480,8 +482,7 @@ export class SessionHandle {
 
   setData(path: string, data: Buffer | null, version: number, cb: Callback<Stat>): void {
     this.#batch();
-    this.#client.setData(path, data, version, ((error: unknown, stat?: WireStat) =>
-      error ? cb(error) : cb(null, statFromWire(stat as WireStat))) as never);
+    this.#own(OP_SET_DATA, encodeSetData(path, data, version), (error, result) => (error ? cb(error) : cb(null, result as Stat)));
   }
 
   /** DeleteRequest `{ustring path; int version}` through our own record, as the reads. */

@@ -18,6 +18,8 @@ export const OP_DELETE = 2;
 export const OP_EXISTS = 3;
 export const OP_GET_DATA = 4;
 export const OP_GET_CHILDREN2 = 12;
+/** `setData`: ours so that null data goes out as jute's null buffer (the wire library throws on it). */
+export const OP_SET_DATA = 5;
 /**
  * The opcodes whose replies we parse ourselves: the hot reads, the 3.5+ creates, and sync,
  * checkWatches, removeWatches, setWatches2 and addWatch (opcodes in wire-watches.ts), whose
@@ -28,6 +30,7 @@ export const OWN_OPCODES: ReadonlySet<number> = new Set([
   OP_EXISTS,
   OP_GET_DATA,
   OP_GET_CHILDREN2,
+  OP_SET_DATA,
   OP_CREATE2,
   OP_CREATE_CONTAINER,
   OP_CREATE_TTL,
@@ -117,6 +120,7 @@ export function parseOwnReply(type: number, frame: Buffer, header: ReplyHeader):
     case OP_GET_DATA:
       return parseGetDataResponse(frame);
     case OP_EXISTS:
+    case OP_SET_DATA:
       return parseStat(frame, 4 + 16);
     case OP_GET_CHILDREN2:
       return parseGetChildren2Response(frame);

@@ -62,6 +62,17 @@ export function encodePathAndInt(path: string, value: number): Buffer {
   return buffer;
 }
 
+/** SetDataRequest `{ustring path; buffer data; int version}`; null data is the null buffer (length -1). */
+export function encodeSetData(path: string, data: Buffer | null, version: number): Buffer {
+  const buffer = Buffer.alloc(ustringBytes(path) + 4 + (data?.length ?? 0) + 4);
+  let offset = writeUstring(buffer, 0, path);
+  buffer.writeInt32BE(data ? data.length : -1, offset);
+  offset += 4;
+  if (data) offset += data.copy(buffer, offset);
+  buffer.writeInt32BE(version, offset);
+  return buffer;
+}
+
 /** `{ustring path; boolean watch}`: ExistsRequest, GetDataRequest, GetChildren2Request. */
 export function encodePathAndWatch(path: string, watch: boolean): Buffer {
   const buffer = Buffer.alloc(ustringBytes(path) + 1);

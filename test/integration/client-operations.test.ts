@@ -65,6 +65,14 @@ describe('ZkClient operations (real server)', () => {
     expect(await client.exists('/v')).toBeNull();
   });
 
+  it('setData with null data writes no bytes (the wire library alone threw on null)', async () => {
+    const client = await ns().client();
+    await client.create('/n', Buffer.from('a'));
+    const stat = await client.setData('/n', null);
+    expect(stat.dataLength).toBe(0);
+    expect((await client.getData('/n')).data.length).toBe(0);
+  });
+
   it('getChildren lists children with the parent stat', async () => {
     const client = await ns().client();
     await client.create('/c', null);

@@ -18,6 +18,7 @@ import {
   encodePath,
   encodePathAndInt,
   encodePathAndWatch,
+  encodeSetData,
   encodeSetWatches2,
   OP_ADD_WATCH,
   OP_SYNC,
@@ -47,6 +48,11 @@ describe('requests, byte for byte as zookeeper-jute 3.8 serialises them', () => 
       '000000010000000200000001000000022f640000000000000002000000032f6331000000032f633200000001000000022f7000000001000000022f72',
     );
   });
+  it('SetDataRequest: a null buffer is length -1 with no bytes; data is length-prefixed; the version follows', () => {
+    expect(encodeSetData('/a', null, 3).toString('hex')).toBe('000000022f61ffffffff00000003');
+    expect(encodeSetData('/a', Buffer.from('xy'), -1).toString('hex')).toBe('000000022f61000000027879ffffffff');
+  });
+
   it('a RawRecord serialises its bytes where the wire library asks', () => {
     const record = new RawRecord(hex('0a0b'));
     const buffer = Buffer.alloc(4);
