@@ -7,7 +7,6 @@
  * again. Nothing here runs in a watch callback, so there is one writer and no interleaving.
  */
 import type { ZkClient } from '../../src/zookeeper/client.js';
-import { ConnectionState } from '../../src/zookeeper/connection-state.js';
 import { InvalidArgumentError, NodeExistsError, NoNodeError, RecipeClosedError, WaitTimeoutError } from '../../src/core/errors.js';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../../src/core/options.js';
 import { TypedEvents } from '../../src/core/typed-events.js';

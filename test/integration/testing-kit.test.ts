@@ -4,7 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionState, CreateMode, ZkClient } from '../../src/index.js';
 import { createClient } from 'redis';
 import pg from 'pg';
-import { closeSessionFromOutside, FaultProxy, fourLetterWord, TestingPostgres, TestingRedis, TestingServer } from '../../src/testing/index.js';
+import {
+  closeSessionFromOutside,
+  FaultProxy,
+  fourLetterWord,
+  TestingPostgres,
+  TestingRedis,
+  TestingServer,
+} from '../../src/testing/index.js';
 import { waitForState } from '../support/states.js';
 import { faultsSkipReason, sharedConnectString } from '../support/zk.js';
 
