@@ -35,3 +35,10 @@ export type { CacheMode, CacheWatchMode, CuratorCacheOptions } from './cache/cac
 export { PersistentNode, type PersistentNodeEvents, type PersistentNodeMode, type PersistentNodeOptions } from './nodes/persistent-node.js';
 export { PersistentTtlNode, type PersistentTtlNodeOptions } from './nodes/persistent-ttl-node.js';
 export { GroupMember, type GroupMemberEvents } from './nodes/group-member.js';
+export {
+  WorkPartitioner,
+  type PartitionerState,
+  type RevokeReason,
+  type WorkPartitionerEvents,
+  type WorkPartitionerOptions,
+} from './partition/work-partitioner.js';
