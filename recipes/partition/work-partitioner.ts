@@ -273,11 +273,11 @@ export class WorkPartitioner implements AsyncDisposable {
 
   #updateState(): void {
     if (this.#stop.signal.aborted) return;
-    if (!this.client.connected) return this.#setState('failure');
-    if (this.#releasing.size > 0) return this.#setState('releasing');
     const mine = this.#mine();
     const settled = mine.size === this.#owned.size && [...mine].every((p) => this.#owned.has(p));
-    this.#setState(settled && this.#fits ? 'acquired' : 'allocating');
+    this.#setState(
+      !this.client.connected ? 'failure' : this.#releasing.size > 0 ? 'releasing' : settled && this.#fits ? 'acquired' : 'allocating',
+    );
   }
 
   /** The partitions the assignment (as read) gives this member. */
@@ -311,7 +311,10 @@ export class WorkPartitioner implements AsyncDisposable {
 
   async #reconcile(): Promise<void> {
     if (!this.#loaded || this.#stop.signal.aborted) return;
-    if (!this.client.connected) return this.#updateState();
+    if (!this.client.connected) {
+      this.#updateState();
+      return;
+    }
     const members = [...this.#member.members().keys()];
     const stored = this.#assignment?.owners;
     this.#fits = stored !== undefined && sameAssignment(rebalance(stored, members, this.partitions), stored);
