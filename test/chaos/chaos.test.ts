@@ -35,6 +35,16 @@ describe.skipIf(faultsSkipReason)('chaos: mutex + fenced store under faults (3-s
     expect(report.operations.accepted).toBeGreaterThan(20);
   }, 300_000);
 
+  it("work partitioning (5 workers, 64 partitions): one owner per partition (per-partition fenced records), minimal moves, killed workers' partitions owned again in bound", async () => {
+    const report = await runChaos({ durationS: 35, seed: 11, recipe: 'partition' });
+    console.log(formatReport(report));
+    expect(report.violations).toEqual([]);
+    for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThanOrEqual(1);
+    expect(report.operations.accepted).toBeGreaterThan(1000);
+    expect(report.partition?.assignments).toBeGreaterThanOrEqual(2);
+    expect(report.partition?.reownMs.length).toBeGreaterThan(0);
+  }, 300_000);
+
   it('semaphore: never more than maxLeases live holders inside the resource, under every fault kind', async () => {
     const report = await runChaos({ durationS: 40, seed: 9, recipe: 'semaphore' });
     console.log(formatReport(report));

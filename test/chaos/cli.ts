@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore|cache|cache-one-shot] [--tls]
+ * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore|partition|cache|cache-one-shot] [--tls]
  *   [--backend zookeeper|redis|redis-aof|postgres]`: a chaos run for people; prints the summary
  * table and writes chaos-report.json. Exits 1 on any violation. Redis and PostgreSQL run the mutex
  * workload with the faults that apply to a TTL lock.
@@ -49,7 +49,7 @@ if (values.recipe === 'cache' || values.recipe === 'cache-one-shot') {
   writeFileSync('chaos-report.json', `${JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
   process.exit(report.violations.length === 0 ? 0 : 1);
 }
-const recipe = values.recipe === 'leader' || values.recipe === 'semaphore' ? values.recipe : 'mutex';
+const recipe = values.recipe === 'leader' || values.recipe === 'semaphore' || values.recipe === 'partition' ? values.recipe : 'mutex';
 const report = await runChaos({
   durationS: Number(values.duration ?? 60),
   recipe,

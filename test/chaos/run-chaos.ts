@@ -12,6 +12,8 @@ import { ZkClient } from '../../src/index.js';
 import { closeSessionFromOutside, FaultProxy, fourLetterWord, TestingCluster } from '../../src/testing/index.js';
 import { prng, stopWorkers } from './harness-kit.js';
 import { GuardedStore, SemaphoreStore } from './store.js';
+import { checkAssignmentMoves, checkPartitionLog, PartitionStore } from './partition-store.js';
+import { PartitionWatch, partitionNames } from './partition-watch.js';
 
 export const FAULT_KINDS = [
   'kill-member',
@@ -27,8 +29,11 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ChaosOptions {
   readonly durationS: number;
-  /** `mutex` (default): one token per acquisition. `leader`: one token per leadership term. `semaphore`: at most 2 holders. */
-  readonly recipe?: 'mutex' | 'leader' | 'semaphore';
+  /**
+   * `mutex` (default): one token per acquisition. `leader`: one token per leadership term.
+   * `semaphore`: at most 2 holders. `partition`: a WorkPartitioner, one fenced record per partition.
+   */
+  readonly recipe?: ChaosRecipe;
   readonly seed: number;
   readonly workers?: number;
   readonly log?: (line: string) => void;
@@ -36,8 +41,10 @@ export interface ChaosOptions {
   readonly tls?: boolean;
 }
 
+export type ChaosRecipe = 'mutex' | 'leader' | 'semaphore' | 'partition';
+
 export interface ChaosReport {
-  readonly recipe: 'mutex' | 'leader' | 'semaphore';
+  readonly recipe: ChaosRecipe;
   readonly seed: number;
   readonly durationS: number;
   readonly operations: { acquired: number; accepted: number; fenced: number; errors: number };
@@ -46,7 +53,12 @@ export interface ChaosReport {
   readonly finalValue: number;
   readonly leakedEphemeralNodes: string[];
   readonly violations: string[];
+  /** The partition run: how long a killed worker's partitions went unowned, and how much each assignment moved. */
+  readonly partition?: { readonly reownMs: number[]; readonly assignments: number; readonly worstMoveRatio: number };
 }
+
+/** A killed worker's partitions must have a new owner within the session timeout plus this. */
+export const REOWN_BOUND_MS = 20_000;
 
 const SESSION_TIMEOUT_MS = 2000;
 const NAMESPACE = '/chaos';
@@ -96,7 +108,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     operationTimeoutMs: 3000,
   });
   await checker.start();
-  const store = recipe === 'semaphore' ? new SemaphoreStore(2, async (path) => (await checker.exists(path)) !== null) : new GuardedStore();
+  const store =
+    recipe === 'semaphore'
+      ? new SemaphoreStore(2, async (path) => (await checker.exists(path)) !== null)
+      : recipe === 'partition'
+        ? new PartitionStore()
+        : new GuardedStore();
+  const partitions =
+    recipe === 'partition' ? new PartitionWatch(checker, `${NAMESPACE}/partition/assignment`, () => Date.now() - t0) : undefined;
+  await partitions?.start();
   await store.start();
   const slots: Slot[] = [];
   let generation = 0;
@@ -129,7 +149,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (process.env.CHAOS_DEBUG) process.stderr.write(`[${id}] ${d}`);
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let e: { event: string; session?: string; password?: string };
+      let e: { event: string; session?: string; password?: string; partition?: string };
       try {
         e = JSON.parse(line);
       } catch {
@@ -147,6 +167,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (e.event === 'wrote') ops.accepted++;
       if (e.event === 'fenced') ops.fenced++;
       if (e.event === 'error') ops.errors++;
+      if (e.event === 'assigned') {
+        ops.acquired++;
+        partitions?.assigned(id, e.partition ?? '');
+      }
+      if (e.event === 'revoked') partitions?.revoked(id, e.partition ?? '');
       if (e.event === 'unhandled') violations.push(`${id}: unhandled rejection ${line}`);
       if (e.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
     });
@@ -158,7 +183,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return slot;
   };
 
-  const workerCount = options.workers ?? 4;
+  const workerCount = options.workers ?? (recipe === 'partition' ? 5 : 4);
   for (let i = 0; i < workerCount; i++) await startWorker(i);
 
   const connectedMember = async (slot: Slot): Promise<number> => {
@@ -231,6 +256,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const index = slots.indexOf(slot);
         slot.killedByUs = true;
         slot.child.kill('SIGKILL');
+        partitions?.killed(slot.id);
         await startWorker(index, slot.proxies);
         return `${slot.id} (restarted as ${slots[index]?.id})`;
       }
@@ -273,9 +299,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
   for (const s of slots) for (const p of s.proxies) await p.close();
   await store.stop();
+  await partitions?.stop();
   await checker.close();
   await cluster.stop();
   if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
+
+  if (store instanceof PartitionStore) {
+    const watch = partitions as PartitionWatch;
+    const acceptedCount = checkPartitionLog(store, violations);
+    const worstMoveRatio = checkAssignmentMoves(watch.history, partitionNames(), 1.5, violations);
+    const reownMs = watch.reownTimes(SESSION_TIMEOUT_MS + REOWN_BOUND_MS, violations);
+    if (leaked.length > 0) violations.push(`${leaked.length} ephemeral node(s) left: ${leaked.join(', ')}`);
+    return {
+      recipe,
+      seed: options.seed,
+      durationS: options.durationS,
+      operations: { ...ops, accepted: acceptedCount, fenced: store.log.length - acceptedCount },
+      faults,
+      faultLog,
+      finalValue: acceptedCount,
+      leakedEphemeralNodes: leaked,
+      violations,
+      partition: { reownMs, assignments: watch.history.length, worstMoveRatio },
+    };
+  }
 
   if (store instanceof SemaphoreStore) {
     // (2) Never more than maxLeases holders with live leases inside at once.
@@ -341,12 +388,18 @@ export function formatReport(r: ChaosReport): string {
     `chaos run: ${r.recipe}, seed ${r.seed}, ${r.durationS} s`,
     '| measure | value |',
     '|---|---|',
-    `| ${{ mutex: 'locks acquired', leader: 'leader write cycles', semaphore: 'leases acquired' }[r.recipe]} | ${r.operations.acquired} |`,
+    `| ${{ mutex: 'locks acquired', leader: 'leader write cycles', semaphore: 'leases acquired', partition: 'partitions assigned' }[r.recipe]} | ${r.operations.acquired} |`,
     `| writes accepted | ${r.operations.accepted} |`,
     `| writes fenced off (stale holder saved by its token) | ${r.operations.fenced} |`,
     `| worker errors (retried) | ${r.operations.errors} |`,
     `| final value | ${r.finalValue} |`,
     ...FAULT_KINDS.map((k) => `| fault: ${k} | ${r.faults[k]} |`),
+    ...(r.partition
+      ? [
+          `| assignments written (checked: moves ≤ 1.5× needed) | ${r.partition.assignments} (worst ${r.partition.worstMoveRatio.toFixed(2)}×) |`,
+          `| killed workers' partitions owned again after (ms, max) | ${r.partition.reownMs.length ? Math.max(...r.partition.reownMs) : '-'} |`,
+        ]
+      : []),
     `| leaked nodes | ${r.leakedEphemeralNodes.length} |`,
     `| violations | ${r.violations.length} |`,
   ];

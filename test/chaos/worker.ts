@@ -4,11 +4,14 @@
  * leads, does the same read/write cycles with its latch node's creation zxid as the token (one
  * token per term). Reports JSON events on stdout. Usage:
  * `semaphore`: holds a lease of a 2-lease semaphore while inside the guarded resource.
- *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs> [mutex|leader|semaphore]
+ * `partition`: a WorkPartitioner member of 64 partitions, doing read/write cycles on each owned
+ *   partition's record with that partition's lease token until the lease ends.
+ *   worker.ts <id> <connectString> <namespace> <storePort> <sessionTimeoutMs> [mutex|leader|semaphore|partition]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type Lease, ZkClient } from '../../recipes/index.js';
+import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, type Lease, WorkPartitioner, ZkClient } from '../../recipes/index.js';
+import { CHAOS_PARTITIONS } from './partition-store.js';
 import { emitter, reportUnhandled, storeCall, withDeadline as withStepDeadline } from './worker-kit.js';
 
 const [id = '?', connectString = '', namespace = '/chaos', storePort = '0', sessionTimeout = '2000', recipe = 'mutex'] =
@@ -124,7 +127,40 @@ async function leaderLoop(): Promise<void> {
   await withDeadline('latch close', latch.close());
 }
 
+async function partitionLoop(): Promise<void> {
+  const partitioner = new WorkPartitioner(client, '/partition', { id, partitions: CHAOS_PARTITIONS });
+  partitioner.on('error', (error) => emit('error', { error: String(error).slice(0, 120) }));
+  partitioner.on('revoked', (partition, reason) => emit('revoked', { partition, reason }));
+  const working = new Set<Promise<void>>();
+  partitioner.on('assigned', (partition, lease) => {
+    const work = partitionWork(partition, lease).catch((error: unknown) => {
+      if (!stopping.signal.aborted) emit('error', { error: (error as Error).message.slice(0, 120) });
+    });
+    working.add(work);
+    void work.finally(() => working.delete(work));
+  });
+  await withDeadline('partitioner start', partitioner.start());
+  await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await withDeadline('partitioner close', partitioner.close());
+  await Promise.all(working);
+}
+
+/** Read/write cycles on one partition's record with its lease's token, while the lease lasts. */
+async function partitionWork(partition: string, lease: Lease): Promise<void> {
+  const token = await withDeadline('fencingToken', lease.fencingToken());
+  emit('assigned', { partition, token: String(token) });
+  while (!lease.signal.aborted && !stopping.signal.aborted) {
+    const { value } = (await store(`/read?partition=${partition}&token=${token}`)) as { value: number };
+    await new Promise((r) => setTimeout(r, Math.random() * 30));
+    const query = `partition=${partition}&token=${token}&worker=${id}&value=${value + 1}&readValue=${value}`;
+    const { accepted } = await store(`/write?${query}`);
+    emit(accepted ? 'wrote' : 'fenced', { token: String(token), partition });
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+  }
+}
+
 if (recipe === 'leader') await leaderLoop();
+else if (recipe === 'partition') await partitionLoop();
 else if (recipe === 'semaphore') await semaphoreLoop();
 else await mutexLoop();
 await client.close();
