@@ -29,6 +29,7 @@ import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.nodes.GroupMember;
 import org.apache.curator.framework.recipes.leader.LeaderSelector;
 import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
 import org.apache.curator.framework.recipes.leader.Participant;
@@ -259,6 +260,27 @@ public class CuratorPeer {
                 return ",\"value\":" + ((CuratorCache) objects.get(handle + ":cache")).size();
             case "cache-close":
                 ((CuratorCache) objects.remove(handle + ":cache")).close();
+                return "";
+            case "group-join": {
+                // group-join <groupPath> <id> <data>: a Curator GroupMember (its own PersistentNode + cache)
+                GroupMember member = new GroupMember(client, p[3], p[4], p[5].getBytes(StandardCharsets.UTF_8));
+                member.start();
+                objects.put(handle + ":group", member);
+                return "";
+            }
+            case "group-members": {
+                // ids and data as "id=data", sorted
+                List<String> items = new ArrayList<>();
+                for (Map.Entry<String, byte[]> e : ((GroupMember) objects.get(handle + ":group")).getCurrentMembers().entrySet())
+                    items.add(e.getKey() + "=" + new String(e.getValue(), StandardCharsets.UTF_8));
+                items.sort(null);
+                return ",\"nodes\":" + strings(items);
+            }
+            case "group-set":
+                ((GroupMember) objects.get(handle + ":group")).setThisData(p[3].getBytes(StandardCharsets.UTF_8));
+                return "";
+            case "group-close":
+                ((GroupMember) objects.remove(handle + ":group")).close();
                 return "";
             case "barrier-wait":
                 return ",\"released\":" + new DistributedBarrier(client, p[3]).waitOnBarrier(Long.parseLong(p[4]), TimeUnit.MILLISECONDS);
