@@ -13,15 +13,8 @@
  * stale owner's late writes.
  */
 import type { ZkClient } from '../../src/zookeeper/client.js';
-import {
-  BadVersionError,
-  InvalidArgumentError,
-  NodeExistsError,
-  NoNodeError,
-  RecipeClosedError,
-  WaitTimeoutError,
-} from '../../src/core/errors.js';
-import { checkOptionKeys, describeValue, type OptionKeys } from '../../src/core/options.js';
+import { InvalidArgumentError, RecipeClosedError, WaitTimeoutError } from '../../src/core/errors.js';
+import { checkOptionKeys } from '../../src/core/options.js';
 import { settleClientWait } from '../../src/core/deadline.js';
 import { TypedEvents } from '../../src/core/typed-events.js';
 import { validateTimeout } from '../../src/zookeeper/client-options.js';
@@ -29,60 +22,21 @@ import { isRetryable } from '../../src/zookeeper/retry.js';
 import { joinPath, validatePath } from '../../src/zookeeper/paths.js';
 import type { OperationOptions } from '../../src/zookeeper/types.js';
 import type { Lease } from '../../src/lock/lease.js';
-import { CuratorCache } from '../cache/curator-cache.js';
-import { InterProcessMutex } from '../mutex.js';
 import { backoff, isClosed } from '../leader-latch.js';
 import { checkMemberId, GroupMember } from '../nodes/group-member.js';
-import { type Assignment, decodeAssignment, encodeAssignment, rebalance, sameAssignment } from './assignment.js';
+import { rebalance, sameAssignment } from './assignment.js';
+import { AssignmentNode } from './assignment-node.js';
+import { PartitionLocks } from './partition-locks.js';
+import {
+  checkPartitions,
+  OPTION_KEYS,
+  type PartitionerState,
+  WAIT_KEYS,
+  type WorkPartitionerEvents,
+  type WorkPartitionerOptions,
+} from './partitioner-options.js';
 
-/**
- * Where a partitioner stands (Kazoo's SetPartitioner states): `allocating` while it waits for
- * partitions assigned to it, `releasing` while it gives some up, `acquired` when it owns exactly
- * its share, `failure` while its connection is down, `closed`.
- */
-export type PartitionerState = 'latent' | 'allocating' | 'acquired' | 'releasing' | 'failure' | 'closed';
-
-/** Why a partition was given up. */
-export type RevokeReason = 'rebalanced' | 'lost' | 'closed';
-
-/** Events of a {@link WorkPartitioner}. */
-export interface WorkPartitionerEvents {
-  [event: string]: unknown[];
-  /** This member now owns `partition`; stop working on it when `lease.signal` aborts. */
-  assigned: [partition: string, lease: Lease];
-  /** This member no longer owns `partition` (given to another, lost, or closing). */
-  revoked: [partition: string, reason: RevokeReason];
-  /** The state changed. */
-  state: [state: PartitionerState];
-  /** A background failure; the partitioner keeps trying. */
-  error: [error: unknown];
-}
-
-/** Options of {@link WorkPartitioner}. */
-export interface WorkPartitionerOptions {
-  /** This member's id: a node name, unique in the group. */
-  readonly id: string;
-  /** The partitions (node names), or a count `n` for `'0'`…`'n-1'`. Give every member the same. */
-  readonly partitions: readonly string[] | number;
-  /** This member's data in the group. @default null */
-  readonly data?: Buffer | null;
-}
-
-const OPTION_KEYS: OptionKeys<WorkPartitionerOptions> = { id: true, partitions: true, data: true };
-const WAIT_KEYS: OptionKeys<OperationOptions> = { signal: true, timeoutMs: true };
-
-function checkPartitions(value: unknown): string[] {
-  const list =
-    typeof value === 'number' && Number.isInteger(value) && value > 0 ? Array.from({ length: value }, (_, i) => String(i)) : value;
-  if (!Array.isArray(list) || list.length === 0)
-    throw new InvalidArgumentError(`partitions must be a non-empty list of names or a positive count, got ${describeValue(value)}.`);
-  for (const name of list) {
-    if (typeof name !== 'string' || name === '' || name.includes('/') || name === '.' || name === '..')
-      throw new InvalidArgumentError(`a partition must be a node name (not empty, no '/'), got ${describeValue(name)}.`);
-  }
-  if (new Set(list).size !== list.length) throw new InvalidArgumentError('partitions must not repeat a name.');
-  return [...list] as string[];
-}
+export type { PartitionerState, RevokeReason, WorkPartitionerEvents, WorkPartitionerOptions } from './partitioner-options.js';
 
 /**
  * ```ts
@@ -98,13 +52,10 @@ export class WorkPartitioner implements AsyncDisposable {
   readonly id: string;
   readonly partitions: readonly string[];
   readonly #member: GroupMember;
-  readonly #assignmentCache: CuratorCache<Buffer>;
+  readonly #assignment: AssignmentNode;
   readonly #events = new TypedEvents<WorkPartitionerEvents>();
-  readonly #owned = new Map<string, Lease>();
-  readonly #acquiring = new Map<string, AbortController>();
-  readonly #releasing = new Set<string>();
+  readonly #locks: PartitionLocks;
   readonly #stop = new AbortController();
-  #assignment: { owners: Assignment; version: number } | undefined;
   #state: PartitionerState = 'latent';
   #reconciling: Promise<void> | undefined;
   #again = false;
@@ -125,25 +76,25 @@ export class WorkPartitioner implements AsyncDisposable {
     this.id = checkMemberId(options.id);
     this.partitions = checkPartitions(options.partitions);
     this.#member = new GroupMember(client, joinPath(this.path, 'members'), this.id, options.data ?? null);
-    this.#assignmentCache = new CuratorCache(client, this.#assignmentPath, { mode: 'node' });
     this.#member.on('joined', () => this.#schedule());
     this.#member.on('left', () => this.#schedule());
     this.#member.on('error', (error) => this.#events.emit('error', error));
-    const onAssignment = (node: { data: Buffer; stat: { version: number } }) => {
-      this.#assignment = { owners: decodeAssignment(node.data) ?? new Map(), version: node.stat.version };
-      this.#schedule();
-    };
-    this.#assignmentCache.on('created', onAssignment);
-    this.#assignmentCache.on('changed', onAssignment);
-    this.#assignmentCache.on('deleted', () => {
-      this.#assignment = undefined;
-      this.#schedule();
+    this.#assignment = new AssignmentNode(
+      client,
+      this.path,
+      () => this.#schedule(),
+      (error) => this.#events.emit('error', error),
+    );
+    this.#locks = new PartitionLocks(client, this.path, {
+      wanted: (partition) => !this.#stop.signal.aborted && this.#mine().has(partition),
+      assigned: (partition, lease) => this.#events.emit('assigned', partition, lease),
+      revoked: (partition, reason) => this.#events.emit('revoked', partition, reason),
+      error: (error) => this.#events.emit('error', error),
+      changed: () => {
+        this.#updateState();
+        this.#schedule();
+      },
     });
-    this.#assignmentCache.on('error', (error) => this.#events.emit('error', error));
-  }
-
-  get #assignmentPath(): string {
-    return joinPath(this.path, 'assignment');
   }
 
   /** Where this member stands. */
@@ -153,12 +104,12 @@ export class WorkPartitioner implements AsyncDisposable {
 
   /** The partitions this member owns now, with their leases. */
   owned(): ReadonlyMap<string, Lease> {
-    return new Map(this.#owned);
+    return new Map(this.#locks.owned);
   }
 
   /** The assignment as this member last read it: the member that should own each partition. */
   assignment(): ReadonlyMap<string, string> {
-    return new Map(this.#assignment?.owners ?? []);
+    return new Map(this.#assignment.owners ?? []);
   }
 
   /** The members this member sees, by id, with their data. */
@@ -183,7 +134,7 @@ export class WorkPartitioner implements AsyncDisposable {
     this.#setState('allocating');
     this.#offState = this.client.on('state', () => this.#schedule());
     try {
-      await Promise.all([this.#member.start(options), this.#assignmentCache.start(options)]);
+      await Promise.all([this.#member.start(options), this.#assignment.start(options)]);
     } catch (error) {
       await this.close();
       throw error;
@@ -206,7 +157,7 @@ export class WorkPartitioner implements AsyncDisposable {
         signal: options.signal,
         onTimeout: () =>
           new WaitTimeoutError('WorkPartitioner.waitUntilAcquired()', this.path, timeoutMs ?? 0, {
-            blockedOn: `state ${this.#state}, owning ${this.#owned.size}, waiting for ${[...this.#acquiring.keys()].join(', ') || 'nothing'}`,
+            blockedOn: `state ${this.#state}, owning ${this.#locks.owned.size}, waiting for ${this.#locks.waiting.join(', ') || 'nothing'}`,
             cleanedUp: 'the partitioner keeps going',
           }),
       },
@@ -234,29 +185,12 @@ export class WorkPartitioner implements AsyncDisposable {
     if (this.#state === 'closed') return;
     this.#stop.abort(new RecipeClosedError(`WorkPartitioner ${this.id}`));
     this.#offState?.();
-    for (const controller of this.#acquiring.values()) controller.abort(new RecipeClosedError(`WorkPartitioner ${this.id}`));
     await this.#reconciling;
-    await Promise.all([...this.#owned.keys()].map((partition) => this.#release(partition, 'closed')));
-    await Promise.all([this.#member.close(), this.#assignmentCache.close()]);
-    await this.#removeAssignmentIfLast();
+    await this.#locks.close(new RecipeClosedError(`WorkPartitioner ${this.id}`));
+    await Promise.all([this.#member.close(), this.#assignment.close()]);
+    await this.#assignment.removeIfGroupEmpty(joinPath(this.path, 'members'));
     this.#setState('closed');
     this.#events.removeAllListeners();
-  }
-
-  /**
-   * The last member out removes the assignment, so an idle partitioner leaves nothing behind
-   * (members/ and locks/ are containers). Each member looks after its own node is gone, so the
-   * last of several leaving at once sees an empty group. One joining meanwhile writes a new one.
-   */
-  async #removeAssignmentIfLast(): Promise<void> {
-    if (!this.client.connected) return;
-    try {
-      const { children } = await this.client.getChildren(joinPath(this.path, 'members'));
-      if (children.length > 0) return;
-    } catch (error) {
-      if (!(error instanceof NoNodeError)) return;
-    }
-    await this.client.delete(this.#assignmentPath).catch(() => undefined);
   }
 
   /** `await using partitioner = ...`: closes it. */
@@ -274,16 +208,17 @@ export class WorkPartitioner implements AsyncDisposable {
   #updateState(): void {
     if (this.#stop.signal.aborted) return;
     const mine = this.#mine();
-    const settled = mine.size === this.#owned.size && [...mine].every((p) => this.#owned.has(p));
+    const owned = this.#locks.owned;
+    const settled = mine.size === owned.size && [...mine].every((p) => owned.has(p));
     this.#setState(
-      !this.client.connected ? 'failure' : this.#releasing.size > 0 ? 'releasing' : settled && this.#fits ? 'acquired' : 'allocating',
+      !this.client.connected ? 'failure' : this.#locks.releasing ? 'releasing' : settled && this.#fits ? 'acquired' : 'allocating',
     );
   }
 
   /** The partitions the assignment (as read) gives this member. */
   #mine(): Set<string> {
     const mine = new Set<string>();
-    for (const [partition, owner] of this.#assignment?.owners ?? []) if (owner === this.id) mine.add(partition);
+    for (const [partition, owner] of this.#assignment.owners ?? []) if (owner === this.id) mine.add(partition);
     return mine;
   }
 
@@ -316,83 +251,16 @@ export class WorkPartitioner implements AsyncDisposable {
       return;
     }
     const members = [...this.#member.members().keys()];
-    const stored = this.#assignment?.owners;
+    const stored = this.#assignment.owners;
     this.#fits = stored !== undefined && sameAssignment(rebalance(stored, members, this.partitions), stored);
     this.#updateState();
     if (members[0] === this.id && !this.#fits) await this.#coordinate(members);
-    const mine = this.#mine();
-    for (const partition of [...this.#owned.keys()]) if (!mine.has(partition)) await this.#release(partition, 'rebalanced');
-    for (const [partition, controller] of this.#acquiring) if (!mine.has(partition)) controller.abort();
-    for (const partition of mine) if (!this.#owned.has(partition) && !this.#acquiring.has(partition)) this.#acquire(partition);
+    await this.#locks.follow(this.#mine());
     this.#updateState();
   }
 
   /** The coordinator writes the next assignment when the stored one does not fit the group. */
   async #coordinate(members: string[]): Promise<void> {
-    const stored = this.#assignment;
-    const next = rebalance(stored?.owners ?? new Map(), members, this.partitions);
-    if (stored && sameAssignment(stored.owners, next)) return;
-    try {
-      if (stored) {
-        const stat = await this.client.setData(this.#assignmentPath, encodeAssignment(next), { version: stored.version });
-        if (!this.#assignment || this.#assignment.version < stat.version) this.#assignment = { owners: next, version: stat.version };
-      } else {
-        await this.client.create(this.#assignmentPath, encodeAssignment(next), { createParents: 'container' });
-        this.#assignment ??= { owners: next, version: 0 };
-      }
-    } catch (error) {
-      // Someone wrote first: the cache brings their assignment and another reconcile.
-      if (!(error instanceof BadVersionError) && !(error instanceof NodeExistsError)) throw error;
-    }
-  }
-
-  #acquire(partition: string): void {
-    const controller = new AbortController();
-    this.#acquiring.set(partition, controller);
-    const mutex = new InterProcessMutex(this.client, joinPath(joinPath(this.path, 'locks'), partition));
-    mutex
-      .acquire({ signal: controller.signal })
-      .then(
-        (lease) => {
-          if (this.#acquiring.get(partition) === controller) this.#acquiring.delete(partition);
-          if (controller.signal.aborted || this.#stop.signal.aborted || !this.#mine().has(partition)) {
-            return lease.release().catch(() => undefined);
-          }
-          this.#owned.set(partition, lease);
-          lease.signal.addEventListener('abort', () => this.#onLost(partition, lease), { once: true });
-          this.#events.emit('assigned', partition, lease);
-          return undefined;
-        },
-        (error: unknown) => {
-          if (this.#acquiring.get(partition) === controller) this.#acquiring.delete(partition);
-          if (!controller.signal.aborted && !this.#stop.signal.aborted && !isRetryable(error)) this.#events.emit('error', error);
-        },
-      )
-      .finally(() => this.#schedule());
-  }
-
-  #onLost(partition: string, lease: Lease): void {
-    if (this.#owned.get(partition) !== lease) return;
-    this.#owned.delete(partition);
-    this.#events.emit('revoked', partition, 'lost');
-    void lease.release().catch(() => undefined);
-    this.#schedule();
-  }
-
-  async #release(partition: string, reason: RevokeReason): Promise<void> {
-    const lease = this.#owned.get(partition);
-    if (!lease) return;
-    this.#owned.delete(partition);
-    this.#releasing.add(partition);
-    this.#updateState();
-    // Tell first, so work stops before another member can take the partition.
-    this.#events.emit('revoked', partition, reason);
-    try {
-      await lease.release();
-    } catch {
-      // Already lost or released: nothing is held either way.
-    } finally {
-      this.#releasing.delete(partition);
-    }
+    await this.#assignment.write(rebalance(this.#assignment.owners ?? new Map(), members, this.partitions));
   }
 }
