@@ -39,6 +39,7 @@ describe('examples and demo', () => {
     ['examples/reentrant-mutex.ts', 'counter = 20 (expected 20)'],
     ['examples/semaphore-jobs.ts', 'peak concurrency = 2 (limit 2)'],
     ['examples/clustered-workers.ts', 'leader according to worker-3: worker-2'],
+    ['examples/partitioned-workers.ts', "the dead owner's late write accepted: false"],
     ['examples/fencing.ts', "A's late write accepted: false"],
     ['examples/secured-ensemble.ts', "intruder's delete refused: true"],
     ['examples/redis-lock.ts', "A's late write accepted: false"],
