@@ -3,60 +3,15 @@
  * against a ZooKeeper this demo starts by itself (or ZK_CONNECT_STRING):
  *   1. leader election among clustered workers — the leader is killed midway and another takes over;
  *   2. a re-entrant mutex across processes guarding a shared counter — the final count is exact;
- *   3. semaphore-limited jobs — at most 2 at once, shown live.
+ *   3. semaphore-limited jobs — at most 2 at once, shown live;
+ *   4. partitioned work among clustered workers — a worker is killed and only its shards move.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ZkClient } from 'zk-recipes';
 import { deleteRecursive, TestingServer } from 'zk-recipes/testing';
-
-const tty = process.stdout.isTTY === true;
-const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
-const bold = paint(1);
-const dim = paint(2);
-const green = paint(32);
-const yellow = paint(33);
-const red = paint(31);
-const colours = [paint(36), paint(35), paint(34), paint(33), paint(32)];
-const t0 = Date.now();
-const stamp = () => dim(`[+${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`);
-const say = (line: string) => console.log(`${stamp()} ${line}`);
-
-interface Event {
-  t: number;
-  id: string;
-  event: string;
-  [key: string]: unknown;
-}
-
-const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const children = new Set<ChildProcess>();
-
-function startWorker(role: string, cs: string, ns: string, id: string, onEvent: (e: Event) => void, ...args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--conditions=zk-recipes-source', '--import', 'tsx', workerFile, role, cs, ns, id, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      onEvent(JSON.parse(line) as Event);
-    } catch {
-      // not an event line
-    }
-  });
-  return child;
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-const until = async (check: () => boolean, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return check();
-};
+import { bold, children, colours, exited, green, red, say, startWorker, stamp, t0, tty, until, yellow } from './kit.js';
+import { partitionedWork } from './partitions.js';
 
 async function leaderElection(cs: string, ns: string): Promise<string> {
   console.log(bold('\n1. Leader election among clustered workers'));
@@ -203,6 +158,7 @@ async function main(): Promise<number> {
       ['leader election', leaderElection],
       ['re-entrant mutex', counter],
       ['semaphore jobs', semaphoreJobs],
+      ['partitioned work', partitionedWork],
     ] as const) {
       try {
         results.push([name, await part(cs, ns), true]);

@@ -2,7 +2,7 @@
  * One demo worker process. Usage: worker.ts <role> <connectString> <namespace> <id> [args]
  * Prints one JSON event per line on stdout for the demo's timeline.
  */
-import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, ZkClient } from 'zk-recipes';
+import { InterProcessMutex, InterProcessSemaphoreV2, LeaderLatch, WorkPartitioner, ZkClient } from 'zk-recipes';
 
 const [role, connectString, namespace, id, ...rest] = process.argv.slice(2);
 const emit = (event: string, extra: Record<string, unknown> = {}) =>
@@ -54,8 +54,21 @@ async function jobs(count: number): Promise<void> {
   }
 }
 
+async function partition(): Promise<void> {
+  const partitioner = new WorkPartitioner(client, '/shards', { id: id ?? '?', partitions: 12 });
+  partitioner.on('assigned', (shard) => emit('assigned', { partition: shard }));
+  partitioner.on('revoked', (shard, reason) => emit('revoked', { partition: shard, reason }));
+  partitioner.on('state', (state) => {
+    if (state === 'acquired') emit('settled', { owned: [...partitioner.owned().keys()].sort((a, b) => Number(a) - Number(b)).join(',') });
+  });
+  await partitioner.start();
+  await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
+  await partitioner.close();
+}
+
 try {
   if (role === 'leader') await leader();
+  else if (role === 'partition') await partition();
   else if (role === 'counter') await counter(Number(rest[0] ?? 25));
   else if (role === 'jobs') await jobs(Number(rest[0] ?? 4));
   emit('done');

@@ -57,6 +57,7 @@ describe('examples and demo', () => {
     expect(out).toContain('took over');
     expect(out).toContain('= 100, exact');
     expect(out).toContain('peak 2 of 2 seats');
+    expect(out).toContain('no other shard moved');
     expect(out).toContain('All good');
     expect(code).toBe(0);
   }, 120_000);
