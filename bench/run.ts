@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,C1,R1] [--backends]`
+ * `npm run bench [-- --quick] [--reps 3] [--vs-curator] [--scale] [--only W1,W2,C1,G1,R1] [--backends]`
  * Runs the ZooKeeper workloads on one dedicated real server; prints one JSON line per workload and
  * a markdown table. With --vs-curator each workload also runs on Curator 5.4 (bench/CuratorBench.java)
  * against the same server, alternating, and the table shows zk-recipes/Curator ratios. Then the
@@ -17,7 +17,7 @@ import { PG_FULL, PG_QUICK, runPostgresBench } from './postgres-run.js';
 import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.js';
 import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
 import { round, summarize } from './stats.js';
-import { type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
+import { CURATOR_EQUIVALENT, type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
 import { cleanupAfter, prepareFor } from './cache-workloads.js';
 
 const { values } = parseArgs({
@@ -80,7 +80,7 @@ const results: Result[] = [];
 try {
   const plan: { name: string; workload: WorkloadName; sizes: Sizes }[] = [];
   const only = values.only?.split(',').map((s) => s.trim().toUpperCase());
-  const zkOnly = only?.filter((n) => n.startsWith('W') || n.startsWith('C'));
+  const zkOnly = only?.filter((n) => n.startsWith('W') || n.startsWith('C') || n.startsWith('G'));
   for (const name of Object.keys(WORKLOADS) as WorkloadName[]) {
     if (!only || zkOnly?.includes(name)) plan.push({ name, workload: name, sizes });
   }
@@ -96,7 +96,8 @@ try {
     const theirs: Result = { workload: item.name, impl: 'curator', runs: [] };
     for (let rep = 0; rep < reps; rep++) {
       // Alternate which goes first, so drift on a noisy machine does not favour one side.
-      const order: Impl[] = vsCurator ? (rep % 2 === 0 ? ['zk-recipes', 'curator'] : ['curator', 'zk-recipes']) : ['zk-recipes'];
+      const peer = vsCurator && CURATOR_EQUIVALENT[item.workload] !== '';
+      const order: Impl[] = peer ? (rep % 2 === 0 ? ['zk-recipes', 'curator'] : ['curator', 'zk-recipes']) : ['zk-recipes'];
       for (const impl of order) {
         const ns = `/bench-${randomUUID().slice(0, 8)}`;
         if (impl === 'zk-recipes') await prepareFor(item.workload, server, item.sizes, ns);
@@ -105,7 +106,7 @@ try {
         await cleanupAfter(item.workload, server, ns);
       }
     }
-    for (const r of vsCurator ? [ours, theirs] : [ours]) {
+    for (const r of theirs.runs.length > 0 ? [ours, theirs] : [ours]) {
       results.push(r);
       console.log(JSON.stringify({ workload: r.workload, impl: r.impl, reps: r.runs.length, figures: summarize(r.runs) }));
     }

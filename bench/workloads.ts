@@ -298,6 +298,7 @@ export const WORKLOADS = {
   W6: w6,
   C1: (server: Server, sizes: Sizes, ns: string) => import('./cache-workloads.js').then((m) => m.c1(server, sizes, ns)),
   C2: (server: Server, sizes: Sizes, ns: string) => import('./cache-workloads.js').then((m) => m.c2(server, sizes, ns)),
+  G1: (server: Server, sizes: Sizes, ns: string) => import('./partition-workloads.js').then((m) => m.g1(server, sizes, ns)),
 } as const;
 /** The Curator workload each of ours is compared with. */
 export const CURATOR_EQUIVALENT: Record<keyof typeof WORKLOADS, string> = {
@@ -310,5 +311,6 @@ export const CURATOR_EQUIVALENT: Record<keyof typeof WORKLOADS, string> = {
   W6: 'W6',
   C1: 'C1',
   C2: 'C2',
+  G1: '', // Curator has no work partitioner: ours alone
 };
 export type WorkloadName = keyof typeof WORKLOADS;
