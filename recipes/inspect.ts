@@ -1,6 +1,7 @@
 /**
  * Recognises what lives at a path — mutex, read-write lock, semaphore, leader latch or selector
- * (Curator's nodes included) — and describes holders and queue in order. Used by the CLI.
+ * (Curator's nodes included), work partitioner — and describes holders and queue in order. Used
+ * by the CLI.
  */
 import type { ZkClient } from '../src/zookeeper/client.js';
 import { NoNodeError } from '../src/core/errors.js';
@@ -17,9 +18,19 @@ import {
 import { NO_SESSION } from '../src/zookeeper/session-id.js';
 
 /** What `inspectRecipe` recognised at a path. */
-export type RecipeKind = 'mutex-or-selector' | 'read-write-lock' | 'semaphore' | 'leader-latch' | 'plain';
+export type RecipeKind = 'mutex-or-selector' | 'read-write-lock' | 'semaphore' | 'leader-latch' | 'work-partitioner' | 'plain';
 /** A node's part in its recipe. */
-export type NodeRole = 'holder' | 'waiting' | 'leader' | 'follower' | 'lease' | 'gate-holder' | 'gate-waiting' | 'child';
+export type NodeRole =
+  | 'holder'
+  | 'waiting'
+  | 'leader'
+  | 'follower'
+  | 'lease'
+  | 'gate-holder'
+  | 'gate-waiting'
+  | 'member'
+  | 'assignment'
+  | 'child';
 
 /** One node of an inspected recipe. */
 export interface InspectedNode {
@@ -104,6 +115,10 @@ export function readWriteRoles(nodes: readonly InspectedNode[]): InspectedNode[]
 export async function inspectRecipe(client: ZkClient, path: string): Promise<InspectReport> {
   validatePath(path);
   const { children } = await client.getChildren(path);
+  // Before the semaphore: a partitioner has a `locks` child too, next to `members`.
+  if (children.includes('members') && (children.includes('assignment') || children.includes('locks'))) {
+    return { path, kind: 'work-partitioner', nodes: await describePartitioner(client, path, children) };
+  }
   if (children.includes(LEASE_PARENT) || children.includes(LOCK_PARENT)) {
     const list = async (sub: string) =>
       (await client.getChildren(joinPath(path, sub)).catch(() => ({ children: [] as string[] }))).children;
@@ -140,4 +155,24 @@ export async function inspectRecipe(client: ZkClient, path: string): Promise<Ins
     };
   }
   return { path, kind: 'plain', nodes: await describeNodes(client, path, [...children].sort(), [], () => 'child') };
+}
+
+/**
+ * A WorkPartitioner: its members, its assignment (who should own what, as JSON) and, per
+ * partition, the lock queue (the holder owns the partition now; a waiter is the member it moves to).
+ */
+async function describePartitioner(client: ZkClient, path: string, children: readonly string[]): Promise<InspectedNode[]> {
+  const list = async (sub: string) => (await client.getChildren(joinPath(path, sub)).catch(() => ({ children: [] as string[] }))).children;
+  const nodes = await describeNodes(client, joinPath(path, 'members'), [...(await list('members'))].sort(), [], () => 'member');
+  if (children.includes('assignment')) nodes.push(...(await describeNodes(client, path, ['assignment'], [], () => 'assignment')));
+  const partitions = [...(await list('locks'))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const partition of partitions) {
+    const queue = sortBySequence(await list(joinPath('locks', partition)), [MUTEX_NODE_NAME]);
+    nodes.push(
+      ...(await describeNodes(client, joinPath(joinPath(path, 'locks'), partition), queue, [MUTEX_NODE_NAME], (_, i) =>
+        i === 0 ? 'holder' : 'waiting',
+      )),
+    );
+  }
+  return nodes;
 }

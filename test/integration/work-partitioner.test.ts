@@ -4,7 +4,7 @@
  * taken over with a larger fencing token, and nothing is left behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionState, InvalidArgumentError, type Lease, WorkPartitioner, ZkClient } from '../../recipes/index.js';
+import { ConnectionState, InvalidArgumentError, inspectRecipe, type Lease, WorkPartitioner, ZkClient } from '../../recipes/index.js';
 import { expireSession, TestingServer } from '../../src/testing/index.js';
 import { eventually, expectNothingLeft } from '../support/locks.js';
 import { faultsSkipReason, useTestNamespace } from '../support/zk.js';
@@ -58,6 +58,14 @@ describe('WorkPartitioner (shared server)', () => {
     await eventually(() => owners(workers).size === 12 && workers.every((w) => w.state === 'acquired'), 10_000, 'all owned');
     expect(workers.map((w) => w.owned().size)).toEqual([4, 4, 4]);
     expect(Object.fromEntries(owners(workers))).toEqual(Object.fromEntries(workers[0]!.assignment()));
+    // inspect (the CLI's view): members, the assignment, one holder per partition's lock.
+    const report = await inspectRecipe(workers[0]!.client, '/jobs');
+    expect(report.kind).toBe('work-partitioner');
+    expect(report.nodes.filter((n) => n.role === 'member').map((n) => n.name)).toEqual(['w1', 'w2', 'w3']);
+    expect(report.nodes.filter((n) => n.role === 'holder')).toHaveLength(12);
+    expect(JSON.parse(report.nodes.find((n) => n.role === 'assignment')!.data).owners).toEqual(
+      Object.fromEntries(workers[0]!.assignment()),
+    );
 
     const before = owners(workers);
     const leaving = workers.pop()!;
