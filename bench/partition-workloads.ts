@@ -37,7 +37,8 @@ async function allOwned(workers: readonly Worker[]): Promise<number> {
   }
 }
 
-const ownersOf = (workers: readonly Worker[]) => new Map(workers.flatMap((w) => [...w.partitioner.owned().keys()].map((p) => [p, w.partitioner.id])));
+const ownersOf = (workers: readonly Worker[]) =>
+  new Map(workers.flatMap((w) => [...w.partitioner.owned().keys()].map((p) => [p, w.partitioner.id])));
 
 async function leave(workers: Worker[], how: 'graceful' | 'crash'): Promise<{ ms: number; moved: number; share: number }> {
   const before = ownersOf(workers);
