@@ -138,6 +138,33 @@ describe.skipIf(faultsSkipReason)('PersistentNode under faults (dedicated server
   });
 });
 
+describe.skipIf(faultsSkipReason)('GroupMember under session loss and operator deletes (dedicated server)', () => {
+  it("a member whose session expires leaves and joins again; an operator's delete of a member node is repaired", async () => {
+    const server = await TestingServer.start({ tickTimeMs: 200 });
+    cleanups.push(() => server.stop());
+    const make = async (id: string) => {
+      const client = new ZkClient({ connectString: server.connectString, sessionTimeoutMs: 2000 });
+      cleanups.push(() => client.close());
+      await client.start();
+      const member = new GroupMember(client, '/workers', id, Buffer.from(id));
+      cleanups.push(() => member.close());
+      await member.start({ timeoutMs: 5000 });
+      return { client, member };
+    };
+    const [a, b] = [await make('a'), await make('b')];
+    const seen: string[] = [];
+    a.member.on('joined', (id) => seen.push(`+${id}`));
+    a.member.on('left', (id) => seen.push(`-${id}`));
+    await eventually(() => a.member.members().has('b'), 5000, 'a sees b');
+    await expireSession(b.client);
+    await eventually(() => seen.includes('-b') && seen.lastIndexOf('+b') > seen.indexOf('-b'), 10_000, 'b left and joined again');
+    expect((await a.client.exists('/workers/b'))?.ephemeralOwner).toBe(b.client.sessionId);
+    await a.client.delete('/workers/b'); // an operator's mistake
+    await eventually(async () => (await a.client.exists('/workers/b')) !== null, 5000, 'b repaired');
+    await eventually(() => a.member.members().has('b'), 5000, 'a sees b again');
+  });
+});
+
 describe.skipIf(faultsSkipReason)('TTL-backed nodes (a server with extended types, TTLs and containers checked every 100 ms)', () => {
   it('PersistentTtlNode stays while touched, outlives its session, and goes a TTL after its process stops touching', async () => {
     const server = await TestingServer.start({
