@@ -63,6 +63,16 @@ export class PartitionWatch {
     }
   }
 
+  /** After healing: waits until every partition has a holder; a violation if not within `limitMs`. */
+  async waitAllOwned(limitMs: number, violations: string[]): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (this.#holders.size < CHAOS_PARTITIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (this.#holders.size < CHAOS_PARTITIONS) {
+      const missing = partitionNames().filter((p) => !this.#holders.has(p));
+      violations.push(`${missing.length} partition(s) without an owner ${limitMs} ms after healing: ${missing.join(', ')}`);
+    }
+  }
+
   /** The re-own times; a violation for one past `limitMs`, or an orphan older than that at the end. */
   reownTimes(limitMs: number, violations: string[]): number[] {
     for (const ms of this.#reown)

@@ -277,6 +277,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   // Heal, stop the workers, and give expired sessions one timeout to vanish.
   for (const s of slots) for (const p of s.proxies) p.resume();
+  // Liveness of the partition run: once healed, every partition has an owner again in bound (a
+  // member stuck behind its own unreleased lock node, say, would leave one without).
+  if (partitions) await partitions.waitAllOwned(SESSION_TIMEOUT_MS + REOWN_BOUND_MS, violations);
   await stopWorkers(slots, violations);
   await sleep(SESSION_TIMEOUT_MS * 2);
 
