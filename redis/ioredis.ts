@@ -4,7 +4,8 @@
  * without a second client library. ioredis is not imported: the client is passed in.
  */
 import { InvalidArgumentError } from '../src/core/errors.js';
-import { CLUSTER_NOT_SUPPORTED, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';
+import { LOCK_CLUSTER_NOT_SUPPORTED } from './cluster.js';
+import type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
 
 /** The part of an ioredis (v4–v6) client the adapter uses. */
 export interface IORedisLike {
@@ -68,11 +69,12 @@ function subscriberOf(io: IORedisLike): RedisSubscriberLike {
 
 /**
  * A RedisLock client over an ioredis connection (the same object for the same connection, so
- * its waiters share one wake-up subscriber). Connect it first. A call made while ioredis
+ * its waiters share one wake-up subscriber). Connect it first. An ioredis `Cluster` is taken
+ * too, for RedisRateLimiter (RedisLock refuses it). A call made while ioredis
  * reconnects waits in ioredis's offline queue; our deadline still answers the caller in time.
  */
 export function fromIORedis(io: IORedisLike): RedisClientLike {
-  if (io && (io as { isCluster?: unknown }).isCluster === true) throw new InvalidArgumentError(CLUSTER_NOT_SUPPORTED);
+  const cluster = !!io && (io as { isCluster?: unknown }).isCluster === true;
   if (!io || typeof io.call !== 'function' || typeof io.duplicate !== 'function' || typeof io.status !== 'string') {
     throw new InvalidArgumentError('fromIORedis() needs an ioredis client (new Redis(...) from the `ioredis` package).');
   }
@@ -85,8 +87,14 @@ export function fromIORedis(io: IORedisLike): RedisClientLike {
       get isReady() {
         return io.status === 'ready';
       },
+      // An ioredis Cluster routes a script by its first key and follows MOVED/ASK itself.
       sendCommand: (args) => io.call(args[0] as string, ...args.slice(1)),
-      duplicate: () => subscriberOf(io),
+      duplicate: cluster
+        ? () => {
+            throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);
+          }
+        : () => subscriberOf(io),
+      ...(cluster ? { cluster: true } : {}),
     };
     adapted.set(io, client);
   }

@@ -11,6 +11,7 @@ import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
 import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
+import type { RedisClusterLike } from './cluster.js';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
 
 /** The algorithms. */
@@ -149,8 +150,12 @@ export class RedisRateLimiter {
   readonly #timeoutMs: number;
   readonly #fixedArgs: readonly string[];
 
-  constructor(client: RedisClientLike, options: RateLimiterOptions) {
-    this.#client = checkRedisClient(client);
+  /**
+   * `client`: a node-redis client, `fromIORedis(io)`, or a Redis Cluster client — node-redis's
+   * `createCluster()` or `fromIORedis(new Cluster(...))` (a limited key's state is one key).
+   */
+  constructor(client: RedisClientLike | RedisClusterLike, options: RateLimiterOptions) {
+    this.#client = checkRedisClient(client, { allowCluster: true });
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('options must be an object like { limit, windowMs }.');
     checkOptionKeys('RedisRateLimiter options', options, RATE_LIMITER_OPTION_KEYS);

@@ -12,6 +12,7 @@ import { sleep } from '../src/core/timing.js';
 import { errorText } from '../src/core/wait-trace.js';
 import { ClientClosedError, InvalidArgumentError } from '../src/core/errors.js';
 import { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
+import { fromNodeRedisCluster, isClusterClient, LOCK_CLUSTER_NOT_SUPPORTED, type RedisClusterLike } from './cluster.js';
 
 /** A subscriber connection (the client's `duplicate()`): what the wake-ups need of it. */
 export interface RedisSubscriberLike {
@@ -41,27 +42,21 @@ export interface RedisClientLike {
   sendCommand(args: readonly string[], options?: { readonly abortSignal?: AbortSignal }): Promise<unknown>;
   /** A new connection with the same options (for the wake-up subscriber). */
   duplicate(): RedisSubscriberLike;
+  /** True for a Redis Cluster client's adapter: commands are routed by their key's slot. */
+  readonly cluster?: boolean;
 }
 
-/** Cluster clients route each command by its key's slot; our scripts go out as raw commands on one connection. */
-function isClusterClient(client: object): boolean {
-  const c = client as Record<string, unknown>;
-  return (
-    // node-redis createCluster(): masters/replicas and slot lookups; ioredis Cluster: isCluster + nodes()
-    (Array.isArray(c.masters) && typeof c.getSlotMaster === 'function') ||
-    typeof c.nodeByAddress === 'function' ||
-    (c.isCluster === true && typeof c.nodes === 'function')
-  );
-}
-
-/** The limitation, said once for every place that refuses a cluster client. */
-export const CLUSTER_NOT_SUPPORTED =
-  "Redis Cluster clients are not supported yet: pass a client of a single primary (createClient({ url }) from `redis`, or new Redis() from `ioredis`). One lock's keys share a hash tag, so a lock lives on one shard; cluster support is planned.";
-
-/** Throws unless `client` looks like a node-redis client (of one server, not a cluster). */
-export function checkRedisClient(client: unknown): RedisClientLike {
+/**
+ * Throws unless `client` looks like a node-redis client. A cluster client (node-redis's
+ * `createCluster()`, or ioredis's `Cluster` through `fromIORedis`) is taken when `allowCluster`
+ * (the rate limiter: one key per command), refused otherwise (the lock).
+ */
+export function checkRedisClient(client: unknown, options: { readonly allowCluster?: boolean } = {}): RedisClientLike {
   const c = client as Partial<RedisClientLike> | null;
-  if (c && typeof c === 'object' && isClusterClient(c)) throw new InvalidArgumentError(CLUSTER_NOT_SUPPORTED);
+  if (c && typeof c === 'object' && isClusterClient(c)) {
+    if (!options.allowCluster) throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);
+    return c.cluster === true ? (c as RedisClientLike) : fromNodeRedisCluster(c as unknown as RedisClusterLike);
+  }
   if (!c || typeof c.sendCommand !== 'function' || typeof c.duplicate !== 'function') {
     throw new InvalidArgumentError('client must be a node-redis client (createClient() from the `redis` package, v5 or v6).');
   }

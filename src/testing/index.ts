@@ -11,4 +11,5 @@ export { canStartServers } from './locate.js';
 export { ZooKeeperNotFoundError } from '../core/errors.js';
 export { fourLetterWord, monitor } from './four-letter.js';
 export { TestingRedis, type TestingRedisOptions, RedisNotFoundError } from './redis-server.js';
+export { TestingRedisCluster, type TestingRedisClusterOptions } from './redis-cluster.js';
 export { TestingPostgres, PostgresNotFoundError } from './postgres-server.js';

@@ -1,18 +1,16 @@
 /**
  * The Redis backend at its edges (issue 23), on real servers: a wait that gives up during a look,
  * a client closed under a waiter, a server still LOADING its data, waiters with different
- * settings, BUSY to the last millisecond, limiters that must not share counters, and cluster
- * clients and hash-tag-breaking prefixes refused before anything is sent.
+ * settings, BUSY to the last millisecond, limiters that must not share counters, and
+ * hash-tag-breaking prefixes refused before anything is sent (cluster clients: redis-cluster.test.ts).
  */
-import { Cluster, Redis } from 'ioredis';
-import { createClient, createCluster } from 'redis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromIORedis, RedisBusyError, RedisLock, RedisRateLimiter, RedisUnavailableError } from '../../redis/index.js';
+import { RedisBusyError, RedisLock, RedisRateLimiter, RedisUnavailableError } from '../../redis/index.js';
 import { InvalidArgumentError } from '../../src/index.js';
 import { TestingRedis } from '../../src/testing/index.js';
 import { runJsonFixture } from '../support/child-lines.js';
 import { lockKeysPresent, lockName, type Redis as NodeRedis, useRedis } from '../support/redis.js';
-import { TestingRedisCluster } from '../support/redis-cluster.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -201,43 +199,6 @@ describe('Redis answering LOADING after a restart', () => {
       await expect(strict.limit('k')).resolves.toMatchObject({ checked: true });
     } finally {
       c.destroy();
-    }
-  }, 60_000);
-});
-
-describe('Redis Cluster clients', () => {
-  let cluster: TestingRedisCluster;
-  beforeAll(async () => {
-    cluster = await TestingRedisCluster.start();
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-
-  it('are refused at construction with InvalidArgumentError naming the limitation (node-redis and ioredis)', async () => {
-    const nodeCluster = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
-    nodeCluster.on('error', () => undefined);
-    await nodeCluster.connect();
-    const io = new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port })));
-    io.on('error', () => undefined);
-    try {
-      await nodeCluster.set('works', '1'); // a real, working cluster client
-      await io.set('works', '2');
-      expect(() => new RedisLock(nodeCluster as never, 'x')).toThrow(/Redis Cluster clients are not supported/);
-      expect(() => new RedisRateLimiter(nodeCluster as never, { limit: 1, windowMs: 1000 })).toThrow(InvalidArgumentError);
-      expect(() => fromIORedis(io as never)).toThrow(/Redis Cluster clients are not supported/);
-      // one lock's keys (and a limiter's key) hash to one slot, so the lock can live on one shard
-      const node = new Redis(cluster.nodes[0]!.port, cluster.nodes[0]!.host);
-      try {
-        const keys = Object.values(new RedisLock(createClient(), 'orders').keys);
-        const slots = new Set(await Promise.all(keys.map((k) => node.cluster('KEYSLOT', k))));
-        expect(slots.size).toBe(1);
-      } finally {
-        node.disconnect();
-      }
-    } finally {
-      await nodeCluster.close();
-      io.disconnect();
     }
   }, 60_000);
 });

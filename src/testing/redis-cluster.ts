@@ -1,0 +1,276 @@
+/**
+ * TestingRedisCluster: a real Redis Cluster for tests — `redis-server --cluster-enabled yes` per
+ * node (TestingRedis), joined by `redis-cli --cluster create` on free loopback ports, ready once
+ * every node says `cluster_state:ok`. With replicas it can fail a shard over (`CLUSTER FAILOVER`
+ * on a replica: no write lost) or kill a shard's primary (the replica is promoted after the node
+ * timeout, and what it had not received is lost) — the faults a cluster deployment meets.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
+import { checkOptionKeys, describeValue } from '../core/options.js';
+import { TestingRedis } from './redis-server.js';
+
+const run = promisify(execFile);
+
+/** Options of {@link TestingRedisCluster.start}. */
+export interface TestingRedisClusterOptions {
+  /** Primaries (shards). @default 3 (the least `redis-cli --cluster create` takes) */
+  readonly masters?: number;
+  /** Replicas of each primary. @default 0 */
+  readonly replicasPerMaster?: number;
+  /** `cluster-node-timeout`: how long a primary may be unreachable before its replica takes over. @default 2000 */
+  readonly nodeTimeoutMs?: number;
+}
+
+/** One line of `CLUSTER NODES`. */
+interface NodeLine {
+  readonly id: string;
+  readonly port: number;
+  readonly master: boolean;
+  readonly failed: boolean;
+  readonly masterId: string | undefined;
+  readonly slots: readonly [number, number][];
+}
+
+/** CRC16-CCITT (XMODEM), as Redis Cluster hashes keys. */
+function crc16(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The hash slot of a key (its `{hash tag}` when it has a non-empty one), as `CLUSTER KEYSLOT`. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) return crc16(Buffer.from(key.slice(open + 1, close))) % 16384;
+  }
+  return crc16(Buffer.from(key)) % 16384;
+}
+
+function parseNodes(text: string): NodeLine[] {
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id = '', address = '', flags = '', masterId = '-', , , , , ...slotFields] = line.trim().split(' ');
+      const port = Number(address.split('@')[0]?.split(':').pop());
+      const slots = slotFields
+        .filter((s) => !s.startsWith('['))
+        .map((s) => {
+          const [from, to] = s.split('-').map(Number) as [number, number | undefined];
+          return [from, to ?? from] as [number, number];
+        });
+      const flagList = flags.split(',');
+      return {
+        id,
+        port,
+        master: flagList.includes('master'),
+        failed: flagList.includes('fail') || flagList.includes('fail?'),
+        masterId: masterId === '-' ? undefined : masterId,
+        slots,
+      };
+    });
+}
+
+/** A Redis Cluster of real servers. Always `stop()` it. */
+export class TestingRedisCluster implements AsyncDisposable {
+  /** Every node, primaries and replicas, in the order they were started. */
+  readonly nodes: readonly TestingRedis[];
+  readonly #down = new Set<TestingRedis>();
+
+  private constructor(nodes: readonly TestingRedis[]) {
+    this.nodes = nodes;
+  }
+
+  static async start(options: TestingRedisClusterOptions = {}): Promise<TestingRedisCluster> {
+    checkOptionKeys('TestingRedisCluster.start() options', options, { masters: true, replicasPerMaster: true, nodeTimeoutMs: true });
+    const masters = options.masters ?? 3;
+    const replicas = options.replicasPerMaster ?? 0;
+    const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
+    if (!Number.isInteger(masters) || masters < 3 || masters > 16)
+      throw new InvalidArgumentError(`masters must be an integer from 3 to 16 (a cluster needs three), got ${describeValue(masters)}.`);
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 3)
+      throw new InvalidArgumentError(`replicasPerMaster must be an integer from 0 to 3, got ${describeValue(replicas)}.`);
+    if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs < 500)
+      throw new InvalidArgumentError(`nodeTimeoutMs must be an integer of at least 500, got ${describeValue(nodeTimeoutMs)}.`);
+    const nodes: TestingRedis[] = [];
+    try {
+      const config = {
+        'cluster-enabled': 'yes',
+        'cluster-config-file': 'nodes.conf',
+        'cluster-node-timeout': String(nodeTimeoutMs),
+        // a replica takes over however long it was cut off (the tests decide what it missed)
+        'cluster-replica-validity-factor': '0',
+      };
+      const count = masters * (1 + replicas);
+      nodes.push(...(await Promise.all(Array.from({ length: count }, () => TestingRedis.start({ config })))));
+      const addresses = nodes.map((n) => `${n.host}:${n.port}`);
+      await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
+        timeout: 60_000,
+      });
+      const cluster = new TestingRedisCluster(nodes);
+      await cluster.waitHealthy(30_000, masters * (1 + replicas));
+      await cluster.#waitReplicas(masters * replicas, 30_000);
+      return cluster;
+    } catch (error) {
+      await Promise.all(nodes.map((n) => n.stop()));
+      throw error;
+    }
+  }
+
+  /** `{ host, port }` of every node: what `createCluster({ rootNodes })` and ioredis's `Cluster` take. */
+  get rootNodes(): { host: string; port: number }[] {
+    return this.nodes.filter((n) => !this.#down.has(n)).map((n) => ({ host: n.host, port: n.port }));
+  }
+
+  /** `redis://host:port` of every live node. */
+  get urls(): string[] {
+    return this.nodes.filter((n) => !this.#down.has(n)).map((n) => n.url);
+  }
+
+  /** The node that serves `keyOrSlot` now (a key, or a slot number). */
+  async masterOf(keyOrSlot: string | number): Promise<TestingRedis> {
+    const slot = this.#slot(keyOrSlot);
+    const owner = (await this.#topology()).find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
+    const node = owner && this.nodes.find((n) => n.port === owner.port);
+    if (!node) throw new ZkRecipesError('CLUSTER_TOPOLOGY', `No live primary serves slot ${slot}.`);
+    return node;
+  }
+
+  /**
+   * A graceful failover of the shard serving `keyOrSlot`: its replica runs `CLUSTER FAILOVER`
+   * (it first catches up with its primary, so no acknowledged write is lost). Resolves with the
+   * new primary once every live node agrees on it.
+   */
+  async failover(keyOrSlot: string | number, timeoutMs = 30_000): Promise<TestingRedis> {
+    const slot = this.#slot(keyOrSlot);
+    const replica = await this.#replicaOf(slot);
+    await run('redis-cli', ['-h', replica.host, '-p', String(replica.port), 'CLUSTER', 'FAILOVER'], { timeout: 10_000 });
+    await this.#waitOwner(slot, replica, timeoutMs);
+    return replica;
+  }
+
+  /**
+   * SIGKILLs the primary serving `keyOrSlot`; its replica is promoted after the node timeout
+   * (writes it had not received are lost, as in a real crash). Resolves with the killed node (its
+   * `restart()` brings it back, as a replica) once the new primary serves the slot.
+   */
+  async killMaster(keyOrSlot: string | number, timeoutMs = 30_000): Promise<TestingRedis> {
+    const slot = this.#slot(keyOrSlot);
+    const replica = await this.#replicaOf(slot);
+    const master = await this.masterOf(slot);
+    await master.kill();
+    this.#down.add(master);
+    await this.#waitOwner(slot, replica, timeoutMs);
+    return master;
+  }
+
+  /** Brings a killed node back; it rejoins as a replica of the shard that replaced it. */
+  async restart(node: TestingRedis, timeoutMs = 30_000): Promise<void> {
+    await node.restart();
+    this.#down.delete(node);
+    await this.waitHealthy(timeoutMs);
+  }
+
+  /** Waits until every live node reports `cluster_state:ok` (and, given, that many known nodes). */
+  async waitHealthy(timeoutMs = 30_000, knownNodes?: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.#healthy(knownNodes)) return;
+      if (Date.now() > deadline) throw new ZkRecipesError('CLUSTER_TIMEOUT', `The Redis Cluster was not healthy within ${timeoutMs} ms.`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #slot(keyOrSlot: string | number): number {
+    if (typeof keyOrSlot === 'string') return keySlot(keyOrSlot);
+    if (!Number.isInteger(keyOrSlot) || keyOrSlot < 0 || keyOrSlot > 16383)
+      throw new InvalidArgumentError(`a slot is an integer from 0 to 16383, got ${describeValue(keyOrSlot)}.`);
+    return keyOrSlot;
+  }
+
+  async #cli(node: TestingRedis, ...args: string[]): Promise<string> {
+    return (await run('redis-cli', ['-h', node.host, '-p', String(node.port), ...args], { timeout: 5000 })).stdout;
+  }
+
+  async #topology(): Promise<NodeLine[]> {
+    for (const node of this.nodes) {
+      if (this.#down.has(node)) continue;
+      try {
+        return parseNodes(await this.#cli(node, 'CLUSTER', 'NODES'));
+      } catch {
+        // that node is not answering: ask the next
+      }
+    }
+    throw new ZkRecipesError('CLUSTER_TOPOLOGY', 'No node of the Redis Cluster answers CLUSTER NODES.');
+  }
+
+  async #replicaOf(slot: number): Promise<TestingRedis> {
+    const topology = await this.#topology();
+    const master = topology.find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
+    const replica = master && topology.find((n) => !n.master && !n.failed && n.masterId === master.id);
+    const node = replica && this.nodes.find((n) => n.port === replica.port);
+    if (!node)
+      throw new InvalidArgumentError(`The shard of slot ${slot} has no live replica: start the cluster with replicasPerMaster ≥ 1.`);
+    return node;
+  }
+
+  /** Until every live node names `owner` as the primary of `slot`, and the cluster is ok. */
+  async #waitOwner(slot: number, owner: TestingRedis, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let agreed = true;
+      for (const node of this.nodes) {
+        if (this.#down.has(node)) continue;
+        const lines = parseNodes(await this.#cli(node, 'CLUSTER', 'NODES').catch(() => ''));
+        const serving = lines.find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
+        if (serving?.port !== owner.port) agreed = false;
+      }
+      if (agreed && (await this.#healthy())) return;
+      if (Date.now() > deadline)
+        throw new ZkRecipesError('CLUSTER_TIMEOUT', `Slot ${slot} did not move to ${owner.host}:${owner.port} within ${timeoutMs} ms.`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** `--cluster create` makes replicas a moment after the slots: wait until every node sees them all. */
+  async #waitReplicas(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let seen = true;
+      for (const node of this.nodes) {
+        const lines = parseNodes(await this.#cli(node, 'CLUSTER', 'NODES').catch(() => ''));
+        if (lines.filter((n) => !n.master && n.masterId !== undefined && !n.failed).length !== count) seen = false;
+      }
+      if (seen) return;
+      if (Date.now() > deadline)
+        throw new ZkRecipesError('CLUSTER_TIMEOUT', `The cluster's ${count} replicas were not all seen within ${timeoutMs} ms.`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async #healthy(knownNodes?: number): Promise<boolean> {
+    for (const node of this.nodes) {
+      if (this.#down.has(node)) continue;
+      const info = await this.#cli(node, 'CLUSTER', 'INFO').catch(() => '');
+      if (!info.includes('cluster_state:ok')) return false;
+      if (knownNodes !== undefined && !info.includes(`cluster_known_nodes:${knownNodes}`)) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Redis Cluster on real servers (3 primaries, 1 replica each, from the testing kit): the kit's
+ * topology and faults, RedisRateLimiter on node-redis's createCluster() and ioredis's Cluster
+ * (keys spread over the shards, limits kept through a graceful failover and a killed primary),
+ * and RedisLock refusing a cluster client with a message that says what to do.
+ */
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromIORedis, RedisLock, RedisRateLimiter } from '../../redis/index.js';
+import { InvalidArgumentError } from '../../src/index.js';
+import { TestingRedisCluster } from '../../src/testing/index.js';
+import { keySlot } from '../../src/testing/redis-cluster.js';
+
+describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
+  let cluster: TestingRedisCluster;
+  beforeAll(async () => {
+    cluster = await TestingRedisCluster.start({ masters: 3, replicasPerMaster: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const nodeRedisCluster = async () => {
+    const client = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
+    client.on('error', () => undefined); // a killed primary is reported here; commands still answer
+    await client.connect();
+    return client;
+  };
+  const ioredisCluster = () => {
+    const io = new Cluster(cluster.rootNodes);
+    io.on('error', () => undefined);
+    return io;
+  };
+
+  it('the kit: six nodes, slots as CLUSTER KEYSLOT computes them, the primary of a key holds it', async () => {
+    expect(cluster.nodes).toHaveLength(6);
+    const probe = new Redis(cluster.nodes[0]!.port, cluster.nodes[0]!.host);
+    const client = await nodeRedisCluster();
+    try {
+      for (const key of ['a', 'user:42', 'zk-recipes:rate:{+15550100}:fw:3:1000', '{}x', 'x{}y', '{a}{b}']) {
+        expect(keySlot(key), key).toBe(await probe.cluster('KEYSLOT', key));
+      }
+      await client.set('kit-probe', 'here');
+      const master = await cluster.masterOf('kit-probe');
+      const direct = new Redis(master.port, master.host);
+      try {
+        expect(await direct.get('kit-probe')).toBe('here'); // no MOVED: it is that key's primary
+      } finally {
+        direct.disconnect();
+      }
+    } finally {
+      probe.disconnect();
+      await client.close();
+    }
+  });
+
+  it('RedisRateLimiter on createCluster(): keys on every shard, each limited exactly', async () => {
+    const client = await nodeRedisCluster();
+    try {
+      const limiter = new RedisRateLimiter(client, { algorithm: 'fixed-window', limit: 3, windowMs: 60_000, name: 'spread' });
+      const keys = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+      const shards = new Set(await Promise.all(keys.map(async (k) => (await cluster.masterOf(limiter.keyOf(k))).port)));
+      expect(shards.size).toBe(3);
+      for (const key of keys) {
+        const results = [];
+        for (let i = 0; i < 4; i++) results.push((await limiter.limit(key)).allowed);
+        expect(results, key).toEqual([true, true, true, false]);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('sliding window and token bucket on an ioredis Cluster (through fromIORedis) decide as on one server', async () => {
+    const io = ioredisCluster();
+    try {
+      const sliding = new RedisRateLimiter(fromIORedis(io as never), { limit: 2, windowMs: 60_000, name: 'io-sw' });
+      const bucket = new RedisRateLimiter(fromIORedis(io as never), {
+        algorithm: 'token-bucket',
+        limit: 2,
+        windowMs: 60_000,
+        name: 'io-tb',
+      });
+      for (const limiter of [sliding, bucket]) {
+        const decisions = [];
+        for (let i = 0; i < 3; i++) decisions.push((await limiter.limit('phone-1')).allowed);
+        expect(decisions).toEqual([true, true, false]);
+      }
+    } finally {
+      io.disconnect();
+    }
+  });
+
+  it('a graceful failover of the key’s shard keeps the count (the client follows MOVED)', async () => {
+    const client = await nodeRedisCluster();
+    try {
+      const limiter = new RedisRateLimiter(client, { algorithm: 'fixed-window', limit: 5, windowMs: 60_000, name: 'failover' });
+      for (let i = 0; i < 3; i++) expect((await limiter.limit('acct-7')).allowed).toBe(true);
+      const before = await cluster.masterOf(limiter.keyOf('acct-7'));
+      const promoted = await cluster.failover(limiter.keyOf('acct-7'));
+      expect(promoted.port).not.toBe(before.port);
+      expect((await cluster.masterOf(limiter.keyOf('acct-7'))).port).toBe(promoted.port);
+      const after = await limiter.limit('acct-7');
+      expect(after).toMatchObject({ allowed: true, remaining: 1, checked: true }); // 4th of 5: nothing was lost
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('a killed primary: its replica takes over and the limiter answers again (a count it had not received may be lost)', async () => {
+    const client = await nodeRedisCluster();
+    try {
+      const limiter = new RedisRateLimiter(client, {
+        algorithm: 'fixed-window',
+        limit: 5,
+        windowMs: 60_000,
+        name: 'crash',
+        operationTimeoutMs: 3000,
+      });
+      expect((await limiter.limit('acct-9')).allowed).toBe(true);
+      const killed = await cluster.killMaster(limiter.keyOf('acct-9'));
+      let answered: Awaited<ReturnType<typeof limiter.limit>> | undefined;
+      const deadline = Date.now() + 20_000;
+      while (!answered && Date.now() < deadline) {
+        answered = await limiter.limit('acct-9').catch(() => undefined); // the client refreshes its slot map
+      }
+      expect(answered?.checked).toBe(true);
+      expect(answered?.remaining).toBeLessThanOrEqual(4);
+      await cluster.restart(killed); // back as a replica of the shard that replaced it
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
+
+  it('the kit refuses bad settings before starting anything', async () => {
+    await expect(TestingRedisCluster.start({ masters: 2 })).rejects.toThrow(/a cluster needs three/);
+    await expect(TestingRedisCluster.start({ replicasPerMaster: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(TestingRedisCluster.start({ master: 3 } as never)).rejects.toThrow(/did you mean "masters"/);
+    await expect(cluster.masterOf(16384)).rejects.toThrow(/0 to 16383/);
+  });
+
+  it('RedisLock refuses a cluster client (node-redis and ioredis) with what to do; its keys share one slot', async () => {
+    const client = await nodeRedisCluster();
+    const io = ioredisCluster();
+    try {
+      expect(() => new RedisLock(client as never, 'x')).toThrow(
+        /RedisLock does not take a Redis Cluster client yet \(RedisRateLimiter does\)/,
+      );
+      expect(() => new RedisLock(fromIORedis(io as never), 'x')).toThrow(InvalidArgumentError);
+      const keys = Object.values(new RedisLock(createClient(), 'orders').keys);
+      expect(new Set(keys.map(keySlot)).size).toBe(1);
+    } finally {
+      await client.close();
+      io.disconnect();
+    }
+  });
+});
