@@ -1,10 +1,11 @@
 /**
- * Redis Cluster clients for the rate limiter: node-redis's `createCluster()` and ioredis's
- * `Cluster` (through `fromIORedis`). Every command we send is a script on one key (a limited
- * key's state lives under one `{hash tag}`), so the cluster client routes it by that key's slot
- * and follows MOVED/ASK through resharding and failover by itself; TRYAGAIN and CLUSTERDOWN are
- * retried within the call's deadline like BUSY. RedisLock does not take a cluster client yet: its
- * wake-ups are published on a per-client channel, which a cluster would broadcast to every shard.
+ * Redis Cluster clients: node-redis's `createCluster()` (the rate limiter and the lock) and
+ * ioredis's `Cluster` through `fromIORedis` (the rate limiter). Every command we send is a script
+ * whose keys share one `{hash tag}` (a limited key's state; one lock's keys), so the cluster
+ * client routes it by that slot and follows MOVED/ASK through resharding and failover by itself;
+ * TRYAGAIN and CLUSTERDOWN are retried within the call's deadline like BUSY. A lock's wake-ups
+ * go over sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7) on a channel with the lock's hash tag,
+ * so a hand-off message stays on the lock's shard instead of being broadcast to every node.
  */
 import { InvalidArgumentError } from '../src/core/errors.js';
 import type { RedisClientLike } from './scripts.js';
@@ -19,11 +20,15 @@ export interface RedisClusterLike {
     args: string[],
     options?: { readonly abortSignal?: AbortSignal },
   ): Promise<unknown>;
+  /** Listens on a shard channel (SSUBSCRIBE on the node serving its slot). */
+  sSubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  /** Stops listening on a shard channel. */
+  sUnsubscribe(channel: string): Promise<unknown>;
 }
 
 /** Said wherever a cluster client is refused. */
 export const LOCK_CLUSTER_NOT_SUPPORTED =
-  "RedisLock does not take a Redis Cluster client yet (RedisRateLimiter does): pass a client of a single primary (createClient({ url }) from `redis`, or new Redis() from `ioredis` through fromIORedis()). One lock's keys share a hash tag, so a lock lives on one shard: a client of that shard's primary works.";
+  "RedisLock takes node-redis's createCluster() client, not an ioredis Cluster yet (its wake-ups need sharded pub/sub; RedisRateLimiter takes either): pass createCluster() from `redis`, or a client of the lock's shard's primary.";
 
 /** Cluster clients route each command by its key's slot: node-redis's masters/slots, ioredis's isCluster. */
 export function isClusterClient(client: object): boolean {
@@ -63,6 +68,8 @@ export function fromNodeRedisCluster(cluster: RedisClusterLike): RedisClientLike
       duplicate: () => {
         throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);
       },
+      shardedSubscribe: (channel, listener) => cluster.sSubscribe(channel, listener),
+      shardedUnsubscribe: (channel) => cluster.sUnsubscribe(channel),
     };
     adapted.set(cluster, client);
   }

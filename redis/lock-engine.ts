@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type LockInspection, memoOfWaiterId, type TtlAnswer, type TtlStore, type TtlWakeSource } from '../src/lock/ttl-engine.js';
-import { ACQUIRE, INSPECT, LEAVE, type RedisLockKeys, lockKeys, RELEASE, RENEW } from './lock-scripts.js';
+import { ACQUIRE, INSPECT, LEAVE, type RedisLockKeys, lockKeys, RELEASE, RENEW, SHARDED_LEAVE, SHARDED_RELEASE } from './lock-scripts.js';
 import { assertReady, isTransient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 import { WakeHub } from './wake-hub.js';
+import { ShardedWakeHub } from './sharded-wake-hub.js';
 
 /** The store's settings, validated by RedisLock. */
 export interface RedisStoreSettings {
@@ -49,6 +50,8 @@ export class RedisLockStore implements TtlStore {
   }
 
   wakeSource(): TtlWakeSource {
+    // A cluster: the lock's own shard channel (sharded pub/sub); one server: the client's channel.
+    if (this.#client.cluster) return ShardedWakeHub.of(this.#client, this.name, this.#settings.subscriberIdleMs);
     return WakeHub.of(this.#client, this.#settings.subscriberIdleMs);
   }
 
@@ -92,11 +95,11 @@ export class RedisLockStore implements TtlStore {
   }
 
   async leave(id: string): Promise<void> {
-    await this.#run(LEAVE, [id]);
+    await this.#run(this.#client.cluster ? SHARDED_LEAVE : LEAVE, [id]);
   }
 
   async release(id: string): Promise<boolean> {
-    return Number(await this.#run(RELEASE, [id])) === 1;
+    return Number(await this.#run(this.#client.cluster ? SHARDED_RELEASE : RELEASE, [id])) === 1;
   }
 
   isTransient(error: unknown): boolean {

@@ -15,8 +15,16 @@ import { luaScript } from './scripts.js';
 /** The channel prefix of wake-ups; `<hub>` follows. */
 export const WAKE_CHANNEL_PREFIX = 'zk-recipes:wake:';
 
+/**
+ * The wake-up channel of one lock's waiters behind one hub on a Redis Cluster: it carries the
+ * lock's hash tag, so a release's SPUBLISH stays on the lock's shard (sharded pub/sub, Redis 7).
+ */
+export function shardedWakeChannel(name: string, hub: string): string {
+  return `${WAKE_CHANNEL_PREFIX}{${name}}:${hub}`;
+}
+
 // TIME is asked only when needed: an uncontended acquire or release never looks at the clock.
-const PRELUDE = `
+const PRELUDE_TIME = `
 local t
 local function serverTime()
   if not t then t = redis.call('TIME') end
@@ -36,11 +44,21 @@ local function dropDeadHeads()
     redis.call('ZREM', KEYS[3], head)
   end
 end
-local function wake(id)
+`;
+
+/** How a release wakes the next waiter: PUBLISH on its hub's channel (one server), or SPUBLISH on its lock-and-hub channel (a cluster). */
+function prelude(sharded: boolean): string {
+  const publish = sharded
+    ? `redis.call('SPUBLISH', '${WAKE_CHANNEL_PREFIX}{' .. string.match(KEYS[1], '{(.-)}') .. '}:' .. hub, id)`
+    : `redis.call('PUBLISH', '${WAKE_CHANNEL_PREFIX}' .. hub, id)`;
+  return `${PRELUDE_TIME}local function wake(id)
   local hub = string.match(id, '^([^.]+)%.')
-  if hub then redis.call('PUBLISH', '${WAKE_CHANNEL_PREFIX}' .. hub, id) end
+  if hub then ${publish} end
 end
 `;
+}
+
+const PRELUDE = prelude(false);
 
 /**
  * KEYS owner queue waiters fence; ARGV id ttlMs mode(0 try, 1 wait) waiterTtlMs.
@@ -84,24 +102,27 @@ return {0, redis.call('PTTL', KEYS[1]), owner}
 );
 
 /** KEYS owner queue waiters; ARGV id. → 1 released (the next live waiter woken), 0 not ours (expired or taken over). */
-export const RELEASE = luaScript(
-  'release',
-  `${PRELUDE}
+const releaseScript = (sharded: boolean) =>
+  luaScript(
+    sharded ? 'release-sharded' : 'release',
+    `${prelude(sharded)}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 local head = dropDeadHeads()
 if head then wake(head) end
 return 1
 `,
-);
+  );
+export const RELEASE = releaseScript(false);
 
 /**
  * A waiter gives up (timeout, abort): KEYS owner queue waiters; ARGV id. Removes its entry; a
  * grant that reached it too late is given back; the next live waiter is woken when the lock is free.
  */
-export const LEAVE = luaScript(
-  'leave',
-  `${PRELUDE}
+const leaveScript = (sharded: boolean) =>
+  luaScript(
+    sharded ? 'leave-sharded' : 'leave',
+    `${prelude(sharded)}
 local id = ARGV[1]
 local wasHead = redis.call('LINDEX', KEYS[2], 0) == id
 redis.call('LREM', KEYS[2], 1, id)
@@ -115,7 +136,12 @@ if (wasHead or wasOwner) and not redis.call('GET', KEYS[1]) then
 end
 return 1
 `,
-);
+  );
+export const LEAVE = leaveScript(false);
+
+/** The scripts that wake a waiter, as a Redis Cluster needs them (SPUBLISH on the lock's shard). */
+export const SHARDED_RELEASE = releaseScript(true);
+export const SHARDED_LEAVE = leaveScript(true);
 
 /** KEYS owner; ARGV id ttlMs. → 1 renewed, 0 the lock is gone or another's. */
 export const RENEW = luaScript(

@@ -15,6 +15,7 @@ import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
 import { RedisLockStore } from './lock-engine.js';
 import type { RedisLockKeys } from './lock-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type RedisClientLike } from './scripts.js';
+import { LOCK_CLUSTER_NOT_SUPPORTED, type RedisClusterLike } from './cluster.js';
 
 /** Options of a {@link RedisLock}. */
 export interface RedisLockOptions extends TtlLockOptions {
@@ -73,9 +74,10 @@ export class RedisLock extends ReentrantLock {
   /** The ownership layer over this lock's engine. */
   protected readonly owned: OwnedLock<unknown>;
 
-  constructor(client: RedisClientLike, name: string, options: RedisLockOptions = {}) {
+  constructor(client: RedisClientLike | RedisClusterLike, name: string, options: RedisLockOptions = {}) {
     super();
-    const redis = checkRedisClient(client);
+    const redis = checkRedisClient(client, { allowCluster: true });
+    if (redis.cluster && !redis.shardedSubscribe) throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);
     this.name = checkName(name);
     checkOptionKeys('RedisLock options', options, REDIS_LOCK_OPTION_KEYS);
     const { ttlMs, driftMs, operationTimeoutMs, memo, logger, slowWaitMs } = resolveTtlOptions(options);

@@ -44,6 +44,10 @@ export interface RedisClientLike {
   duplicate(): RedisSubscriberLike;
   /** True for a Redis Cluster client's adapter: commands are routed by their key's slot. */
   readonly cluster?: boolean;
+  /** A cluster adapter's sharded pub/sub (SSUBSCRIBE on the channel's shard), for lock wake-ups. */
+  shardedSubscribe?(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  /** Stops a sharded subscription. */
+  shardedUnsubscribe?(channel: string): Promise<unknown>;
 }
 
 /**

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { PostgresLock } from '../../postgres/index.js';
 import { InterProcessMutex, type Lease, NoNodeError, ZkClient } from '../../recipes/index.js';
 import { RedisLock } from '../../redis/index.js';
-import { expireSession, TestingPostgres, TestingRedis } from '../../src/testing/index.js';
+import { expireSession, TestingPostgres, TestingRedis, TestingRedisCluster } from '../../src/testing/index.js';
 
 /** What the contract needs of a lock. */
 export interface ContractLock {
@@ -25,7 +25,7 @@ export interface ContractLock {
 
 /** One backend, started for a test file. */
 export interface Backend {
-  readonly name: 'zookeeper' | 'redis' | 'postgres';
+  readonly name: 'zookeeper' | 'redis' | 'redis-cluster' | 'postgres';
   /** What a worker process needs to reach the server. */
   readonly connection: string;
   /** A lock `name` of a new participant (its own client or pool). */
@@ -106,6 +106,40 @@ async function redis(): Promise<Backend> {
   };
 }
 
+/** RedisLock on node-redis's createCluster() over a 3-primary TestingRedisCluster (sharded wake-ups). */
+async function redisCluster(): Promise<Backend> {
+  const server = await TestingRedisCluster.start({ masters: 3 });
+  const connect = async () => {
+    const cluster = createCluster({ rootNodes: server.urls.map((url) => ({ url })) });
+    cluster.on('error', () => undefined);
+    await cluster.connect();
+    return cluster;
+  };
+  const admin = await connect();
+  const clients: { close(): Promise<unknown> }[] = [];
+  return {
+    name: 'redis-cluster',
+    connection: server.urls.join(','),
+    participant: async (name) => {
+      const cluster = await connect();
+      clients.push(cluster);
+      return new RedisLock(cluster, name, { ttlMs: 2000 });
+    },
+    waitingEntries: async (name) =>
+      (await admin.lLen(`zk-recipes:lock:{${name}}:queue`)) + (await admin.zCard(`zk-recipes:lock:{${name}}:waiters`)),
+    takeAway: async (name) => {
+      await admin.set(`zk-recipes:lock:{${name}}:owner`, 'someone-else', { PX: 10_000 });
+    },
+    closeParticipants: async () => {
+      for (const c of clients.splice(0)) await c.close();
+    },
+    stop: async () => {
+      await admin.close();
+      await server.stop();
+    },
+  };
+}
+
 async function postgres(): Promise<Backend> {
   const server = await TestingPostgres.start();
   const admin = new pg.Pool({ connectionString: server.url, max: 2 });
@@ -143,5 +177,7 @@ async function postgres(): Promise<Backend> {
 
 /** Starts the backend called `name`. */
 export function startBackend(name: Backend['name'], zkConnectString: string): Promise<Backend> {
-  return name === 'zookeeper' ? zookeeper(zkConnectString) : name === 'redis' ? redis() : postgres();
+  if (name === 'zookeeper') return zookeeper(zkConnectString);
+  if (name === 'redis') return redis();
+  return name === 'redis-cluster' ? redisCluster() : postgres();
 }

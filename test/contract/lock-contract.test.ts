@@ -18,11 +18,11 @@ import { type Backend, startBackend } from './backends.js';
 const worker = fileURLToPath(new URL('../fixtures/contract-worker.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each(['zookeeper', 'redis', 'postgres'] as const)('lock contract: %s', (backendName) => {
+describe.each(['zookeeper', 'redis', 'redis-cluster', 'postgres'] as const)('lock contract: %s', (backendName) => {
   let backend: Backend;
   beforeAll(async () => {
     backend = await startBackend(backendName, inject('zkConnectString'));
-  });
+  }, 120_000);
   afterEach(async () => {
     await backend.closeParticipants();
   });

@@ -2,7 +2,8 @@
  * Redis Cluster on real servers (3 primaries, 1 replica each, from the testing kit): the kit's
  * topology and faults, RedisRateLimiter on node-redis's createCluster() and ioredis's Cluster
  * (keys spread over the shards, limits kept through a graceful failover and a killed primary),
- * and RedisLock refusing a cluster client with a message that says what to do.
+ * RedisLock on createCluster() with its wake-ups over sharded pub/sub (the lock contract suite
+ * runs on a cluster too), and an ioredis Cluster refused by the lock with what to do.
  */
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
@@ -140,18 +141,45 @@ describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
     await expect(cluster.masterOf(16384)).rejects.toThrow(/0 to 16383/);
   });
 
-  it('RedisLock refuses a cluster client (node-redis and ioredis) with what to do; its keys share one slot', async () => {
-    const client = await nodeRedisCluster();
+  it("RedisLock on createCluster(): a release wakes the next waiter over sharded pub/sub, on the lock's own shard", async () => {
+    const [a, b] = [await nodeRedisCluster(), await nodeRedisCluster()];
+    const observer = await nodeRedisCluster();
+    try {
+      // recheckMs 10 s: a hand-off faster than that came through the wake-up, not the re-check
+      const [lockA, lockB] = [a, b].map((c) => new RedisLock(c, 'orders', { recheckMs: 10_000 }));
+      const heard: string[] = [];
+      const holder = await lockA!.acquire({ timeoutMs: 5000 });
+      const waiting = lockB!.acquire({ timeoutMs: 8000 });
+      await new Promise((r) => setTimeout(r, 300)); // B is in line and subscribed
+      // B listens on the lock's shard channel, on the node serving the lock's slot
+      const shard = await cluster.masterOf(lockA!.keys.owner);
+      const direct = new Redis(shard.port, shard.host);
+      const channels = (await direct
+        .call('PUBSUB', 'SHARDCHANNELS', 'zk-recipes:wake:{orders}:*')
+        .finally(() => direct.disconnect())) as string[];
+      expect(channels.length).toBeGreaterThanOrEqual(1); // one per client's hub of this lock (A's may still be open)
+      expect(channels.every((c) => c.startsWith('zk-recipes:wake:{orders}:'))).toBe(true);
+      for (const channel of channels) await observer.sSubscribe(channel, (message) => heard.push(message));
+      const released = Date.now();
+      await holder.release();
+      const next = await waiting;
+      expect(Date.now() - released).toBeLessThan(2000);
+      expect(heard).toHaveLength(1); // the one SPUBLISH of the hand-off, on the lock's shard channel
+      expect(await next.fencingToken()).toBeGreaterThan(await holder.fencingToken());
+      await next.release();
+    } finally {
+      await Promise.all([a.close(), b.close(), observer.close()]);
+    }
+  });
+
+  it("RedisLock refuses an ioredis Cluster with what to do; one lock's keys share one slot", async () => {
     const io = ioredisCluster();
     try {
-      expect(() => new RedisLock(client as never, 'x')).toThrow(
-        /RedisLock does not take a Redis Cluster client yet \(RedisRateLimiter does\)/,
-      );
+      expect(() => new RedisLock(fromIORedis(io as never), 'x')).toThrow(/RedisLock takes node-redis's createCluster\(\) client/);
       expect(() => new RedisLock(fromIORedis(io as never), 'x')).toThrow(InvalidArgumentError);
       const keys = Object.values(new RedisLock(createClient(), 'orders').keys);
       expect(new Set(keys.map(keySlot)).size).toBe(1);
     } finally {
-      await client.close();
       io.disconnect();
     }
   });
