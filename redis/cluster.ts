@@ -1,6 +1,6 @@
 /**
- * Redis Cluster clients: node-redis's `createCluster()` (the rate limiter and the lock) and
- * ioredis's `Cluster` through `fromIORedis` (the rate limiter). Every command we send is a script
+ * Redis Cluster clients: node-redis's `createCluster()` and ioredis's `Cluster` through
+ * `fromIORedis` (for the lock, made with `shardedSubscribers: true`). Every command we send is a script
  * whose keys share one `{hash tag}` (a limited key's state; one lock's keys), so the cluster
  * client routes it by that slot and follows MOVED/ASK through resharding and failover by itself;
  * TRYAGAIN and CLUSTERDOWN are retried within the call's deadline like BUSY. A lock's wake-ups
@@ -28,7 +28,7 @@ export interface RedisClusterLike {
 
 /** Said wherever a cluster client is refused. */
 export const LOCK_CLUSTER_NOT_SUPPORTED =
-  "RedisLock takes node-redis's createCluster() client, not an ioredis Cluster yet (its wake-ups need sharded pub/sub; RedisRateLimiter takes either): pass createCluster() from `redis`, or a client of the lock's shard's primary.";
+  "RedisLock's wake-ups on a Redis Cluster use sharded pub/sub: pass node-redis's createCluster() client, or an ioredis Cluster made with `new Cluster(nodes, { shardedSubscribers: true })` through fromIORedis() (RedisRateLimiter takes either as it is).";
 
 /** Cluster clients route each command by its key's slot: node-redis's masters/slots, ioredis's isCluster. */
 export function isClusterClient(client: object): boolean {

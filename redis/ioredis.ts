@@ -23,6 +23,12 @@ export interface IORedisLike {
   on(event: string, listener: (...args: never[]) => void): unknown;
   /** Closes the connection at once. */
   disconnect(): void;
+  /** An ioredis Cluster's sharded subscription (with `shardedSubscribers: true`; messages arrive as `smessage`). */
+  ssubscribe?(channel: string): Promise<unknown>;
+  /** Ends a sharded subscription. */
+  sunsubscribe?(channel: string): Promise<unknown>;
+  /** The client's options (a Cluster's `shardedSubscribers` says whether SSUBSCRIBE goes to each channel's shard). */
+  readonly options?: object;
 }
 
 /** What of an ioredis connection's socket we touch: ioredis keeps it as `stream` while connected. */
@@ -68,9 +74,32 @@ function subscriberOf(io: IORedisLike): RedisSubscriberLike {
 }
 
 /**
+ * Sharded subscriptions of an ioredis Cluster made with `shardedSubscribers: true` (SSUBSCRIBE on
+ * each channel's shard; one `smessage` listener dispatches by channel). None without it: ioredis
+ * would then send SSUBSCRIBE through one subscriber connection that may not serve the slot.
+ */
+function shardedSubscriptionsOf(io: IORedisLike): Pick<RedisClientLike, 'shardedSubscribe' | 'shardedUnsubscribe'> {
+  const { ssubscribe, sunsubscribe } = io;
+  const sharded = (io.options as { shardedSubscribers?: unknown } | undefined)?.shardedSubscribers === true;
+  if (!sharded || !ssubscribe || !sunsubscribe) return {};
+  const listeners = new Map<string, (message: string, channel: string) => void>();
+  io.on('smessage', (channel: string, message: string) => listeners.get(channel)?.(message, channel));
+  return {
+    shardedSubscribe: async (channel, listener) => {
+      listeners.set(channel, listener);
+      await ssubscribe.call(io, channel);
+    },
+    shardedUnsubscribe: async (channel) => {
+      listeners.delete(channel);
+      await sunsubscribe.call(io, channel);
+    },
+  };
+}
+
+/**
  * A RedisLock client over an ioredis connection (the same object for the same connection, so
  * its waiters share one wake-up subscriber). Connect it first. An ioredis `Cluster` is taken
- * too, for RedisRateLimiter (RedisLock refuses it). A call made while ioredis
+ * too: by RedisRateLimiter as it is, by RedisLock when made with `{ shardedSubscribers: true }`. A call made while ioredis
  * reconnects waits in ioredis's offline queue; our deadline still answers the caller in time.
  */
 export function fromIORedis(io: IORedisLike): RedisClientLike {
@@ -94,7 +123,7 @@ export function fromIORedis(io: IORedisLike): RedisClientLike {
             throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);
           }
         : () => subscriberOf(io),
-      ...(cluster ? { cluster: true } : {}),
+      ...(cluster ? { cluster: true, ...shardedSubscriptionsOf(io) } : {}),
     };
     adapted.set(io, client);
   }

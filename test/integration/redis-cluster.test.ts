@@ -172,15 +172,40 @@ describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
     }
   });
 
-  it("RedisLock refuses an ioredis Cluster with what to do; one lock's keys share one slot", async () => {
-    const io = ioredisCluster();
+  it('RedisLock on an ioredis Cluster with shardedSubscribers: hands over by wake-up; without the option it is refused with what to do', async () => {
+    const sharded = [0, 1].map(() => {
+      const io = new Cluster(cluster.rootNodes, { shardedSubscribers: true });
+      io.on('error', () => undefined);
+      return io;
+    });
+    const plain = ioredisCluster();
     try {
-      expect(() => new RedisLock(fromIORedis(io as never), 'x')).toThrow(/RedisLock takes node-redis's createCluster\(\) client/);
-      expect(() => new RedisLock(fromIORedis(io as never), 'x')).toThrow(InvalidArgumentError);
+      const [lockA, lockB] = sharded.map((io) => new RedisLock(fromIORedis(io as never), 'io-orders', { recheckMs: 10_000 }));
+      let inside = 0;
+      let most = 0;
+      const started = Date.now();
+      await Promise.all(
+        [lockA!, lockB!].flatMap((lock) =>
+          Array.from({ length: 5 }, () =>
+            lock.using(
+              async () => {
+                most = Math.max(most, ++inside);
+                await new Promise((r) => setTimeout(r, 5));
+                inside--;
+              },
+              { timeoutMs: 8000 },
+            ),
+          ),
+        ),
+      );
+      expect(most).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5000); // 10 hand-offs, none waiting out a 10-s re-check
+      expect(() => new RedisLock(fromIORedis(plain as never), 'x')).toThrow(/shardedSubscribers: true/);
+      expect(() => new RedisLock(fromIORedis(plain as never), 'x')).toThrow(InvalidArgumentError);
       const keys = Object.values(new RedisLock(createClient(), 'orders').keys);
-      expect(new Set(keys.map(keySlot)).size).toBe(1);
+      expect(new Set(keys.map(keySlot)).size).toBe(1); // one lock lives on one shard
     } finally {
-      io.disconnect();
+      for (const io of [...sharded, plain]) io.disconnect();
     }
   });
 });
