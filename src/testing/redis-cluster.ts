@@ -10,6 +10,9 @@ import { promisify } from 'node:util';
 import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import { checkOptionKeys, describeValue } from '../core/options.js';
 import { TestingRedis } from './redis-server.js';
+import { keySlot, type NodeLine, parseNodes } from './redis-cluster-topology.js';
+
+export { keySlot } from './redis-cluster-topology.js';
 
 const run = promisify(execFile);
 
@@ -21,62 +24,6 @@ export interface TestingRedisClusterOptions {
   readonly replicasPerMaster?: number;
   /** `cluster-node-timeout`: how long a primary may be unreachable before its replica takes over. @default 2000 */
   readonly nodeTimeoutMs?: number;
-}
-
-/** One line of `CLUSTER NODES`. */
-interface NodeLine {
-  readonly id: string;
-  readonly port: number;
-  readonly master: boolean;
-  readonly failed: boolean;
-  readonly masterId: string | undefined;
-  readonly slots: readonly [number, number][];
-}
-
-/** CRC16-CCITT (XMODEM), as Redis Cluster hashes keys. */
-function crc16(bytes: Buffer): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-/** The hash slot of a key (its `{hash tag}` when it has a non-empty one), as `CLUSTER KEYSLOT`. */
-export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  if (open >= 0) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) return crc16(Buffer.from(key.slice(open + 1, close))) % 16384;
-  }
-  return crc16(Buffer.from(key)) % 16384;
-}
-
-function parseNodes(text: string): NodeLine[] {
-  return text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [id = '', address = '', flags = '', masterId = '-', , , , , ...slotFields] = line.trim().split(' ');
-      const port = Number(address.split('@')[0]?.split(':').pop());
-      const slots = slotFields
-        .filter((s) => !s.startsWith('['))
-        .map((s) => {
-          const [from, to] = s.split('-').map(Number) as [number, number | undefined];
-          return [from, to ?? from] as [number, number];
-        });
-      const flagList = flags.split(',');
-      return {
-        id,
-        port,
-        master: flagList.includes('master'),
-        failed: flagList.includes('fail') || flagList.includes('fail?'),
-        masterId: masterId === '-' ? undefined : masterId,
-        slots,
-      };
-    });
 }
 
 /** A Redis Cluster of real servers. Always `stop()` it. */
@@ -170,6 +117,41 @@ export class TestingRedisCluster implements AsyncDisposable {
     this.#down.add(master);
     await this.#waitOwner(slot, replica, timeoutMs);
     return master;
+  }
+
+  /**
+   * Moves the slot of `keyOrSlot` to another primary the way a resharding does, key by key:
+   * IMPORTING on the target, MIGRATING on the source, then (after `holdMs`, while clients meet
+   * ASK and TRYAGAIN) MIGRATE each key, then SETSLOT NODE everywhere. Resolves with the new owner.
+   */
+  async moveSlot(
+    keyOrSlot: string | number,
+    options: { readonly holdMs?: number; readonly to?: TestingRedis } = {},
+  ): Promise<TestingRedis> {
+    const slot = this.#slot(keyOrSlot);
+    const topology = await this.#topology();
+    const source = await this.masterOf(slot);
+    const target =
+      options.to ?? this.nodes.find((n) => !this.#down.has(n) && n !== source && topology.some((t) => t.port === n.port && t.master));
+    const idOf = (node: TestingRedis) => topology.find((t) => t.port === node.port)?.id;
+    const [sourceId, targetId] = [idOf(source), target && idOf(target)];
+    if (!target || !sourceId || !targetId) throw new InvalidArgumentError(`No other primary to move slot ${slot} to.`);
+    await this.#cli(target, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId);
+    await this.#cli(source, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', targetId);
+    if (options.holdMs) await new Promise((resolve) => setTimeout(resolve, options.holdMs));
+    for (;;) {
+      const keys = (await this.#cli(source, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')).split('\n').filter(Boolean);
+      if (keys.length === 0) break;
+      for (const key of keys) {
+        await this.#cli(source, 'MIGRATE', target.host, String(target.port), '', '0', '5000', 'REPLACE', 'KEYS', key);
+        if (options.holdMs) await new Promise((resolve) => setTimeout(resolve, Math.min(50, options.holdMs ?? 0)));
+      }
+    }
+    for (const node of [target, source, ...this.nodes.filter((n) => n !== target && n !== source && !this.#down.has(n))]) {
+      await this.#cli(node, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId).catch(() => undefined); // replicas refuse: fine
+    }
+    await this.#waitOwner(slot, target, 30_000);
+    return target;
   }
 
   /** Brings a killed node back; it rejoins as a replica of the shard that replaced it. */

@@ -134,6 +134,57 @@ describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
     }
   }, 90_000);
 
+  it('a slot moved key by key under load (ASK, TRYAGAIN): the lock keeps exclusion and the limiter its count', async () => {
+    const [a, b] = [await nodeRedisCluster(), await nodeRedisCluster()];
+    try {
+      const locks = [a, b].map((c) => new RedisLock(c, 'moving', { ttlMs: 5000 }));
+      const limiter = new RedisRateLimiter(a, { algorithm: 'fixed-window', limit: 100_000, windowMs: 600_000, name: 'moving' });
+      expect(keySlot(limiter.keyOf('moving'))).toBe(keySlot(locks[0]!.keys.owner)); // one slot for both
+      let stop = false;
+      let inside = 0;
+      let most = 0;
+      let cycles = 0;
+      let counted = 0;
+      const errors: string[] = [];
+      const lockLoop = async (lock: RedisLock) => {
+        while (!stop) {
+          await lock
+            .using(
+              async () => {
+                most = Math.max(most, ++inside);
+                await new Promise((r) => setTimeout(r, 2));
+                inside--;
+                cycles++;
+              },
+              { timeoutMs: 10_000 },
+            )
+            .catch((error: unknown) => errors.push(String(error)));
+        }
+      };
+      const limitLoop = async () => {
+        while (!stop) {
+          const r = await limiter.limit('moving').catch((error: unknown) => errors.push(String(error)));
+          if (typeof r === 'object' && r.allowed) counted++;
+        }
+      };
+      const loops = [...locks.map(lockLoop), lockLoop(locks[0]!), limitLoop()];
+      await new Promise((r) => setTimeout(r, 300));
+      const before = await cluster.masterOf('{moving}');
+      const after = await cluster.moveSlot('{moving}', { holdMs: 500 });
+      await new Promise((r) => setTimeout(r, 300));
+      stop = true;
+      await Promise.all(loops);
+      expect(after.port).not.toBe(before.port);
+      expect((await cluster.masterOf('{moving}')).port).toBe(after.port);
+      expect(errors).toEqual([]);
+      expect(most).toBe(1);
+      expect(cycles).toBeGreaterThan(20);
+      expect((await limiter.limit('moving')).remaining).toBe(100_000 - counted - 1); // no count lost in the move
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 90_000);
+
   it('the kit refuses bad settings before starting anything', async () => {
     await expect(TestingRedisCluster.start({ masters: 2 })).rejects.toThrow(/a cluster needs three/);
     await expect(TestingRedisCluster.start({ replicasPerMaster: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
