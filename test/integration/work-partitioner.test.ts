@@ -4,7 +4,17 @@
  * taken over with a larger fencing token, and nothing is left behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionState, InvalidArgumentError, inspectRecipe, type Lease, WorkPartitioner, ZkClient } from '../../recipes/index.js';
+import {
+  ConnectionState,
+  InvalidArgumentError,
+  InterProcessMutex,
+  inspectRecipe,
+  type Lease,
+  RecipeClosedError,
+  WaitTimeoutError,
+  WorkPartitioner,
+  ZkClient,
+} from '../../recipes/index.js';
 import { expireSession, TestingServer } from '../../src/testing/index.js';
 import { eventually, expectNothingLeft } from '../support/locks.js';
 import { faultsSkipReason, useTestNamespace } from '../support/zk.js';
@@ -89,6 +99,40 @@ describe('WorkPartitioner (shared server)', () => {
     await Promise.all(workers.map((w) => w.close()));
     expect(workers.every((w) => w.state === 'closed' && w.owned().size === 0)).toBe(true);
     await expectNothingLeft(ns()); // the last to leave removes the assignment; the rest are containers
+  });
+
+  it('at the edges: close() while waiting on a held partition, a listener that throws, waits that end by their deadline', async () => {
+    const [c1, c2] = [await ns().client(), await ns().client()];
+    const first = new WorkPartitioner(c1, '/edge', { id: 'a', partitions: 2 });
+    const errors: unknown[] = [];
+    first.on('error', (error) => errors.push(error));
+    first.on('assigned', () => {
+      throw new Error('a listener bug');
+    });
+    await first.start({ timeoutMs: 5000 });
+    await first.waitUntilAcquired({ timeoutMs: 5000 });
+    expect(first.owned().size).toBe(2); // the throwing listener did not stop it
+    expect(errors.map(String)).toEqual(['Error: a listener bug', 'Error: a listener bug']);
+
+    await first.close();
+
+    // A member whose partitions are held (here from outside) waits on their locks; its waits end by
+    // their deadlines, and close() mid-wait is prompt and leaves only the outside holder's nodes.
+    const outside = await ns().client();
+    const held = await Promise.all(['0', '1'].map((p) => new InterProcessMutex(outside, `/edge/locks/${p}`).acquire()));
+    const second = new WorkPartitioner(c2, '/edge', { id: 'b', partitions: 2 });
+    await second.start({ timeoutMs: 5000 });
+    await eventually(() => second.state === 'allocating' && second.assignment().size === 2, 5000, "'b' assigned both, waiting");
+    await expect(second.waitUntilAcquired({ timeoutMs: 200 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    await expect(second.waitUntilAcquired({ signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow('stop');
+    const closing = Date.now();
+    await second.close();
+    expect(Date.now() - closing).toBeLessThan(3000);
+    expect(second.state).toBe('closed');
+    await expect(second.waitUntilAcquired()).rejects.toBeInstanceOf(RecipeClosedError);
+    for (const p of ['0', '1']) expect((await outside.getChildren(`/edge/locks/${p}`)).children).toHaveLength(1); // the holder's only
+    for (const lease of held) await lease.release();
+    await expectNothingLeft(ns());
   });
 
   it('bad input gets typed errors before anything is sent', async () => {
