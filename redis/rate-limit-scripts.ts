@@ -3,7 +3,8 @@
  * hash tag keeps it in one cluster slot). Time is the Redis server's — key expiry, and `TIME` in
  * the scripts that need "now" — so limiter instances on machines with skewed clocks agree.
  * Every script answers {allowed (1|0), remaining, resetMs, retryAfterMs}.
- * ARGV: limit, windowMs, cost [, burst].
+ * ARGV: limit, windowMs, cost [, burst]. A cost of 0 is a peek (`get`): it answers whether a call
+ * of cost 1 would pass now, and what remains, and writes nothing.
  */
 import { luaScript } from './scripts.js';
 
@@ -25,6 +26,12 @@ export const FIXED_WINDOW = luaScript(
   'fixed-window',
   `
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if cost == 0 then
+  local seen = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+  local left = math.max(0, redis.call('PTTL', KEYS[1]))
+  if seen < limit then return {1, limit - seen, left, 0} end
+  return {0, 0, left, left}
+end
 local current = redis.call('INCRBY', KEYS[1], cost)
 local ttl = redis.call('PTTL', KEYS[1])
 if current == cost or ttl < 0 then
@@ -50,6 +57,8 @@ export const SLIDING_WINDOW = luaScript(
   'sliding-window',
   `${NOW_MS}
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local peek = cost == 0
+if peek then cost = 1 end
 local index = math.floor(now / window)
 local h = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
 local i, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
@@ -70,6 +79,7 @@ if estimate + cost > limit then
   end
   return {0, math.max(0, math.floor(limit - estimate)), reset, math.max(1, math.ceil(retry))}
 end
+if peek then return {1, math.max(0, math.floor(limit - estimate)), reset, 0} end
 if moved then
   -- a new window: the key lives until the end of the next one, when this count stops weighing
   redis.call('HSET', KEYS[1], 'i', index, 'c', c + cost, 'p', p)
@@ -90,6 +100,8 @@ export const TOKEN_BUCKET = luaScript(
   'token-bucket',
   `${NOW_MS}
 local limit, window, cost, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local peek = cost == 0
+if peek then cost = 1 end
 local emission = window / limit
 local tolerance = emission * burst
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
@@ -99,7 +111,11 @@ local allowAt = newTat - tolerance
 if now < allowAt then
   return {0, math.max(0, math.floor((now - tat + tolerance) / emission)), math.ceil(tat - now), math.ceil(allowAt - now)}
 end
+if peek then return {1, math.max(0, math.floor((now - tat + tolerance) / emission)), math.ceil(tat - now), 0} end
 redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.max(1, math.ceil(newTat - now)))
 return {1, math.max(0, math.floor((now - newTat + tolerance) / emission)), math.ceil(newTat - now), 0}
 `,
 );
+
+/** Forgets a limited key's state (KEYS[1]): its next call starts afresh. → 1 removed, 0 there was none. */
+export const RESET = luaScript('reset', "return redis.call('DEL', KEYS[1])");

@@ -9,7 +9,7 @@
 import { InvalidArgumentError } from '../src/core/errors.js';
 import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
-import { FIXED_WINDOW, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
+import { FIXED_WINDOW, RESET, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 import type { RedisClusterLike } from './cluster.js';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
@@ -204,6 +204,26 @@ export class RedisRateLimiter {
       throw new InvalidArgumentError(
         `cost ${cost} is more than the ${algorithm === 'token-bucket' ? 'burst' : 'limit'} (${capacity}): it could never be allowed.`,
       );
+    return this.#decide(redisKey, cost);
+  }
+
+  /**
+   * Looks without counting: whether a call of cost 1 would be allowed for `key` now, and what
+   * remains — nothing is written (a key never seen stays unseen).
+   */
+  async get(key: string): Promise<RateLimitResult> {
+    return this.#decide(this.keyOf(key), 0);
+  }
+
+  /** Forgets `key`'s state under this limiter: its next call starts a fresh window (or a full bucket). */
+  async reset(key: string): Promise<void> {
+    // Not covered by failOpen: that is about letting calls through, and a reset that did not
+    // happen must not look as if it had.
+    await runScript(this.#client, RESET, [this.keyOf(key)], [], Date.now() + this.#timeoutMs);
+  }
+
+  async #decide(redisKey: string, cost: number): Promise<RateLimitResult> {
+    const { algorithm, limit, burst } = this.config;
     const args = [...this.#fixedArgs, String(cost)];
     if (algorithm === 'token-bucket') args.push(String(burst));
     let reply: unknown;

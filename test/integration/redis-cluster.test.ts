@@ -68,6 +68,8 @@ describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
         for (let i = 0; i < 4; i++) results.push((await limiter.limit(key)).allowed);
         expect(results, key).toEqual([true, true, true, false]);
       }
+      await limiter.reset('user-0'); // get and reset are routed by the key too
+      expect(await limiter.get('user-0')).toMatchObject({ allowed: true, remaining: 3 });
     } finally {
       await client.close();
     }

@@ -275,6 +275,30 @@ describe('RedisRateLimiter', () => {
     expect(await redis.exists(keys)).toBe(0);
   });
 
+  it('get() looks without counting or creating a key; reset() starts the key afresh (every algorithm)', async () => {
+    const redis = await client();
+    for (const algorithm of ['fixed-window', 'sliding-window', 'token-bucket'] as const) {
+      const limiter = new RedisRateLimiter(redis, { algorithm, limit: 3, windowMs: 60_000 });
+      const key = lockName(`peek-${algorithm}`);
+      expect(await limiter.get(key), algorithm).toMatchObject({ allowed: true, remaining: 3, retryAfterMs: 0, checked: true });
+      expect(await redis.exists(limiter.keyOf(key)), algorithm).toBe(0); // a look writes nothing
+      await limiter.limit(key);
+      await limiter.limit(key);
+      expect((await limiter.get(key)).remaining, algorithm).toBe(1);
+      expect((await limiter.get(key)).remaining, algorithm).toBe(1); // looking twice counts nothing
+      expect((await limiter.limit(key)).allowed, algorithm).toBe(true);
+      const full = await limiter.get(key);
+      expect(full.allowed, algorithm).toBe(false);
+      expect(full.remaining, algorithm).toBe(0);
+      expect(full.retryAfterMs, algorithm).toBeGreaterThan(0);
+      expect((await limiter.limit(key)).allowed, algorithm).toBe(false); // get agreed with limit
+      await limiter.reset(key);
+      expect(await redis.exists(limiter.keyOf(key)), algorithm).toBe(0);
+      expect(await limiter.get(key), algorithm).toMatchObject({ allowed: true, remaining: 3 });
+      expect((await limiter.limit(key)).remaining, algorithm).toBe(2);
+    }
+  });
+
   it('bad input is a typed error before anything is sent', async () => {
     const redis = await client();
     const before = await commandCalls(redis);
