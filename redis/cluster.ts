@@ -8,7 +8,7 @@
  * so a hand-off message stays on the lock's shard instead of being broadcast to every node.
  */
 import { InvalidArgumentError } from '../src/core/errors.js';
-import type { RedisClientLike } from './scripts.js';
+import type { RedisClientLike } from './client-like.js';
 
 /** The part of a node-redis cluster client (`createCluster()`, v5/v6) the limiter uses. */
 export interface RedisClusterLike {
