@@ -119,3 +119,49 @@ return {1, math.max(0, math.floor((now - newTat + tolerance) / emission)), math.
 
 /** Forgets a limited key's state (KEYS[1]): its next call starts afresh. → 1 removed, 0 there was none. */
 export const RESET = luaScript('reset', "return redis.call('DEL', KEYS[1])");
+
+/**
+ * Penalty (delta > 0: counts it, whatever the limit) or reward (delta < 0: gives it back, never
+ * below nothing) on a limited key, without a decision. ARGV: limit, windowMs, delta [, burst].
+ * Each keeps its algorithm's expiry rules: the key still never outlives its window.
+ */
+export const FIXED_WINDOW_ADJUST = luaScript(
+  'fixed-window-adjust',
+  `
+local window, delta = tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = redis.call('INCRBY', KEYS[1], delta)
+if current <= 0 then redis.call('DEL', KEYS[1]) return 0 end
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], window) end
+return current
+`,
+);
+
+export const SLIDING_WINDOW_ADJUST = luaScript(
+  'sliding-window-adjust',
+  `${NOW_MS}
+local window, delta = tonumber(ARGV[2]), tonumber(ARGV[3])
+local index = math.floor(now / window)
+local h = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
+local i, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+if i == index - 1 then p, c = c, 0
+elseif i ~= index then p, c = 0, 0 end
+c = math.max(0, c + delta)
+redis.call('HSET', KEYS[1], 'i', index, 'c', c, 'p', p)
+redis.call('PEXPIREAT', KEYS[1], (index + 2) * window)
+return c
+`,
+);
+
+export const TOKEN_BUCKET_ADJUST = luaScript(
+  'token-bucket-adjust',
+  `${NOW_MS}
+local limit, window, delta = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local emission = window / limit
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tat < now then tat = now end
+tat = tat + delta * emission
+if tat <= now then redis.call('DEL', KEYS[1]) return 0 end
+redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.max(1, math.ceil(tat - now)))
+return 1
+`,
+);

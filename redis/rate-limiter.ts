@@ -9,7 +9,15 @@
 import { InvalidArgumentError } from '../src/core/errors.js';
 import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
-import { FIXED_WINDOW, RESET, SLIDING_WINDOW, TOKEN_BUCKET } from './rate-limit-scripts.js';
+import {
+  FIXED_WINDOW,
+  FIXED_WINDOW_ADJUST,
+  RESET,
+  SLIDING_WINDOW,
+  SLIDING_WINDOW_ADJUST,
+  TOKEN_BUCKET,
+  TOKEN_BUCKET_ADJUST,
+} from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 import type { RedisClusterLike } from './cluster.js';
 import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
@@ -88,6 +96,12 @@ const SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
   'fixed-window': FIXED_WINDOW,
   'sliding-window': SLIDING_WINDOW,
   'token-bucket': TOKEN_BUCKET,
+};
+
+const ADJUST_SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
+  'fixed-window': FIXED_WINDOW_ADJUST,
+  'sliding-window': SLIDING_WINDOW_ADJUST,
+  'token-bucket': TOKEN_BUCKET_ADJUST,
 };
 
 function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -220,6 +234,25 @@ export class RedisRateLimiter {
     // Not covered by failOpen: that is about letting calls through, and a reset that did not
     // happen must not look as if it had.
     await runScript(this.#client, RESET, [this.keyOf(key)], [], Date.now() + this.#timeoutMs);
+  }
+
+  /**
+   * Counts `points` against `key` without a decision, past the limit if need be (a penalty: a
+   * failed login costs more than a call). Resolves once counted; the key expires as usual.
+   */
+  async penalty(key: string, points: number): Promise<void> {
+    await this.#adjust(key, positiveInteger('points', points));
+  }
+
+  /** Gives `points` back to `key` (a reward: a call that turned out not to count), never below none used. */
+  async reward(key: string, points: number): Promise<void> {
+    await this.#adjust(key, -positiveInteger('points', points));
+  }
+
+  async #adjust(key: string, delta: number): Promise<void> {
+    const args = [...this.#fixedArgs, String(delta)];
+    // Like reset, not covered by failOpen: an adjustment that did not happen must not look done.
+    await runScript(this.#client, ADJUST_SCRIPTS[this.config.algorithm], [this.keyOf(key)], args, Date.now() + this.#timeoutMs);
   }
 
   async #decide(redisKey: string, cost: number): Promise<RateLimitResult> {

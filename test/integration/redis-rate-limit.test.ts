@@ -299,6 +299,25 @@ describe('RedisRateLimiter', () => {
     }
   });
 
+  it('penalty() counts past the limit, reward() gives back, never below none used (every algorithm)', async () => {
+    const redis = await client();
+    for (const algorithm of ['fixed-window', 'sliding-window', 'token-bucket'] as const) {
+      const limiter = new RedisRateLimiter(redis, { algorithm, limit: 5, windowMs: 60_000 });
+      const key = lockName(`adjust-${algorithm}`);
+      await limiter.penalty(key, 3);
+      expect((await limiter.get(key)).remaining, algorithm).toBe(2);
+      await limiter.reward(key, 2);
+      expect((await limiter.get(key)).remaining, algorithm).toBe(4);
+      await limiter.penalty(key, 10); // a failed login costs more than the limit
+      expect((await limiter.limit(key)).allowed, algorithm).toBe(false);
+      expect(await redis.pTTL(limiter.keyOf(key)), algorithm).toBeGreaterThan(0); // still expires
+      await limiter.reward(key, 100);
+      expect(await limiter.get(key), algorithm).toMatchObject({ allowed: true, remaining: 5 });
+      await expect(limiter.penalty(key, 0), algorithm).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(limiter.reward(key, 1.5), algorithm).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+  });
+
   it('bad input is a typed error before anything is sent', async () => {
     const redis = await client();
     const before = await commandCalls(redis);
