@@ -20,77 +20,21 @@ import {
 } from './rate-limit-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 import type { RedisClusterLike } from './cluster.js';
-import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
+import { checkOptionKeys, describeValue } from '../src/core/options.js';
+import {
+  checkKey,
+  checkLimiterName,
+  checkPlainPrefix,
+  defaultName,
+  LIMIT_CALL_KEYS,
+  positiveInteger,
+  RATE_LIMITER_OPTION_KEYS,
+  type RateLimitAlgorithm,
+  type RateLimiterOptions,
+  type RateLimitResult,
+} from './rate-limit-options.js';
 
-/** The algorithms. */
-export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'token-bucket';
-
-/** Options of a {@link RedisRateLimiter}. */
-export interface RateLimiterOptions {
-  /** @default 'sliding-window' */
-  readonly algorithm?: RateLimitAlgorithm;
-  /** Calls (cost units) allowed per window: an integer ≥ 1. */
-  readonly limit: number;
-  /** The window in ms (token bucket: the time to refill `limit` tokens). */
-  readonly windowMs: number;
-  /** Token bucket only: the bucket's size, how many calls may come at once. @default limit */
-  readonly burst?: number;
-  /** Prefix of the keys: `<prefix>{<key>}:<name>`. @default 'zk-recipes:rate:' */
-  readonly prefix?: string;
-  /**
-   * This limiter's part of its keys, so two limiters on one key (say 3 per second AND 5 per
-   * minute on one phone number) never share a counter. Limiters with the same name and prefix
-   * share their counters: give one name to every instance of one limit across your processes.
-   * @default derived from the settings: `fw:<limit>:<windowMs>`, `sw:…`, `tb:<limit>:<windowMs>:<burst>`
-   */
-  readonly name?: string;
-  /**
-   * Fixed window only: the key is exactly `<prefix><key>` — the design's `phone_limit.lua` shape
-   * (e.g. `rate.limiting:13700000000`) — to share one counter with a script that already runs on
-   * it. Every limiter with plain keys on the same prefix and key shares that counter.
-   * @default false
-   */
-  readonly plainKeys?: boolean;
-  /**
-   * When Redis cannot answer (down, unreachable, BUSY past the deadline): `false` (default)
-   * rejects with RedisUnavailableError / RedisBusyError, so nothing passes unchecked; `true`
-   * resolves to an allowed result with `checked: false`, for limits that protect less than an
-   * outage of the endpoint would cost.
-   */
-  readonly failOpen?: boolean;
-  /** Deadline of each decision (BUSY is retried within it). @default 1000 */
-  readonly operationTimeoutMs?: number;
-}
-
-const RATE_LIMITER_OPTION_KEYS: OptionKeys<RateLimiterOptions> = {
-  algorithm: true,
-  limit: true,
-  windowMs: true,
-  burst: true,
-  prefix: true,
-  name: true,
-  plainKeys: true,
-  failOpen: true,
-  operationTimeoutMs: true,
-};
-
-const LIMIT_CALL_KEYS: OptionKeys<{ readonly cost?: number }> = { cost: true };
-
-/** One decision. */
-export interface RateLimitResult {
-  /** True when the call may go ahead (its cost was counted). */
-  readonly allowed: boolean;
-  /** The limit per window. */
-  readonly limit: number;
-  /** Calls (cost units) still allowed right now. */
-  readonly remaining: number;
-  /** ms until the window resets (fixed, sliding) or the bucket is full again (token bucket). */
-  readonly resetMs: number;
-  /** ms to wait before a call of the same cost can be allowed; 0 when allowed. */
-  readonly retryAfterMs: number;
-  /** False only for a `failOpen` result given without asking Redis. */
-  readonly checked: boolean;
-}
+export type { RateLimitAlgorithm, RateLimiterOptions, RateLimitResult } from './rate-limit-options.js';
 
 const SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
   'fixed-window': FIXED_WINDOW,
@@ -103,45 +47,6 @@ const ADJUST_SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
   'sliding-window': SLIDING_WINDOW_ADJUST,
   'token-bucket': TOKEN_BUCKET_ADJUST,
 };
-
-function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${describeValue(value)}.`);
-  }
-  return value;
-}
-
-function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0)
-    throw new InvalidArgumentError('A rate limit key must be a non-empty string (e.g. a user id or an IP).');
-  if (Buffer.byteLength(key) > 1024)
-    throw new InvalidArgumentError(`A rate limit key may be at most 1024 bytes, got ${Buffer.byteLength(key)}.`);
-  if (/[{}]/.test(key))
-    throw new InvalidArgumentError(`A rate limit key may not contain '{' or '}' (they make the key's hash tag): ${JSON.stringify(key)}.`);
-  return key;
-}
-
-const ALGORITHM_TAGS: Record<RateLimitAlgorithm, string> = { 'fixed-window': 'fw', 'sliding-window': 'sw', 'token-bucket': 'tb' };
-
-/** What makes a limiter different, as its keys' last part: two different limits never share a counter. */
-function defaultName(config: { algorithm: RateLimitAlgorithm; limit: number; windowMs: number; burst: number }): string {
-  const base = `${ALGORITHM_TAGS[config.algorithm]}:${config.limit}:${config.windowMs}`;
-  return config.algorithm === 'token-bucket' ? `${base}:${config.burst}` : base;
-}
-
-function checkLimiterName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new InvalidArgumentError('name must be a non-empty string (e.g. "sms-per-minute").');
-  if (Buffer.byteLength(name) > 128) throw new InvalidArgumentError(`name may be at most 128 bytes, got ${Buffer.byteLength(name)}.`);
-  if (/[{}]/.test(name))
-    throw new InvalidArgumentError(`name may not contain '{' or '}' (the key's hash tag is the limited key's): ${JSON.stringify(name)}.`);
-  return name;
-}
-
-function checkPlainPrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix must be a string.');
-  return prefix;
-}
 
 /**
  * A rate limiter on Redis.
