@@ -40,6 +40,17 @@ export interface RateLimiterOptions {
    * outage of the endpoint would cost.
    */
   readonly failOpen?: boolean;
+  /**
+   * Once a call is refused, block the key for this many ms: every call is refused (counting
+   * nothing) until the block ends — the brute-force guard of a login endpoint. @default none
+   */
+  readonly blockMs?: number;
+  /**
+   * With `blockMs`: remember blocked keys in this process and refuse them here until their block
+   * ends, with no Redis call (`cached: true` on the result). A reset in another process does not
+   * reach this cache. @default false
+   */
+  readonly blockCache?: boolean;
   /** Deadline of each decision (BUSY is retried within it). @default 1000 */
   readonly operationTimeoutMs?: number;
 }
@@ -53,6 +64,8 @@ export const RATE_LIMITER_OPTION_KEYS: OptionKeys<RateLimiterOptions> = {
   name: true,
   plainKeys: true,
   failOpen: true,
+  blockMs: true,
+  blockCache: true,
   operationTimeoutMs: true,
 };
 
@@ -72,6 +85,8 @@ export interface RateLimitResult {
   readonly retryAfterMs: number;
   /** False only for a `failOpen` result given without asking Redis. */
   readonly checked: boolean;
+  /** True when the block cache refused the call without asking Redis (the key was known blocked). */
+  readonly cached?: boolean;
 }
 
 export function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {

@@ -6,7 +6,7 @@
  * ARGV: limit, windowMs, cost [, burst]. A cost of 0 is a peek (`get`): it answers whether a call
  * of cost 1 would pass now, and what remains, and writes nothing.
  */
-import { luaScript } from './scripts.js';
+import { type LuaScript, luaScript } from './scripts.js';
 
 const NOW_MS = `
 local t = redis.call('TIME')
@@ -117,8 +117,34 @@ return {1, math.max(0, math.floor((now - newTat + tolerance) / emission)), math.
 `,
 );
 
-/** Forgets a limited key's state (KEYS[1]): its next call starts afresh. → 1 removed, 0 there was none. */
-export const RESET = luaScript('reset', "return redis.call('DEL', KEYS[1])");
+/** Forgets a limited key's state (KEYS: its state [, its block]): its next call starts afresh. → keys removed. */
+export const RESET = luaScript('reset', "return redis.call('DEL', unpack(KEYS))");
+
+/**
+ * A decision script with a block (`blockMs`): KEYS[2] is the key's block, the last ARGV the block
+ * in ms. While the block lasts every call is refused without counting (retry after what is left
+ * of it); a refused call (not a peek) starts a block. Made from the plain script, so the two
+ * decide alike when nothing is blocked.
+ */
+export function blocking(script: LuaScript): LuaScript {
+  return luaScript(
+    `${script.name}-blocking`,
+    `
+local left = redis.call('PTTL', KEYS[2])
+if left > 0 then return {0, 0, left, left} end
+local function decide()
+${script.source}
+end
+local r = decide()
+if r[1] == 0 and tonumber(ARGV[3]) > 0 then
+  local blockMs = tonumber(ARGV[#ARGV])
+  redis.call('SET', KEYS[2], '1', 'PX', blockMs)
+  return {0, 0, blockMs, blockMs}
+end
+return r
+`,
+  );
+}
 
 /**
  * Penalty (delta > 0: counts it, whatever the limit) or reward (delta < 0: gives it back, never

@@ -9,7 +9,9 @@
 import { InvalidArgumentError } from '../src/core/errors.js';
 import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
+import { BlockCache } from './block-cache.js';
 import {
+  blocking,
   FIXED_WINDOW,
   FIXED_WINDOW_ADJUST,
   RESET,
@@ -68,6 +70,8 @@ export class RedisRateLimiter {
   readonly #failOpen: boolean;
   readonly #timeoutMs: number;
   readonly #fixedArgs: readonly string[];
+  readonly #blockMs: number | undefined;
+  readonly #blocks: BlockCache | undefined;
 
   /**
    * `client`: a node-redis client, `fromIORedis(io)`, or a Redis Cluster client — node-redis's
@@ -100,7 +104,13 @@ export class RedisRateLimiter {
     this.#suffix = plainKeys ? undefined : `:${checkLimiterName(options.name ?? defaultName(this.config))}`;
     this.#failOpen = options.failOpen === true;
     this.#timeoutMs = checkTimeoutMs('operationTimeoutMs', options.operationTimeoutMs ?? 1000, 1);
-    this.#script = SCRIPTS[algorithm];
+    this.#blockMs = options.blockMs === undefined ? undefined : positiveInteger('blockMs', options.blockMs, MAX_TIMEOUT_MS);
+    if (options.blockCache !== undefined && typeof options.blockCache !== 'boolean')
+      throw new InvalidArgumentError(`blockCache must be a boolean, got ${describeValue(options.blockCache)}.`);
+    if (options.blockCache && this.#blockMs === undefined)
+      throw new InvalidArgumentError('blockCache needs blockMs: only a block is certain enough to refuse without asking Redis.');
+    this.#blocks = options.blockCache ? new BlockCache() : undefined;
+    this.#script = this.#blockMs === undefined ? SCRIPTS[algorithm] : blocking(SCRIPTS[algorithm]);
     this.#fixedArgs = [String(limit), String(windowMs)];
   }
 
@@ -138,7 +148,9 @@ export class RedisRateLimiter {
   async reset(key: string): Promise<void> {
     // Not covered by failOpen: that is about letting calls through, and a reset that did not
     // happen must not look as if it had.
-    await runScript(this.#client, RESET, [this.keyOf(key)], [], Date.now() + this.#timeoutMs);
+    const redisKey = this.keyOf(key);
+    this.#blocks?.forget(redisKey);
+    await runScript(this.#client, RESET, this.#keysOf(redisKey), [], Date.now() + this.#timeoutMs);
   }
 
   /**
@@ -160,13 +172,22 @@ export class RedisRateLimiter {
     await runScript(this.#client, ADJUST_SCRIPTS[this.config.algorithm], [this.keyOf(key)], args, Date.now() + this.#timeoutMs);
   }
 
+  /** The keys of `redisKey`'s state under this limiter: its own, and its block's with `blockMs`. */
+  #keysOf(redisKey: string): string[] {
+    return this.#blockMs === undefined ? [redisKey] : [redisKey, `${redisKey}:block`];
+  }
+
   async #decide(redisKey: string, cost: number): Promise<RateLimitResult> {
     const { algorithm, limit, burst } = this.config;
+    const blockedFor = this.#blocks?.left(redisKey) ?? 0;
+    if (blockedFor > 0)
+      return { allowed: false, limit, remaining: 0, resetMs: blockedFor, retryAfterMs: blockedFor, checked: true, cached: true };
     const args = [...this.#fixedArgs, String(cost)];
     if (algorithm === 'token-bucket') args.push(String(burst));
+    if (this.#blockMs !== undefined) args.push(String(this.#blockMs));
     let reply: unknown;
     try {
-      reply = await runScript(this.#client, this.#script, [redisKey], args, Date.now() + this.#timeoutMs);
+      reply = await runScript(this.#client, this.#script, this.#keysOf(redisKey), args, Date.now() + this.#timeoutMs);
     } catch (error) {
       if (this.#failOpen && (error instanceof RedisUnavailableError || error instanceof RedisBusyError)) {
         return { allowed: true, limit, remaining: 0, resetMs: 0, retryAfterMs: 0, checked: false };
@@ -174,6 +195,8 @@ export class RedisRateLimiter {
       throw error;
     }
     const [allowed, remaining, resetMs, retryAfterMs] = reply as [number, number, number, number];
+    // With blockMs every refusal is a block (or inside one): remember it here when asked to.
+    if (allowed !== 1 && this.#blocks && retryAfterMs > 0) this.#blocks.block(redisKey, retryAfterMs);
     return { allowed: allowed === 1, limit, remaining, resetMs, retryAfterMs, checked: true };
   }
 }

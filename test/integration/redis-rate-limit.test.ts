@@ -318,6 +318,47 @@ describe('RedisRateLimiter', () => {
     }
   });
 
+  it('blockMs: a refusal blocks the key past its window; nothing is counted meanwhile; reset lifts it', async () => {
+    const redis = await client();
+    for (const algorithm of ['fixed-window', 'sliding-window', 'token-bucket'] as const) {
+      const limiter = new RedisRateLimiter(redis, { algorithm, limit: 2, windowMs: 300, blockMs: 3000, name: `block-${algorithm}` });
+      const key = lockName(`block-${algorithm}`);
+      expect((await limiter.limit(key)).allowed, algorithm).toBe(true);
+      expect((await limiter.limit(key)).allowed, algorithm).toBe(true);
+      const refused = await limiter.limit(key);
+      expect(refused, algorithm).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 3000 });
+      await sleep(500); // the window has passed; the block has not
+      const during = await limiter.limit(key);
+      expect(during.allowed, algorithm).toBe(false);
+      expect(during.retryAfterMs, algorithm).toBeGreaterThan(0);
+      expect(during.retryAfterMs, algorithm).toBeLessThanOrEqual(2500);
+      expect((await limiter.get(key)).allowed, algorithm).toBe(false);
+      await limiter.reset(key);
+      expect(await redis.exists([limiter.keyOf(key), `${limiter.keyOf(key)}:block`]), algorithm).toBe(0);
+      expect((await limiter.limit(key)).allowed, algorithm).toBe(true);
+    }
+  });
+
+  it('blockCache: a blocked key is refused in this process with no Redis call until its block ends', async () => {
+    const redis = await client();
+    const limiter = new RedisRateLimiter(redis, { algorithm: 'fixed-window', limit: 1, windowMs: 60_000, blockMs: 2000, blockCache: true });
+    const key = lockName('block-cache');
+    await limiter.limit(key);
+    expect((await limiter.limit(key)).allowed).toBe(false); // the refusal that starts the block, from Redis
+    const before = await commandCalls(redis);
+    for (let i = 0; i < 50; i++) expect(await limiter.limit(key)).toMatchObject({ allowed: false, cached: true });
+    const after = await commandCalls(redis);
+    expect((after.evalsha ?? 0) - (before.evalsha ?? 0)).toBe(0); // not one script ran
+    await sleep(2100);
+    const again = await limiter.limit(key); // the block ended: Redis decides again (the window still counts 1)
+    expect(again.cached).toBeUndefined();
+    expect(again.allowed).toBe(false);
+    await limiter.reset(key); // clears this process's cache too
+    expect((await limiter.limit(key)).allowed).toBe(true);
+    expect(() => new RedisRateLimiter(redis, { limit: 1, windowMs: 1000, blockCache: true })).toThrow(/blockCache needs blockMs/);
+    expect(() => new RedisRateLimiter(redis, { limit: 1, windowMs: 1000, blockMs: 0 })).toThrow(InvalidArgumentError);
+  });
+
   it('bad input is a typed error before anything is sent', async () => {
     const redis = await client();
     const before = await commandCalls(redis);
