@@ -51,6 +51,12 @@ export interface RateLimiterOptions {
    * reach this cache. @default false
    */
   readonly blockCache?: boolean;
+  /**
+   * While Redis cannot answer, decide in this process with a fixed window of its own instead
+   * (results say `checked: false, insured: true`). Per process: N processes admit up to N × its
+   * limit between them. Takes precedence over `failOpen`. @default none
+   */
+  readonly insurance?: { readonly limit: number; readonly windowMs: number };
   /** Deadline of each decision (BUSY is retried within it). @default 1000 */
   readonly operationTimeoutMs?: number;
 }
@@ -66,6 +72,7 @@ export const RATE_LIMITER_OPTION_KEYS: OptionKeys<RateLimiterOptions> = {
   failOpen: true,
   blockMs: true,
   blockCache: true,
+  insurance: true,
   operationTimeoutMs: true,
 };
 
@@ -83,10 +90,12 @@ export interface RateLimitResult {
   readonly resetMs: number;
   /** ms to wait before a call of the same cost can be allowed; 0 when allowed. */
   readonly retryAfterMs: number;
-  /** False only for a `failOpen` result given without asking Redis. */
+  /** False for a result given without asking Redis: `failOpen`, or the `insurance` limit. */
   readonly checked: boolean;
   /** True when the block cache refused the call without asking Redis (the key was known blocked). */
   readonly cached?: boolean;
+  /** True when Redis could not answer and the in-process insurance limit decided. */
+  readonly insured?: boolean;
 }
 
 export function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {

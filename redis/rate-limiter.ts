@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../src/core/errors.js';
 import { checkTimeoutMs, MAX_TIMEOUT_MS } from '../src/core/limits.js';
 import { RedisBusyError, RedisUnavailableError } from './errors.js';
 import { BlockCache } from './block-cache.js';
+import { InsuranceLimiter } from './insurance-limiter.js';
 import {
   blocking,
   FIXED_WINDOW,
@@ -50,6 +51,15 @@ const ADJUST_SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
   'token-bucket': TOKEN_BUCKET_ADJUST,
 };
 
+function checkInsurance(value: unknown): InsuranceLimiter | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object')
+    throw new InvalidArgumentError(`insurance must be { limit, windowMs }, got ${describeValue(value)}.`);
+  checkOptionKeys('insurance', value as { limit: number; windowMs: number }, { limit: true, windowMs: true });
+  const { limit, windowMs } = value as { limit: unknown; windowMs: unknown };
+  return new InsuranceLimiter(positiveInteger('insurance.limit', limit), positiveInteger('insurance.windowMs', windowMs, MAX_TIMEOUT_MS));
+}
+
 /**
  * A rate limiter on Redis.
  *
@@ -72,6 +82,7 @@ export class RedisRateLimiter {
   readonly #fixedArgs: readonly string[];
   readonly #blockMs: number | undefined;
   readonly #blocks: BlockCache | undefined;
+  readonly #insurance: InsuranceLimiter | undefined;
 
   /**
    * `client`: a node-redis client, `fromIORedis(io)`, or a Redis Cluster client — node-redis's
@@ -110,6 +121,7 @@ export class RedisRateLimiter {
     if (options.blockCache && this.#blockMs === undefined)
       throw new InvalidArgumentError('blockCache needs blockMs: only a block is certain enough to refuse without asking Redis.');
     this.#blocks = options.blockCache ? new BlockCache() : undefined;
+    this.#insurance = checkInsurance(options.insurance);
     this.#script = this.#blockMs === undefined ? SCRIPTS[algorithm] : blocking(SCRIPTS[algorithm]);
     this.#fixedArgs = [String(limit), String(windowMs)];
   }
@@ -189,9 +201,11 @@ export class RedisRateLimiter {
     try {
       reply = await runScript(this.#client, this.#script, this.#keysOf(redisKey), args, Date.now() + this.#timeoutMs);
     } catch (error) {
-      if (this.#failOpen && (error instanceof RedisUnavailableError || error instanceof RedisBusyError)) {
-        return { allowed: true, limit, remaining: 0, resetMs: 0, retryAfterMs: 0, checked: false };
+      const unanswered = error instanceof RedisUnavailableError || error instanceof RedisBusyError;
+      if (unanswered && this.#insurance) {
+        return { ...this.#insurance.decide(redisKey, cost), limit: this.#insurance.limit, checked: false, insured: true };
       }
+      if (unanswered && this.#failOpen) return { allowed: true, limit, remaining: 0, resetMs: 0, retryAfterMs: 0, checked: false };
       throw error;
     }
     const [allowed, remaining, resetMs, retryAfterMs] = reply as [number, number, number, number];

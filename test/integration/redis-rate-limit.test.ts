@@ -236,7 +236,8 @@ describe('RedisRateLimiter', () => {
     await expect(strict.limit('k')).resolves.toMatchObject({ allowed: true, checked: true });
   });
 
-  it('Redis down: RedisUnavailableError, or failOpen; back to normal after the restart', async () => {
+  it('Redis down: RedisUnavailableError, failOpen, or the in-process insurance limit; back to normal after the restart', async () => {
+    const redisClient = await client();
     const strict = new RedisRateLimiter(await client(), { algorithm: 'fixed-window', limit: 5, windowMs: 1000, operationTimeoutMs: 300 });
     const lenient = new RedisRateLimiter(await client(), {
       algorithm: 'fixed-window',
@@ -245,10 +246,31 @@ describe('RedisRateLimiter', () => {
       operationTimeoutMs: 300,
       failOpen: true,
     });
+    const insured = new RedisRateLimiter(await client(), {
+      algorithm: 'fixed-window',
+      limit: 5,
+      windowMs: 1000,
+      operationTimeoutMs: 300,
+      failOpen: true, // the insurance decides before failOpen would
+      insurance: { limit: 2, windowMs: 60_000 },
+    });
     await server().kill();
     try {
       await expect(strict.limit('k')).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(lenient.limit('k')).resolves.toMatchObject({ allowed: true, checked: false });
+      // the in-process insurance limit: 2 pass, then refused, each result saying so
+      expect(await insured.get('k')).toMatchObject({ allowed: true, remaining: 2, checked: false, insured: true });
+      const decided = [];
+      for (let i = 0; i < 3; i++) decided.push(await insured.limit('k'));
+      expect(decided.map((d) => d.allowed)).toEqual([true, true, false]);
+      expect(decided[2]).toMatchObject({ limit: 2, remaining: 0, checked: false, insured: true });
+      expect(decided[2]!.retryAfterMs).toBeGreaterThan(0);
+      expect(() => new RedisRateLimiter(redisClient, { limit: 1, windowMs: 1000, insurance: { limit: 0, windowMs: 1 } })).toThrow(
+        /insurance.limit/,
+      );
+      expect(() => new RedisRateLimiter(redisClient, { limit: 1, windowMs: 1000, insurance: { limit: 1, window: 1 } as never })).toThrow(
+        InvalidArgumentError,
+      );
     } finally {
       await server().restart();
     }
