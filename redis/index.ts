@@ -15,4 +15,10 @@ export {
   type RateLimiterOptions,
   type RateLimitResult,
 } from './rate-limiter.js';
+export {
+  RedisMultiRateLimiter,
+  type MultiRateLimiterOptions,
+  type MultiRateLimitResult,
+  type RateLimitSpec,
+} from './multi-rate-limiter.js';
 export { rateLimitHeaders } from './rate-limit-headers.js';

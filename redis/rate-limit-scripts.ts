@@ -4,7 +4,8 @@
  * the scripts that need "now" — so limiter instances on machines with skewed clocks agree.
  * Every script answers {allowed (1|0), remaining, resetMs, retryAfterMs}.
  * ARGV: limit, windowMs, cost [, burst]. A cost of 0 is a peek (`get`): it answers whether a call
- * of cost 1 would pass now, and what remains, and writes nothing.
+ * of cost 1 would pass now, and what remains, and writes nothing; a negative cost is the same look
+ * for a call of that cost (the several-limits script looks at every limit before it counts).
  */
 import { type LuaScript, luaScript } from './scripts.js';
 
@@ -26,11 +27,12 @@ export const FIXED_WINDOW = luaScript(
   'fixed-window',
   `
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-if cost == 0 then
+if cost <= 0 then
+  local need = math.max(1, -cost)
   local seen = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
   local left = math.max(0, redis.call('PTTL', KEYS[1]))
-  if seen < limit then return {1, limit - seen, left, 0} end
-  return {0, 0, left, left}
+  if seen + need <= limit then return {1, limit - seen, left, 0} end
+  return {0, math.max(0, limit - seen), left, left}
 end
 local current = redis.call('INCRBY', KEYS[1], cost)
 local ttl = redis.call('PTTL', KEYS[1])
@@ -57,8 +59,8 @@ export const SLIDING_WINDOW = luaScript(
   'sliding-window',
   `${NOW_MS}
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local peek = cost == 0
-if peek then cost = 1 end
+local peek = cost <= 0
+if peek then cost = math.max(1, -cost) end
 local index = math.floor(now / window)
 local h = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
 local i, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
@@ -100,8 +102,8 @@ export const TOKEN_BUCKET = luaScript(
   'token-bucket',
   `${NOW_MS}
 local limit, window, cost, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local peek = cost == 0
-if peek then cost = 1 end
+local peek = cost <= 0
+if peek then cost = math.max(1, -cost) end
 local emission = window / limit
 local tolerance = emission * burst
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
@@ -191,3 +193,38 @@ redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.max(1, math.ce
 return 1
 `,
 );
+
+/**
+ * Several limits decided and counted together (RedisMultiRateLimiter): KEYS one per limit (one
+ * hash tag, one slot); ARGV cost, then per limit: limit, windowMs, burst. Every limit is looked at
+ * first (a dry run of the algorithm's own script); only when all would pass are all counted.
+ * → {allowed (1|0), i (the limit that makes the caller wait longest, 0 when allowed), its
+ * retryAfterMs, remaining1, reset1, remaining2, reset2, …} — after counting when allowed, as they
+ * stand (nothing counted) when refused. A cost of 0 looks only.
+ */
+export function several(script: LuaScript): LuaScript {
+  return luaScript(
+    `${script.name}-several`,
+    `
+local function decide(KEYS, ARGV)
+${script.source}
+end
+local cost = tonumber(ARGV[1])
+local n = #KEYS
+local looks, worst = {}, nil
+for i = 1, n do
+  local r = decide({KEYS[i]}, {ARGV[3 * i - 1], ARGV[3 * i], tostring(-math.max(cost, 1)), ARGV[3 * i + 1]})
+  looks[i] = r
+  if r[1] == 0 and (worst == nil or r[4] > looks[worst][4]) then worst = i end
+end
+local out = {worst and 0 or 1, worst or 0, worst and looks[worst][4] or 0}
+for i = 1, n do
+  local r = looks[i]
+  if cost > 0 and not worst then r = decide({KEYS[i]}, {ARGV[3 * i - 1], ARGV[3 * i], tostring(cost), ARGV[3 * i + 1]}) end
+  out[#out + 1] = r[2]
+  out[#out + 1] = r[3]
+end
+return out
+`,
+  );
+}

@@ -8,7 +8,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromIORedis, RedisLock, RedisRateLimiter } from '../../redis/index.js';
+import { fromIORedis, RedisLock, RedisMultiRateLimiter, RedisRateLimiter } from '../../redis/index.js';
 import { InvalidArgumentError } from '../../src/index.js';
 import { TestingRedisCluster } from '../../src/testing/index.js';
 import { keySlot } from '../../src/testing/redis-cluster.js';
@@ -70,6 +70,16 @@ describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
       }
       await limiter.reset('user-0'); // get and reset are routed by the key too
       expect(await limiter.get('user-0')).toMatchObject({ allowed: true, remaining: 3 });
+      // several limits on one key: their keys share the key's slot, so one script decides them all
+      const both = new RedisMultiRateLimiter(client, {
+        limits: [
+          { limit: 1, windowMs: 60_000 },
+          { limit: 5, windowMs: 60_000 },
+        ],
+      });
+      expect(new Set(both.keysOf('user-1').map(keySlot)).size).toBe(1);
+      expect((await both.limit('user-1')).allowed).toBe(true);
+      expect(await both.limit('user-1')).toMatchObject({ allowed: false, refusedBy: 0 });
     } finally {
       await client.close();
     }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { RedisBusyError, RedisRateLimiter, RedisUnavailableError } from '../../redis/index.js';
+import { RedisBusyError, RedisMultiRateLimiter, RedisRateLimiter, RedisUnavailableError, rateLimitHeaders } from '../../redis/index.js';
 import { InvalidArgumentError } from '../../src/index.js';
 import { commandCalls, lockName, type Redis, useRedis } from '../support/redis.js';
 
@@ -379,6 +379,57 @@ describe('RedisRateLimiter', () => {
     expect((await limiter.limit(key)).allowed).toBe(true);
     expect(() => new RedisRateLimiter(redis, { limit: 1, windowMs: 1000, blockCache: true })).toThrow(/blockCache needs blockMs/);
     expect(() => new RedisRateLimiter(redis, { limit: 1, windowMs: 1000, blockMs: 0 })).toThrow(InvalidArgumentError);
+  });
+
+  it('several limits in one atomic call: 3 per second AND 5 per minute admit exactly 5; a refusal counts against none', async () => {
+    const redis = await client();
+    for (const algorithm of ['fixed-window', 'sliding-window', 'token-bucket'] as const) {
+      const sms = new RedisMultiRateLimiter(redis, {
+        algorithm,
+        limits: [
+          { limit: 3, windowMs: 1000 },
+          { limit: 5, windowMs: 60_000 },
+        ],
+      });
+      const phone = lockName(`multi-${algorithm}`);
+      expect(await sms.get(phone), algorithm).toMatchObject({ allowed: true, limits: [{ remaining: 3 }, { remaining: 5 }] });
+      const first = [];
+      for (let i = 0; i < 4; i++) first.push(await sms.limit(phone));
+      expect(
+        first.map((r) => r.allowed),
+        algorithm,
+      ).toEqual([true, true, true, false]);
+      expect(first[3], algorithm).toMatchObject({ refusedBy: 0, checked: true }); // the per-second limit said no
+      const after = await sms.get(phone);
+      expect(after.limits[1]?.remaining, algorithm).toBe(2); // the refused call did not count against the minute
+      await sleep(1100);
+      const second = [];
+      for (let i = 0; i < 4; i++) second.push((await sms.limit(phone)).allowed);
+      expect(second, algorithm).toEqual([true, true, false, false]); // the minute's 5 are used up
+      expect((await sms.limit(phone)).refusedBy, algorithm).toBe(1);
+      expect(rateLimitHeaders(await sms.get(phone))['Retry-After'], algorithm).toBeDefined();
+      await sms.reset(phone);
+      const fresh = await sms.limit(phone);
+      expect(rateLimitHeaders(fresh)['RateLimit-Policy'], algorithm).toBe('3;w=1, 5;w=60');
+      expect(await redis.exists(sms.keysOf(phone)), algorithm).toBe(2);
+    }
+    expect(() => new RedisMultiRateLimiter(redis, { limits: [{ limit: 1, windowMs: 1000 }] })).toThrow(/2 to 8 limits/);
+    expect(
+      () =>
+        new RedisMultiRateLimiter(redis, {
+          limits: [
+            { limit: 1, windowMs: 1000 },
+            { limit: 1, windowMs: 1000 },
+          ],
+        }),
+    ).toThrow(/share a counter/);
+    const two = new RedisMultiRateLimiter(redis, {
+      limits: [
+        { limit: 2, windowMs: 1000 },
+        { limit: 9, windowMs: 9000 },
+      ],
+    });
+    await expect(two.limit('k', { cost: 3 })).rejects.toThrow(/smallest limit/);
   });
 
   it('bad input is a typed error before anything is sent', async () => {
