@@ -14,6 +14,7 @@ import type { RedisClientLike } from './client-like.js';
 export interface RedisClusterLike {
   readonly isOpen: boolean;
   readonly isReady: boolean;
+  /** Sends one raw command to the node serving `firstKey`'s slot (any node without a key). */
   sendCommand(
     firstKey: string | undefined,
     isReadonly: boolean | undefined,

@@ -36,6 +36,7 @@ export class TestingRedisCluster implements AsyncDisposable {
     this.nodes = nodes;
   }
 
+  /** Starts the nodes on free loopback ports and joins them; resolves once every node says `cluster_state:ok`. */
   static async start(options: TestingRedisClusterOptions = {}): Promise<TestingRedisCluster> {
     checkOptionKeys('TestingRedisCluster.start() options', options, { masters: true, replicasPerMaster: true, nodeTimeoutMs: true });
     const masters = options.masters ?? 3;
@@ -171,10 +172,12 @@ export class TestingRedisCluster implements AsyncDisposable {
     }
   }
 
+  /** Stops every node and removes their directories. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
   }
 
+  /** `await using cluster = ...`: stops it. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
