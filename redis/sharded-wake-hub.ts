@@ -8,12 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { WaiterHub } from '../src/lock/wake-hub.js';
 import { raceDeadline } from '../src/core/timing.js';
-import { RedisUnavailableError } from './errors.js';
 import { shardedWakeChannel } from './lock-scripts.js';
 import { assertReady, type RedisClientLike } from './scripts.js';
+import { subscribeFailed, subscribeTimeout } from './wake-hub.js';
 
 const hubs = new WeakMap<RedisClientLike, Map<string, ShardedWakeHub>>();
-const subscribeTimeout = () => new RedisUnavailableError('Could not subscribe for Redis lock wake-ups in time.');
 
 export class ShardedWakeHub extends WaiterHub {
   /** Goes into waiter ids: `<id>.<uuid>.<memo>` (base64url has no dot). */
@@ -76,9 +75,7 @@ export class ShardedWakeHub extends WaiterHub {
     try {
       await this.#client.shardedSubscribe?.(this.channel, (message) => this.wake(message));
     } catch (error) {
-      throw new RedisUnavailableError(`Could not subscribe for Redis lock wake-ups: ${(error as Error)?.message ?? String(error)}`, {
-        cause: error,
-      });
+      throw subscribeFailed(error);
     }
     this.#subscribed = true;
     this.listeningStarted();

@@ -13,7 +13,14 @@ import { WAKE_CHANNEL_PREFIX } from './lock-scripts.js';
 import { assertReady, type RedisClientLike, type RedisSubscriberLike } from './scripts.js';
 
 const hubs = new WeakMap<RedisClientLike, WakeHub>();
-const subscribeTimeout = () => new RedisUnavailableError('Could not subscribe for Redis lock wake-ups in time.');
+export const subscribeTimeout = () => new RedisUnavailableError('Could not subscribe for Redis lock wake-ups in time.');
+
+/** A failed subscription as a typed, transient error: the waiter backs off and looks again. */
+export function subscribeFailed(error: unknown): RedisUnavailableError {
+  return new RedisUnavailableError(`Could not subscribe for Redis lock wake-ups: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+}
 
 /** One client's subscriber and the waiters listening through it. */
 export class WakeHub extends WaiterHub {
@@ -101,10 +108,7 @@ export class WakeHub extends WaiterHub {
       await subscriber.connect();
       await subscriber.subscribe(this.channel, (message) => this.wake(message));
     } catch (error) {
-      // A typed, transient error: the waiter backs off and looks again.
-      throw new RedisUnavailableError(`Could not subscribe for Redis lock wake-ups: ${(error as Error)?.message ?? String(error)}`, {
-        cause: error,
-      });
+      throw subscribeFailed(error);
     }
     this.#subscribed = true;
     this.listeningStarted();
