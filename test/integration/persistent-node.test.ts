@@ -177,10 +177,10 @@ describe.skipIf(faultsSkipReason)('TTL-backed nodes (a server with extended type
     await observer.start();
     const owner = new ZkClient({ connectString: server.connectString });
     await owner.start();
-    const node = new PersistentTtlNode(owner, '/jobs/report-42', 600, Buffer.from('host-1'));
+    const node = new PersistentTtlNode(owner, '/jobs/report-42', 1500, Buffer.from('host-1'));
     node.start();
     await node.waitForInitialCreate({ timeoutMs: 5000 });
-    await new Promise((r) => setTimeout(r, 2000)); // more than three TTLs, touched all along
+    await new Promise((r) => setTimeout(r, 3500)); // more than two TTLs, touched all along (every 750 ms)
     expect((await observer.getData('/jobs/report-42')).data.toString()).toBe('host-1');
     expect((await observer.exists('/jobs/report-42/touch'))?.ephemeralOwner).toBe('0x0');
     // The process "dies": its client goes without closing the node. The node outlives the session...
