@@ -27,8 +27,11 @@ export interface RedisClientLike {
   readonly isOpen: boolean;
   /** True while connected and ready for commands. */
   readonly isReady: boolean;
-  /** Sends one raw command (scripts go out as EVALSHA/EVAL). */
-  sendCommand(args: readonly string[], options?: { readonly abortSignal?: AbortSignal }): Promise<unknown>;
+  /**
+   * Sends one raw command (scripts go out as EVALSHA/EVAL). On a cluster, `key` names the key whose
+   * node must run a command that has none (the `WAIT` after a write to that key).
+   */
+  sendCommand(args: readonly string[], options?: { readonly abortSignal?: AbortSignal; readonly key?: string }): Promise<unknown>;
   /** A new connection with the same options (for the wake-up subscriber). */
   duplicate(): RedisSubscriberLike;
   /** True for a Redis Cluster client's adapter: commands are routed by their key's slot. */

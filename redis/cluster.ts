@@ -65,7 +65,13 @@ export function fromNodeRedisCluster(cluster: RedisClusterLike): RedisClientLike
       get isReady() {
         return cluster.isReady;
       },
-      sendCommand: (args, options) => cluster.sendCommand(routingKey(args), false, [...args], options),
+      sendCommand: (args, options) =>
+        cluster.sendCommand(
+          options?.key ?? routingKey(args),
+          false,
+          [...args],
+          options?.abortSignal ? { abortSignal: options.abortSignal } : undefined,
+        ),
       duplicate: () => {
         throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);
       },

@@ -27,8 +27,34 @@ export interface IORedisLike {
   ssubscribe?(channel: string): Promise<unknown>;
   /** Ends a sharded subscription. */
   sunsubscribe?(channel: string): Promise<unknown>;
+  /** A pipeline (on a Cluster, sent to the node of the slot its keyed commands share). */
+  pipeline?(): IORedisPipelineLike;
   /** The client's options (a Cluster's `shardedSubscribers` says whether SSUBSCRIBE goes to each channel's shard). */
   readonly options?: object;
+}
+
+/** The part of an ioredis pipeline the adapter uses: a keyless command sent to one key's node. */
+export interface IORedisPipelineLike {
+  /** Queues `EXISTS key` (it pins the pipeline to that key's node). */
+  exists(key: string): IORedisPipelineLike;
+  /** Queues one command. */
+  call(command: string, ...args: string[]): IORedisPipelineLike;
+  /** Sends the queued commands; resolves with `[error, reply]` for each. */
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/**
+ * A keyless command (WAIT) on the node serving `key` of an ioredis Cluster: pinned there by a
+ * pipeline whose other command is a read of `key`, so it runs on the connection that wrote it.
+ */
+async function callOnKeyNode(io: IORedisLike, key: string, args: readonly string[]): Promise<unknown> {
+  const replies = await (io.pipeline?.() as IORedisPipelineLike)
+    .exists(key)
+    .call(args[0] as string, ...args.slice(1))
+    .exec();
+  const [error, reply] = replies?.[1] ?? [new Error('the pipeline was not run'), undefined];
+  if (error) throw error;
+  return reply;
 }
 
 /** What of an ioredis connection's socket we touch: ioredis keeps it as `stream` while connected. */
@@ -117,7 +143,10 @@ export function fromIORedis(io: IORedisLike): RedisClientLike {
         return io.status === 'ready';
       },
       // An ioredis Cluster routes a script by its first key and follows MOVED/ASK itself.
-      sendCommand: (args) => io.call(args[0] as string, ...args.slice(1)),
+      sendCommand: (args, options) =>
+        cluster && options?.key !== undefined && io.pipeline
+          ? callOnKeyNode(io, options.key, args)
+          : io.call(args[0] as string, ...args.slice(1)),
       duplicate: cluster
         ? () => {
             throw new InvalidArgumentError(LOCK_CLUSTER_NOT_SUPPORTED);

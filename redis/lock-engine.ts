@@ -8,6 +8,7 @@ import { ACQUIRE, INSPECT, LEAVE, type RedisLockKeys, lockKeys, RELEASE, RENEW, 
 import { assertReady, isTransient, type LuaScript, type RedisClientLike, runScript } from './scripts.js';
 import { WakeHub } from './wake-hub.js';
 import { ShardedWakeHub } from './sharded-wake-hub.js';
+import { type ReplicaWait, waitForReplicas } from './replica-wait.js';
 
 /** The store's settings, validated by RedisLock. */
 export interface RedisStoreSettings {
@@ -19,6 +20,8 @@ export interface RedisStoreSettings {
   readonly subscriberIdleMs: number;
   /** Who waits and holds, in every waiter id (`<hub>.<uuid>.<memo>`). */
   readonly memo: string;
+  /** `replicas`: grants and renewals count once this many replicas have them. */
+  readonly replicas?: ReplicaWait;
 }
 
 /** One Redis lock's keys and scripts. */
@@ -67,12 +70,18 @@ export class RedisLockStore implements TtlStore {
     const { ttlMs, recheckMs, operationTimeoutMs } = this.#settings;
     // A queue entry outlives a few missed re-checks; then the waiter counts as dead and is skipped.
     const waiterTtlMs = 3 * recheckMs + operationTimeoutMs;
-    const reply = (await this.#run(ACQUIRE, [id, String(ttlMs), wait ? '1' : '0', String(waiterTtlMs)], undefined, true)) as [
+    const deadline = Date.now() + operationTimeoutMs;
+    const reply = (await this.#run(ACQUIRE, [id, String(ttlMs), wait ? '1' : '0', String(waiterTtlMs)], deadline, true)) as [
       number | string,
       number | string,
       string?,
     ];
-    if (Number(reply[0]) === 1) return { granted: true, token: BigInt(String(reply[1])) };
+    if (Number(reply[0]) === 1) {
+      // Not ours to tell until replicated: a failed WAIT is transient, and the next ask finds
+      // the lock already ours (same token) and waits again; a give-up leaves it as usual.
+      await this.#replicated(deadline, 'the grant');
+      return { granted: true, token: BigInt(String(reply[1])) };
+    }
     const owner = reply[2];
     return { granted: false, ownerTtlMs: Number(reply[1]), ...(owner ? { ownerMemo: memoOfWaiterId(String(owner)) } : {}) };
   }
@@ -91,7 +100,15 @@ export class RedisLockStore implements TtlStore {
 
   async renew(id: string, deadline: number): Promise<boolean> {
     const bound = Math.min(deadline, Date.now() + this.#settings.operationTimeoutMs);
-    return Number(await runScript(this.#client, RENEW, [this.keys.owner], [id, String(this.#settings.ttlMs)], bound)) === 1;
+    if (Number(await runScript(this.#client, RENEW, [this.keys.owner], [id, String(this.#settings.ttlMs)], bound)) !== 1) return false;
+    // An unreplicated renewal is no renewal: a promoted replica would let the lease run out sooner.
+    await this.#replicated(bound, 'the renewal');
+    return true;
+  }
+
+  async #replicated(deadline: number, what: string): Promise<void> {
+    const wait = this.#settings.replicas;
+    if (wait) await waitForReplicas(this.#client, this.keys.owner, wait, deadline, `RedisLock ${this.name}: ${what}`);
   }
 
   async leave(id: string): Promise<void> {

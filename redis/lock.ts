@@ -11,7 +11,8 @@ import { ReentrantLock } from '../src/lock/reentrant-lock.js';
 import { checkTimeoutMs } from '../src/core/limits.js';
 import { type LockInspection, TtlLockEngine } from '../src/lock/ttl-engine.js';
 import { resolveTtlOptions, type TtlLockOptions } from '../src/lock/ttl-options.js';
-import { checkOptionKeys, type OptionKeys } from '../src/core/options.js';
+import { checkOptionKeys, describeValue, type OptionKeys } from '../src/core/options.js';
+import type { ReplicaWait } from './replica-wait.js';
 import { RedisLockStore } from './lock-engine.js';
 import type { RedisLockKeys } from './lock-scripts.js';
 import { checkKeyPrefix, checkRedisClient, type RedisClientLike } from './scripts.js';
@@ -25,6 +26,18 @@ export interface RedisLockOptions extends TtlLockOptions {
   readonly prefix?: string;
   /** How long the wake-up subscriber (the client's `duplicate()`) stays open with no waiter. @default 5000 */
   readonly subscriberIdleMs?: number;
+  /**
+   * Grants and renewals count only once this many replicas acknowledged them (`WAIT n`): a
+   * primary that crashes right after a grant can then no longer take the grant with it to a
+   * promoted replica and let a second holder in. Costs one round trip to the replicas per acquire
+   * and per renewal; while fewer replicas answer, acquires wait (until their timeout) and leases
+   * are reported lost when their renewals cannot be confirmed. WAIT blocks the client's connection
+   * for up to `replicaWaitMs`: give the lock a client of its own if other traffic shares it.
+   * @default 0 (asynchronous replication, as Redis itself)
+   */
+  readonly replicas?: number;
+  /** WAIT's timeout with `replicas`: how long one grant or renewal waits for the replicas. @default 500 */
+  readonly replicaWaitMs?: number;
 }
 
 const REDIS_LOCK_OPTION_KEYS: OptionKeys<RedisLockOptions> = {
@@ -34,6 +47,8 @@ const REDIS_LOCK_OPTION_KEYS: OptionKeys<RedisLockOptions> = {
   operationTimeoutMs: true,
   prefix: true,
   subscriberIdleMs: true,
+  replicas: true,
+  replicaWaitMs: true,
   memo: true,
   logger: true,
   slowWaitMs: true,
@@ -48,6 +63,20 @@ function checkName(name: unknown): string {
   return name;
 }
 
+/** `replicas` and `replicaWaitMs`, checked: undefined when no replica is waited for. */
+function checkReplicas(replicas: unknown, replicaWaitMs: unknown, ttlMs: number): ReplicaWait | undefined {
+  if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0 || (replicas as number) > 64))
+    throw new InvalidArgumentError(
+      `replicas must be an integer from 0 to 64 (how many replicas must acknowledge a grant), got ${describeValue(replicas)}.`,
+    );
+  const waitMs = checkTimeoutMs('replicaWaitMs', replicaWaitMs ?? 500, 1);
+  if (waitMs >= ttlMs / 3)
+    throw new InvalidArgumentError(
+      `replicaWaitMs (${waitMs}) must be below ttlMs/3 (${Math.floor(ttlMs / 3)}): a renewal must be confirmed well before the lease runs out.`,
+    );
+  return replicas ? { count: replicas as number, waitMs } : undefined;
+}
+
 /**
  * A re-entrant lock on Redis. Ownership is per async call tree, exactly as `InterProcessMutex`:
  * inside `using(fn)` or `lease.run(fn)` the same lock object re-enters for free; two concurrent
@@ -60,9 +89,9 @@ function checkName(name: unknown): string {
  * }, { timeoutMs: 5_000 });
  * ```
  *
- * Limits, stated plainly: one Redis primary. Replication is asynchronous, so a failover can lose
- * the lock and grant it twice; a holder paused past its TTL has lost the lock without knowing.
- * Fencing tokens checked by the guarded resource are what make both safe.
+ * Limits, stated plainly: replication is asynchronous, so a failover can lose a grant and grant
+ * the lock twice (`replicas: n` narrows that window); a holder paused past its TTL has lost the
+ * lock without knowing. Fencing tokens checked by the guarded resource are what make both safe.
  */
 export class RedisLock extends ReentrantLock {
   /** The lock's name. */
@@ -84,8 +113,9 @@ export class RedisLock extends ReentrantLock {
     const recheckMs = checkTimeoutMs('recheckMs', options.recheckMs ?? 1000, 10);
     const subscriberIdleMs = checkTimeoutMs('subscriberIdleMs', options.subscriberIdleMs ?? 5000);
     const prefix = checkKeyPrefix(options.prefix ?? 'zk-recipes:lock:');
+    const replicas = checkReplicas(options.replicas, options.replicaWaitMs, ttlMs);
     this.ttlMs = ttlMs;
-    this.#store = new RedisLockStore(redis, { name, prefix, ttlMs, recheckMs, operationTimeoutMs, subscriberIdleMs, memo });
+    this.#store = new RedisLockStore(redis, { name, prefix, ttlMs, recheckMs, operationTimeoutMs, subscriberIdleMs, memo, replicas });
     this.#engine = new TtlLockEngine('RedisLock', this.#store, { ttlMs, driftMs, recheckMs, operationTimeoutMs, logger });
     this.owned = new OwnedLock(this.#engine, { slowWait: { afterMs: slowWaitMs, logger: () => logger } });
   }

@@ -81,8 +81,11 @@ const TRY_AGAIN = /^(BUSY|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 /** One timer for the deadlines of every call in flight, instead of a setTimeout per call. */
 const deadlines = new DeadlineTimer();
 
-/** Sends one command, rejecting with RedisUnavailableError at `deadline` (epoch ms). */
-function sendBy(client: RedisClientLike, args: readonly string[], deadline: number, what: string): Promise<unknown> {
+/**
+ * Sends one command, rejecting with RedisUnavailableError at `deadline` (epoch ms). `key` routes a
+ * keyless command to that key's node on a cluster.
+ */
+export function sendBy(client: RedisClientLike, args: readonly string[], deadline: number, what: string, key?: string): Promise<unknown> {
   if (!client.isOpen) assertReady(client, what);
   // A command sent while the client reconnects waits in its offline queue: abort removes it there
   // at our deadline, so it cannot run after we gave up (and, say, cleaned up). One sent while
@@ -100,7 +103,8 @@ function sendBy(client: RedisClientLike, args: readonly string[], deadline: numb
         ),
       );
     });
-    client.sendCommand(args, controller ? { abortSignal: controller.signal } : undefined).then(
+    const routed = key !== undefined && client.cluster ? { key } : undefined;
+    client.sendCommand(args, controller ? { abortSignal: controller.signal, ...routed } : routed).then(
       (value) => {
         if (settled) return;
         settled = true;

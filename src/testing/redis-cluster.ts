@@ -11,6 +11,7 @@ import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
 import { checkOptionKeys, describeValue } from '../core/options.js';
 import { TestingRedis } from './redis-server.js';
 import { keySlot, type NodeLine, parseNodes } from './redis-cluster-topology.js';
+import { ReplicationLagProxy } from './replication-lag-proxy.js';
 
 export { keySlot } from './redis-cluster-topology.js';
 
@@ -24,6 +25,12 @@ export interface TestingRedisClusterOptions {
   readonly replicasPerMaster?: number;
   /** `cluster-node-timeout`: how long a primary may be unreachable before its replica takes over. @default 2000 */
   readonly nodeTimeoutMs?: number;
+  /**
+   * Holds the replication stream back by this long (a lagging replica): a primary killed then
+   * takes its last writes with it, as a crash of a loaded primary does. Every node is then reached
+   * through a proxy of the kit's (it announces the proxy's port). @default 0 (loopback speed)
+   */
+  readonly replicationLagMs?: number;
 }
 
 /** A Redis Cluster of real servers. Always `stop()` it. */
@@ -31,14 +38,22 @@ export class TestingRedisCluster implements AsyncDisposable {
   /** Every node, primaries and replicas, in the order they were started. */
   readonly nodes: readonly TestingRedis[];
   readonly #down = new Set<TestingRedis>();
+  /** With `replicationLagMs`: each node's proxy, whose port the node announces. */
+  readonly #proxies: readonly ReplicationLagProxy[];
 
-  private constructor(nodes: readonly TestingRedis[]) {
+  private constructor(nodes: readonly TestingRedis[], proxies: readonly ReplicationLagProxy[]) {
     this.nodes = nodes;
+    this.#proxies = proxies;
   }
 
   /** Starts the nodes on free loopback ports and joins them; resolves once every node says `cluster_state:ok`. */
   static async start(options: TestingRedisClusterOptions = {}): Promise<TestingRedisCluster> {
-    checkOptionKeys('TestingRedisCluster.start() options', options, { masters: true, replicasPerMaster: true, nodeTimeoutMs: true });
+    checkOptionKeys('TestingRedisCluster.start() options', options, {
+      masters: true,
+      replicasPerMaster: true,
+      nodeTimeoutMs: true,
+      replicationLagMs: true,
+    });
     const masters = options.masters ?? 3;
     const replicas = options.replicasPerMaster ?? 0;
     const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
@@ -48,7 +63,11 @@ export class TestingRedisCluster implements AsyncDisposable {
       throw new InvalidArgumentError(`replicasPerMaster must be an integer from 0 to 3, got ${describeValue(replicas)}.`);
     if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs < 500)
       throw new InvalidArgumentError(`nodeTimeoutMs must be an integer of at least 500, got ${describeValue(nodeTimeoutMs)}.`);
+    const lagMs = options.replicationLagMs ?? 0;
+    if (!Number.isInteger(lagMs) || lagMs < 0 || lagMs > 60_000)
+      throw new InvalidArgumentError(`replicationLagMs must be an integer from 0 to 60000, got ${describeValue(lagMs)}.`);
     const nodes: TestingRedis[] = [];
+    const proxies: ReplicationLagProxy[] = [];
     try {
       const config = {
         'cluster-enabled': 'yes',
@@ -56,38 +75,47 @@ export class TestingRedisCluster implements AsyncDisposable {
         'cluster-node-timeout': String(nodeTimeoutMs),
         // a replica takes over however long it was cut off (the tests decide what it missed)
         'cluster-replica-validity-factor': '0',
+        // a replica's first full sync starts at once (Redis waits 5 s for more replicas by default)
+        'repl-diskless-sync-delay': '0',
       };
       const count = masters * (1 + replicas);
-      nodes.push(...(await Promise.all(Array.from({ length: count }, () => TestingRedis.start({ config })))));
+      if (lagMs > 0) proxies.push(...(await Promise.all(Array.from({ length: count }, () => ReplicationLagProxy.start(lagMs)))));
+      const announced = (i: number): Record<string, string> =>
+        lagMs > 0 ? { 'cluster-announce-ip': '127.0.0.1', 'cluster-announce-port': String(proxies[i]?.port) } : {};
+      nodes.push(
+        ...(await Promise.all(Array.from({ length: count }, (_, i) => TestingRedis.start({ config: { ...config, ...announced(i) } })))),
+      );
+      nodes.forEach((node, i) => proxies[i]?.target(node.port));
       const addresses = nodes.map((n) => `${n.host}:${n.port}`);
       await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
         timeout: 60_000,
       });
-      const cluster = new TestingRedisCluster(nodes);
+      const cluster = new TestingRedisCluster(nodes, proxies);
       await cluster.waitHealthy(30_000, masters * (1 + replicas));
       await cluster.#waitReplicas(masters * replicas, 30_000);
       return cluster;
     } catch (error) {
       await Promise.all(nodes.map((n) => n.stop()));
+      await Promise.all(proxies.map((p) => p.close()));
       throw error;
     }
   }
 
   /** `{ host, port }` of every node: what `createCluster({ rootNodes })` and ioredis's `Cluster` take. */
   get rootNodes(): { host: string; port: number }[] {
-    return this.nodes.filter((n) => !this.#down.has(n)).map((n) => ({ host: n.host, port: n.port }));
+    return this.nodes.filter((n) => !this.#down.has(n)).map((n) => ({ host: n.host, port: this.#portOf(n) }));
   }
 
   /** `redis://host:port` of every live node. */
   get urls(): string[] {
-    return this.nodes.filter((n) => !this.#down.has(n)).map((n) => n.url);
+    return this.rootNodes.map(({ host, port }) => `redis://${host}:${port}`);
   }
 
   /** The node that serves `keyOrSlot` now (a key, or a slot number). */
   async masterOf(keyOrSlot: string | number): Promise<TestingRedis> {
     const slot = this.#slot(keyOrSlot);
     const owner = (await this.#topology()).find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
-    const node = owner && this.nodes.find((n) => n.port === owner.port);
+    const node = owner && this.#nodeAt(owner.port);
     if (!node) throw new ZkRecipesError('CLUSTER_TOPOLOGY', `No live primary serves slot ${slot}.`);
     return node;
   }
@@ -133,8 +161,9 @@ export class TestingRedisCluster implements AsyncDisposable {
     const topology = await this.#topology();
     const source = await this.masterOf(slot);
     const target =
-      options.to ?? this.nodes.find((n) => !this.#down.has(n) && n !== source && topology.some((t) => t.port === n.port && t.master));
-    const idOf = (node: TestingRedis) => topology.find((t) => t.port === node.port)?.id;
+      options.to ??
+      this.nodes.find((n) => !this.#down.has(n) && n !== source && topology.some((t) => t.port === this.#portOf(n) && t.master));
+    const idOf = (node: TestingRedis) => topology.find((t) => t.port === this.#portOf(node))?.id;
     const [sourceId, targetId] = [idOf(source), target && idOf(target)];
     if (!target || !sourceId || !targetId) throw new InvalidArgumentError(`No other primary to move slot ${slot} to.`);
     await this.#cli(target, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId);
@@ -175,11 +204,21 @@ export class TestingRedisCluster implements AsyncDisposable {
   /** Stops every node and removes their directories. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
+    await Promise.all(this.#proxies.map((p) => p.close()));
   }
 
   /** `await using cluster = ...`: stops it. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  /** The port a node announces (its proxy's with a replication lag): what CLUSTER NODES shows. */
+  #portOf(node: TestingRedis): number {
+    return this.#proxies[this.nodes.indexOf(node)]?.port ?? node.port;
+  }
+
+  #nodeAt(announcedPort: number): TestingRedis | undefined {
+    return this.nodes.find((n) => this.#portOf(n) === announcedPort);
   }
 
   #slot(keyOrSlot: string | number): number {
@@ -209,7 +248,7 @@ export class TestingRedisCluster implements AsyncDisposable {
     const topology = await this.#topology();
     const master = topology.find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
     const replica = master && topology.find((n) => !n.master && !n.failed && n.masterId === master.id);
-    const node = replica && this.nodes.find((n) => n.port === replica.port);
+    const node = replica && this.#nodeAt(replica.port);
     if (!node)
       throw new InvalidArgumentError(`The shard of slot ${slot} has no live replica: start the cluster with replicasPerMaster ≥ 1.`);
     return node;
@@ -224,7 +263,7 @@ export class TestingRedisCluster implements AsyncDisposable {
         if (this.#down.has(node)) continue;
         const lines = parseNodes(await this.#cli(node, 'CLUSTER', 'NODES').catch(() => ''));
         const serving = lines.find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
-        if (serving?.port !== owner.port) agreed = false;
+        if (serving?.port !== this.#portOf(owner)) agreed = false;
       }
       if (agreed && (await this.#healthy())) return;
       if (Date.now() > deadline)
@@ -233,7 +272,7 @@ export class TestingRedisCluster implements AsyncDisposable {
     }
   }
 
-  /** `--cluster create` makes replicas a moment after the slots: wait until every node sees them all. */
+  /** `--cluster create` makes replicas a moment after the slots: wait until every node sees them all, each in sync. */
   async #waitReplicas(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -241,6 +280,8 @@ export class TestingRedisCluster implements AsyncDisposable {
       for (const node of this.nodes) {
         const lines = parseNodes(await this.#cli(node, 'CLUSTER', 'NODES').catch(() => ''));
         if (lines.filter((n) => !n.master && n.masterId !== undefined && !n.failed).length !== count) seen = false;
+        const replication = await this.#cli(node, 'INFO', 'replication').catch(() => '');
+        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) seen = false; // still syncing
       }
       if (seen) return;
       if (Date.now() > deadline)
