@@ -47,8 +47,13 @@ export interface IORedisPipelineLike {
  * A keyless command (WAIT) on the node serving `key` of an ioredis Cluster: pinned there by a
  * pipeline whose other command is a read of `key`, so it runs on the connection that wrote it.
  */
-async function callOnKeyNode(io: IORedisLike, key: string, args: readonly string[]): Promise<unknown> {
-  const replies = await (io.pipeline?.() as IORedisPipelineLike)
+async function callOnKeyNode(
+  io: IORedisLike & { pipeline(): IORedisPipelineLike },
+  key: string,
+  args: readonly string[],
+): Promise<unknown> {
+  const replies = await io
+    .pipeline()
     .exists(key)
     .call(args[0] as string, ...args.slice(1))
     .exec();
@@ -145,7 +150,7 @@ export function fromIORedis(io: IORedisLike): RedisClientLike {
       // An ioredis Cluster routes a script by its first key and follows MOVED/ASK itself.
       sendCommand: (args, options) =>
         cluster && options?.key !== undefined && io.pipeline
-          ? callOnKeyNode(io, options.key, args)
+          ? callOnKeyNode(io as IORedisLike & { pipeline(): IORedisPipelineLike }, options.key, args)
           : io.call(args[0] as string, ...args.slice(1)),
       duplicate: cluster
         ? () => {

@@ -85,7 +85,7 @@ export class TestingRedisCluster implements AsyncDisposable {
       nodes.push(
         ...(await Promise.all(Array.from({ length: count }, (_, i) => TestingRedis.start({ config: { ...config, ...announced(i) } })))),
       );
-      nodes.forEach((node, i) => proxies[i]?.target(node.port));
+      for (const [i, node] of nodes.entries()) proxies[i]?.target(node.port);
       const addresses = nodes.map((n) => `${n.host}:${n.port}`);
       await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
         timeout: 60_000,
