@@ -16,6 +16,7 @@ import { runCurator } from './curator.js';
 import { PG_FULL, PG_QUICK, runPostgresBench } from './postgres-run.js';
 import { LIMITER_FULL, LIMITER_QUICK, runLimiterBench } from './rate-limit-run.js';
 import { REDIS_FULL, REDIS_QUICK, runRedisBench } from './redis-run.js';
+import { runReplicaCostBench } from './replica-cost.js';
 import { round, summarize } from './stats.js';
 import { CURATOR_EQUIVALENT, type Figures, type Sizes, WORKLOADS, type WorkloadName } from './workloads.js';
 import { cleanupAfter, prepareFor } from './cache-workloads.js';
@@ -141,5 +142,6 @@ if (results.length > 0) {
 
 const redisOnly = values.only?.split(',').map((s) => s.trim().toUpperCase());
 await runRedisBench(values.quick ? REDIS_QUICK : REDIS_FULL, reps, redisOnly);
+if (!redisOnly || redisOnly.includes('R4')) await runReplicaCostBench(values.quick ? REDIS_QUICK : REDIS_FULL, reps);
 if (!redisOnly || redisOnly.includes('L')) await runLimiterBench(values.quick ? LIMITER_QUICK : LIMITER_FULL, reps);
 await runPostgresBench(values.quick ? PG_QUICK : PG_FULL, reps, redisOnly);

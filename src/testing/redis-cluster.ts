@@ -40,10 +40,12 @@ export class TestingRedisCluster implements AsyncDisposable {
   readonly #down = new Set<TestingRedis>();
   /** With `replicationLagMs`: each node's proxy, whose port the node announces. */
   readonly #proxies: readonly ReplicationLagProxy[];
+  readonly #replicaCount: number;
 
-  private constructor(nodes: readonly TestingRedis[], proxies: readonly ReplicationLagProxy[]) {
+  private constructor(nodes: readonly TestingRedis[], proxies: readonly ReplicationLagProxy[], replicaCount: number) {
     this.nodes = nodes;
     this.#proxies = proxies;
+    this.#replicaCount = replicaCount;
   }
 
   /** Starts the nodes on free loopback ports and joins them; resolves once every node says `cluster_state:ok`. */
@@ -90,7 +92,7 @@ export class TestingRedisCluster implements AsyncDisposable {
       await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
         timeout: 60_000,
       });
-      const cluster = new TestingRedisCluster(nodes, proxies);
+      const cluster = new TestingRedisCluster(nodes, proxies, masters * replicas);
       await cluster.waitHealthy(30_000, masters * (1 + replicas));
       await cluster.#waitReplicas(masters * replicas, 30_000);
       return cluster;
@@ -136,12 +138,19 @@ export class TestingRedisCluster implements AsyncDisposable {
   /**
    * SIGKILLs the primary serving `keyOrSlot`; its replica is promoted after the node timeout
    * (writes it had not received are lost, as in a real crash). Resolves with the killed node (its
-   * `restart()` brings it back, as a replica) once the new primary serves the slot.
+   * `restart()` brings it back, as a replica) once the new primary serves the slot. With `after`,
+   * the shard is looked up first and the primary killed the moment `after` resolves: within the
+   * replication lag of something the test just saw happen.
    */
-  async killMaster(keyOrSlot: string | number, timeoutMs = 30_000): Promise<TestingRedis> {
+  async killMaster(
+    keyOrSlot: string | number,
+    timeoutMs = 30_000,
+    options: { readonly after?: Promise<unknown> } = {},
+  ): Promise<TestingRedis> {
     const slot = this.#slot(keyOrSlot);
     const replica = await this.#replicaOf(slot);
     const master = await this.masterOf(slot);
+    await options.after;
     await master.kill();
     this.#down.add(master);
     await this.#waitOwner(slot, replica, timeoutMs);
@@ -184,11 +193,12 @@ export class TestingRedisCluster implements AsyncDisposable {
     return target;
   }
 
-  /** Brings a killed node back; it rejoins as a replica of the shard that replaced it. */
+  /** Brings a killed node back; it rejoins as a replica of the shard that replaced it, in sync when this resolves. */
   async restart(node: TestingRedis, timeoutMs = 30_000): Promise<void> {
     await node.restart();
     this.#down.delete(node);
     await this.waitHealthy(timeoutMs);
+    await this.#waitReplicas(this.#replicaCount, timeoutMs);
   }
 
   /** Waits until every live node reports `cluster_state:ok` (and, given, that many known nodes). */

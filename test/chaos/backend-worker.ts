@@ -2,16 +2,19 @@
  * One chaos worker on a TTL backend (Redis or PostgreSQL): loops acquire → read the record →
  * wait → write it back incremented with the lease's fencing token → release, and reports JSON
  * events on stdout — the same loop and events as the ZooKeeper worker.
- *   backend-worker.ts <id> <redis|postgres> <url> <storePort> <ttlMs>
+ *   backend-worker.ts <id> <redis|redis-cluster|postgres> <url[,url…]> <storePort> <ttlMs> [replicas]
+ * Besides: `lost` when a lease's signal says it may be gone, `releasing` as a release starts (the
+ * harness counts two holders at once from these); on a cluster it rests a little between turns,
+ * so the lock is often free (a grant on a free lock is the one a failover can lose outright).
  */
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { PostgresLock } from '../../postgres/index.js';
 import type { Lease } from '../../recipes/index.js';
 import { RedisLock } from '../../redis/index.js';
 import { emitter, reportUnhandled, storeCall, withDeadline as withStepDeadline } from './worker-kit.js';
 
-const [id = '?', backend = 'redis', url = '', storePort = '0', ttl = '1000'] = process.argv.slice(2);
+const [id = '?', backend = 'redis', url = '', storePort = '0', ttl = '1000', replicas = '0'] = process.argv.slice(2);
 const emit = emitter(id);
 reportUnhandled(emit);
 const stopping = new AbortController();
@@ -35,6 +38,28 @@ if (backend === 'redis') {
   }
   lock = new RedisLock(client, 'chaos', { ttlMs, operationTimeoutMs: 1000, recheckMs: 500 });
   close = async () => client.destroy();
+} else if (backend === 'redis-cluster') {
+  const cluster = createCluster({
+    rootNodes: url.split(',').map((u) => ({ url: u })),
+    defaults: { socket: { reconnectStrategy: () => 200, connectTimeout: 1000 } },
+  });
+  cluster.on('error', () => undefined);
+  for (;;) {
+    try {
+      await cluster.connect();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  lock = new RedisLock(cluster, 'chaos', {
+    ttlMs,
+    operationTimeoutMs: 1000,
+    recheckMs: 500,
+    replicas: Number(replicas),
+    replicaWaitMs: 800,
+  });
+  close = async () => cluster.destroy();
 } else {
   const pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 2000 });
   pool.on('error', () => undefined);
@@ -52,9 +77,11 @@ while (!stopping.signal.aborted) {
     lease = await withDeadline('acquire', lock.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
     const token = await lease.fencingToken();
     emit('acquired', { token: String(token) });
+    lease.signal.addEventListener('abort', () => emit('lost', { token: String(token) }), { once: true });
     const startedAt = Date.now();
     const { value } = (await store(`/read?token=${token}`)) as { value: number };
-    await new Promise((r) => setTimeout(r, Math.random() * 30));
+    // On a cluster the work takes a while, as the work a lock guards does: long enough to outlast a failover.
+    await new Promise((r) => setTimeout(r, backend === 'redis-cluster' ? 1000 + Math.random() * 2000 : Math.random() * 30));
     const { accepted } = await store('/write', { worker: id, token: String(token), value: value + 1, readValue: value, startedAt });
     emit(accepted ? 'wrote' : 'fenced', { token: String(token) });
   } catch (error) {
@@ -62,11 +89,13 @@ while (!stopping.signal.aborted) {
     await new Promise((r) => setTimeout(r, 50));
   } finally {
     if (lease) {
+      if (!lease.signal.aborted) emit('releasing');
       // A lease lost to a fault rejects its release with OwnershipLostError: that is reported, not fatal.
       await withDeadline('release', lease.release()).catch((error: unknown) =>
         emit('error', { error: `release: ${(error as Error).message.slice(0, 100)}` }),
       );
       emit('released');
+      if (backend === 'redis-cluster') await new Promise((r) => setTimeout(r, 1000 + Math.random() * 4000));
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- --duration <s> --seed <n> [--workers <n>] [--recipe mutex|leader|semaphore|partition|cache|cache-one-shot] [--tls]
- *   [--backend zookeeper|redis|redis-aof|postgres]`: a chaos run for people; prints the summary
+ *   [--backend zookeeper|redis|redis-aof|postgres|redis-cluster [--replicas 0|1] [--lag <ms>]]`: a chaos run for people; prints the summary
  * table and writes chaos-report.json. Exits 1 on any violation. Redis and PostgreSQL run the mutex
  * workload with the faults that apply to a TTL lock.
  */
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { type ChaosBackend, formatBackendReport, runBackendChaos } from './run-backend-chaos.js';
 import { formatReport, runChaos } from './run-chaos.js';
 import { formatCacheReport, runCacheChaos } from './run-cache-chaos.js';
+import { formatClusterReport, runClusterChaos } from './run-cluster-chaos.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,12 +19,27 @@ const { values } = parseArgs({
     recipe: { type: 'string' },
     tls: { type: 'boolean' },
     backend: { type: 'string' },
+    replicas: { type: 'string' },
+    lag: { type: 'string' },
   },
 });
 const backend = values.backend ?? 'zookeeper';
-if (!['zookeeper', 'redis', 'redis-aof', 'postgres'].includes(backend)) {
-  console.error(`--backend must be zookeeper, redis, redis-aof or postgres, got ${backend}`);
+if (!['zookeeper', 'redis', 'redis-aof', 'postgres', 'redis-cluster'].includes(backend)) {
+  console.error(`--backend must be zookeeper, redis, redis-aof, postgres or redis-cluster, got ${backend}`);
   process.exit(2);
+}
+if (backend === 'redis-cluster') {
+  const report = await runClusterChaos({
+    durationS: Number(values.duration ?? 60),
+    seed: Number(values.seed ?? Date.now() % 100000),
+    replicas: Number(values.replicas ?? 0),
+    lagMs: values.lag ? Number(values.lag) : undefined,
+    workers: values.workers ? Number(values.workers) : undefined,
+    log: (line) => console.log(line),
+  });
+  console.log(`\n${formatClusterReport(report)}`);
+  writeFileSync('chaos-report.json', `${JSON.stringify(report, null, 2)}\n`);
+  process.exit(report.violations.length === 0 ? 0 : 1);
 }
 if (backend !== 'zookeeper') {
   const report = await runBackendChaos({
