@@ -77,11 +77,19 @@ while (!stopping.signal.aborted) {
     lease = await withDeadline('acquire', lock.acquire({ timeoutMs: 10_000, signal: stopping.signal }));
     const token = await lease.fencingToken();
     emit('acquired', { token: String(token) });
-    lease.signal.addEventListener('abort', () => emit('lost', { token: String(token) }), { once: true });
+    const signal = lease.signal;
+    signal.addEventListener(
+      'abort',
+      () => {
+        const state = (signal.reason as { state?: string } | undefined)?.state;
+        if (state !== 'RELEASED') emit('lost', { token: String(token), state });
+      },
+      { once: true },
+    );
     const startedAt = Date.now();
     const { value } = (await store(`/read?token=${token}`)) as { value: number };
     // On a cluster the work takes a while, as the work a lock guards does: long enough to outlast a failover.
-    await new Promise((r) => setTimeout(r, backend === 'redis-cluster' ? 1000 + Math.random() * 2000 : Math.random() * 30));
+    await new Promise((r) => setTimeout(r, backend === 'redis-cluster' ? 2000 + Math.random() * 2000 : Math.random() * 30));
     const { accepted } = await store('/write', { worker: id, token: String(token), value: value + 1, readValue: value, startedAt });
     emit(accepted ? 'wrote' : 'fenced', { token: String(token) });
   } catch (error) {
@@ -95,7 +103,7 @@ while (!stopping.signal.aborted) {
         emit('error', { error: `release: ${(error as Error).message.slice(0, 100)}` }),
       );
       emit('released');
-      if (backend === 'redis-cluster') await new Promise((r) => setTimeout(r, 1000 + Math.random() * 4000));
+      if (backend === 'redis-cluster') await new Promise((r) => setTimeout(r, 2000 + Math.random() * 4000));
     }
   }
 }

@@ -39,6 +39,10 @@ export interface ClusterChaosReport {
   readonly operations: { acquired: number; accepted: number; fenced: number; errors: number };
   /** Grants made while another worker still believed it held the lock, and the longest overlap. */
   readonly doubleGrants: { count: number; longestOverlapMs: number };
+  /** Primaries killed within the lag of a grant on a free lock (the grant the replica never saw). */
+  readonly killsAfterFreeGrant: number;
+  /** Leases whose holder was told it lost them (`NOT_OWNER`: a renewal found the lock gone; `EXPIRED`). */
+  readonly leasesLost: Record<string, number>;
   readonly faults: Record<ClusterFaultKind, number>;
   readonly finalValue: number;
   readonly leftovers: number;
@@ -95,6 +99,8 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
   const ops = { acquired: 0, accepted: 0, fenced: 0, errors: 0 };
   const faults = Object.fromEntries(CLUSTER_FAULT_KINDS.map((k) => [k, 0])) as Record<ClusterFaultKind, number>;
   const holdEvents: HoldEvent[] = [];
+  const leasesLost: Record<string, number> = {};
+  let killsAfterFreeGrant = 0;
   const t0 = Date.now();
   const cluster = await TestingRedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000, replicationLagMs: lagMs });
   const store = new GuardedStore();
@@ -126,6 +132,10 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
         onGrant?.(e.t);
       }
       if (e.event === 'error') ops.errors++;
+      if (e.event === 'lost') {
+        const state = String((e as { state?: string }).state);
+        leasesLost[state] = (leasesLost[state] ?? 0) + 1;
+      }
       if (process.env.CHAOS_TRACE) say(`${((e.t - t0) / 1000).toFixed(3)} ${id} ${line.slice(0, 160)}`);
       if (e.event === 'unhandled') violations.push(`${id}: unhandled rejection ${line}`);
       if (e.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
@@ -140,16 +150,16 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
   // A grant on a lock that had been free for longer than the lag: the replica's copy says "free".
   const freeBefore = (t: number) => !holdEvents.some((e) => e.event !== 'acquired' && e.t > t - lagMs - 100 && e.t < t);
   const nextGrantOnFreeLock = (timeoutMs: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         onGrant = undefined;
-        resolve();
+        resolve(false);
       }, timeoutMs);
       onGrant = (t) => {
         if (!freeBefore(t)) return;
         clearTimeout(timer);
         onGrant = undefined;
-        resolve();
+        resolve(true);
       };
     });
 
@@ -157,7 +167,9 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
     switch (kind) {
       case 'kill-master-after-grant': {
         // Within the lag of a grant: the replica that takes over has not seen it.
-        const killed = await cluster.killMaster(LOCK_KEY, 30_000, { after: nextGrantOnFreeLock(10_000) });
+        const afterGrant = nextGrantOnFreeLock(10_000);
+        const killed = await cluster.killMaster(LOCK_KEY, 30_000, { after: afterGrant });
+        if (await afterGrant) killsAfterFreeGrant++;
         await cluster.restart(killed); // back as the new primary's replica
         return `${killed.host}:${killed.port}`;
       }
@@ -209,6 +221,8 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
     lagMs,
     operations: { ...ops, accepted: acceptedCount, fenced: store.log.length - acceptedCount },
     doubleGrants: countDoubleGrants(holdEvents, endedAt),
+    killsAfterFreeGrant,
+    leasesLost,
     faults,
     finalValue: store.value,
     leftovers,
@@ -225,6 +239,8 @@ export function formatClusterReport(r: ClusterChaosReport): string {
     `| locks acquired | ${r.operations.acquired} |`,
     `| double grants (a second holder while the first still believed it held) | ${r.doubleGrants.count} |`,
     `| longest overlap of two holders (ms) | ${r.doubleGrants.longestOverlapMs} |`,
+    `| primaries killed within the lag of a grant on a free lock | ${r.killsAfterFreeGrant} |`,
+    `| leases whose holder was told it lost them | ${Object.entries(r.leasesLost).map(([k, n]) => `${k} ${n}`).join(', ') || 0} |`,
     `| writes accepted | ${r.operations.accepted} |`,
     `| stale writes refused by the fencing token | ${r.operations.fenced} |`,
     `| worker errors (retried) | ${r.operations.errors} |`,
