@@ -7,7 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresLock } from '../postgres/index.js';
+import { postgresLibrary } from './library.js';
+
+const { PostgresLock } = postgresLibrary;
 import { type Contender, contended, herd, type LockSizes, uncontended } from './lock-workloads.js';
 import { round } from './stats.js';
 import type { Figures } from './workloads.js';

@@ -6,7 +6,10 @@
  */
 import { createClient } from 'redis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { type RateLimitAlgorithm, RedisRateLimiter } from '../redis/index.js';
+import type { RateLimitAlgorithm } from '../redis/index.js';
+import { redisLibrary } from './library.js';
+
+const { RedisRateLimiter } = redisLibrary;
 import { luaScript } from '../redis/scripts.js';
 import { round } from './stats.js';
 import type { Figures } from './workloads.js';

@@ -7,6 +7,7 @@ import { createClient } from 'redis';
 import { TestingRedis } from '../src/testing/index.js';
 import type { LockSizes } from './lock-workloads.js';
 import { REDIS_IMPLS, REDIS_WORKLOADS, type RedisImpl, type RedisWorkloadName } from './redis-workloads.js';
+import { LIBRARY_BUILD } from './library.js';
 import { cell as cellOf, round, type Summary, summarize } from './stats.js';
 import type { Figures } from './workloads.js';
 
@@ -61,5 +62,5 @@ export async function runRedisBench(sizes: LockSizes, reps: number, only?: reado
       );
     }
   }
-  console.log(`\n${rows.join('\n')}`);
+  console.log(`\n(zk-recipes loaded from its ${LIBRARY_BUILD})\n${rows.join('\n')}`);
 }

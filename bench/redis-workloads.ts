@@ -14,7 +14,9 @@ import { Redis as IORedis } from 'ioredis';
 import { createClient } from 'redis';
 import { Mutex } from 'redis-semaphore';
 import Redlock from 'redlock';
-import { fromIORedis, RedisLock } from '../redis/index.js';
+import { redisLibrary } from './library.js';
+
+const { fromIORedis, RedisLock } = redisLibrary;
 import { RespCommandCounter } from './resp-counter.js';
 import { type Contender, contended, herd, type LockSizes, uncontended } from './lock-workloads.js';
 

@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { createCluster } from 'redis';
 import { TestingRedisCluster } from '../src/testing/index.js';
-import { RedisLock } from '../redis/index.js';
+import { redisLibrary } from './library.js';
+
+const { RedisLock } = redisLibrary;
 import { type LockSizes, uncontended } from './lock-workloads.js';
 import { cell, round, type Summary, summarize } from './stats.js';
 import type { Figures } from './workloads.js';

@@ -210,8 +210,15 @@ export class OwnedLock<H> {
   }
 
   #newLease(hold: Hold<H>): Lease {
+    const parts = this.#engine.leaseParts(hold.engine);
+    // One literal of one shape (no spread): V8 builds it from a boilerplate, on every acquire.
     const lease: Lease = new Lease({
-      ...this.#engine.leaseParts(hold.engine),
+      nodePath: parts.nodePath,
+      fencingToken: parts.fencingToken,
+      watchLoss: parts.watchLoss,
+      watchWhenObserved: parts.watchWhenObserved,
+      pollLoss: parts.pollLoss,
+      warn: parts.warn,
       lockPath: this.path,
       runInScope: (fn) => this.#scope.run(hold, fn),
       onLost: (reason) => {

@@ -240,7 +240,11 @@ export function formatClusterReport(r: ClusterChaosReport): string {
     `| double grants (a second holder while the first still believed it held) | ${r.doubleGrants.count} |`,
     `| longest overlap of two holders (ms) | ${r.doubleGrants.longestOverlapMs} |`,
     `| primaries killed within the lag of a grant on a free lock | ${r.killsAfterFreeGrant} |`,
-    `| leases whose holder was told it lost them | ${Object.entries(r.leasesLost).map(([k, n]) => `${k} ${n}`).join(', ') || 0} |`,
+    `| leases whose holder was told it lost them | ${
+      Object.entries(r.leasesLost)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 0
+    } |`,
     `| writes accepted | ${r.operations.accepted} |`,
     `| stale writes refused by the fencing token | ${r.operations.fenced} |`,
     `| worker errors (retried) | ${r.operations.errors} |`,

@@ -11,7 +11,10 @@ import { faultsSkipReason } from '../support/zk.js';
 async function bench(
   ...args: string[]
 ): Promise<{ code: number | null; lines: { workload: string; impl: string; figures: Record<string, { median: number }> }[]; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BENCH_SOURCE: '1' }, // the sources under test, not whatever dist/ was built last
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -39,7 +42,11 @@ describe.skipIf(faultsSkipReason)('benchmark smoke run', () => {
     // The Redis lock next to redlock and redis-semaphore: every workload, every library.
     const redis = lines.filter((l) => l.workload.startsWith('R')).map((l) => `${l.workload}/${l.impl}`);
     const impls = ['zk-recipes', 'zk-recipes-ioredis', 'redlock', 'redis-semaphore'];
-    expect(redis).toEqual(['R1', 'R2', 'R3'].flatMap((w) => impls.map((i) => `${w}/${i}`)));
+    expect(redis).toEqual([
+      ...['R1', 'R2', 'R3'].flatMap((w) => impls.map((i) => `${w}/${i}`)),
+      'R4/zk-recipes replicas:0',
+      'R4/zk-recipes replicas:1',
+    ]);
     for (const impl of impls) expect(get('R2', 'violations', impl)).toBe(0);
     expect(get('R1', 'requestsPerCycle')).toBe(2);
     expect(get('R2', 'ownerChangesPerSec')).toBeGreaterThan(0);
