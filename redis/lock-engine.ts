@@ -77,9 +77,14 @@ export class RedisLockStore implements TtlStore {
       string?,
     ];
     if (Number(reply[0]) === 1) {
-      // Not ours to tell until replicated: a failed WAIT is transient, and the next ask finds
-      // the lock already ours (same token) and waits again; a give-up leaves it as usual.
-      await this.#replicated(deadline, 'the grant');
+      // Not ours to tell until replicated. A waiter keeps the grant: its next ask finds the lock
+      // already ours (same token) and waits for the replicas again; a try gives it back first.
+      try {
+        await this.#replicated(deadline, 'the grant');
+      } catch (error) {
+        if (!wait) await this.leave(id).catch(() => undefined);
+        throw error;
+      }
       return { granted: true, token: BigInt(String(reply[1])) };
     }
     const owner = reply[2];

@@ -36,7 +36,7 @@ export interface RedisLockOptions extends TtlLockOptions {
    * @default 0 (asynchronous replication, as Redis itself)
    */
   readonly replicas?: number;
-  /** WAIT's timeout with `replicas`: how long one grant or renewal waits for the replicas. @default 500 */
+  /** WAIT's timeout with `replicas`: how long one grant or renewal waits for the replicas. @default min(500, ttlMs / 6) */
   readonly replicaWaitMs?: number;
 }
 
@@ -69,12 +69,14 @@ function checkReplicas(replicas: unknown, replicaWaitMs: unknown, ttlMs: number)
     throw new InvalidArgumentError(
       `replicas must be an integer from 0 to 64 (how many replicas must acknowledge a grant), got ${describeValue(replicas)}.`,
     );
-  const waitMs = checkTimeoutMs('replicaWaitMs', replicaWaitMs ?? 500, 1);
+  // By default a WAIT may take a sixth of the TTL, at most 500 ms: a renewal is then confirmed well before the lease runs out.
+  const waitMs = checkTimeoutMs('replicaWaitMs', replicaWaitMs ?? Math.max(1, Math.min(500, Math.floor(ttlMs / 6))), 1);
+  if (!replicas) return undefined;
   if (waitMs >= ttlMs / 3)
     throw new InvalidArgumentError(
       `replicaWaitMs (${waitMs}) must be below ttlMs/3 (${Math.floor(ttlMs / 3)}): a renewal must be confirmed well before the lease runs out.`,
     );
-  return replicas ? { count: replicas as number, waitMs } : undefined;
+  return { count: replicas as number, waitMs };
 }
 
 /**

@@ -168,10 +168,7 @@ export class TtlLockEngine implements LockEngine<TtlHold> {
       if (!('granted' in held)) return held;
       refusal = held;
     } catch (error) {
-      // A grant whose answer was lost (or not yet counted) is given back: before we answer while
-      // the server answers, so the caller finds nothing of ours left; in the background otherwise.
-      const leaving = this.#store.leave(id).catch(() => undefined);
-      if (this.#store.connected()) await leaving;
+      void this.#store.leave(id).catch(() => undefined); // a grant whose answer was lost is given back
       throw error;
     }
     return Promise.reject(this.#timeout(0, { blockedOn: heldBy(refusal) }));
