@@ -4,7 +4,7 @@
  */
 export { RedisLock, type RedisLockOptions } from './lock.js';
 export type { RedisLockKeys } from './lock-scripts.js';
-export { fromIORedis, type IORedisLike } from './ioredis.js';
+export { fromIORedis, type IORedisLike, type IORedisPipelineLike } from './ioredis.js';
 export type { RedisClientLike, RedisSubscriberLike } from './scripts.js';
 export type { RedisClusterLike } from './cluster.js';
 export { RedisBusyError, RedisCommandError, RedisUnavailableError } from './errors.js';
