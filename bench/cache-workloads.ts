@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CuratorCache, ZkClient } from '../recipes/index.js';
 import { percentile, round } from './stats.js';
-import { counters, type Figures, type Server, type Sizes } from './workloads.js';
+import { counters, type Figures, type Server, type Sizes } from './zk-kit.js';
 
 const DIRS = 100;
 

@@ -7,7 +7,7 @@
  */
 import { WorkPartitioner, ZkClient } from '../recipes/index.js';
 import { FaultProxy } from '../src/testing/index.js';
-import type { Figures, Server } from './workloads.js';
+import type { Figures, Server } from './zk-kit.js';
 
 const WORKERS = 5;
 const PARTITIONS = 64;

@@ -1,7 +1,19 @@
 /**
  * Reading a Redis Cluster's topology as the testing kit needs it: the hash slot of a key (as
- * `CLUSTER KEYSLOT`) and the lines of `CLUSTER NODES`.
+ * `CLUSTER KEYSLOT`), the lines of `CLUSTER NODES`, and waiting for the cluster to get somewhere.
  */
+
+import { ZkRecipesError } from '../core/errors.js';
+
+/** Asks `check` every 100 ms until it says yes; past `timeoutMs`, throws CLUSTER_TIMEOUT saying `what` did not happen. */
+export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new ZkRecipesError('CLUSTER_TIMEOUT', `${what} within ${timeoutMs} ms.`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /** One line of `CLUSTER NODES`. */
 export interface NodeLine {

@@ -8,30 +8,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, ZkRecipesError } from '../core/errors.js';
-import { checkOptionKeys, describeValue } from '../core/options.js';
+import { describeValue } from '../core/options.js';
 import { TestingRedis } from './redis-server.js';
-import { keySlot, type NodeLine, parseNodes } from './redis-cluster-topology.js';
+import { keySlot, type NodeLine, parseNodes, pollUntil } from './redis-cluster-topology.js';
+import { resolveClusterOptions, type TestingRedisClusterOptions } from './redis-cluster-options.js';
+
+export type { TestingRedisClusterOptions } from './redis-cluster-options.js';
 import { ReplicationLagProxy } from './replication-lag-proxy.js';
 
 export { keySlot } from './redis-cluster-topology.js';
 
 const run = promisify(execFile);
-
-/** Options of {@link TestingRedisCluster.start}. */
-export interface TestingRedisClusterOptions {
-  /** Primaries (shards). @default 3 (the least `redis-cli --cluster create` takes) */
-  readonly masters?: number;
-  /** Replicas of each primary. @default 0 */
-  readonly replicasPerMaster?: number;
-  /** `cluster-node-timeout`: how long a primary may be unreachable before its replica takes over. @default 2000 */
-  readonly nodeTimeoutMs?: number;
-  /**
-   * Holds the replication stream back by this long (a lagging replica): a primary killed then
-   * takes its last writes with it, as a crash of a loaded primary does. Every node is then reached
-   * through a proxy of the kit's (it announces the proxy's port). @default 0 (loopback speed)
-   */
-  readonly replicationLagMs?: number;
-}
 
 /** A Redis Cluster of real servers. Always `stop()` it. */
 export class TestingRedisCluster implements AsyncDisposable {
@@ -40,46 +27,18 @@ export class TestingRedisCluster implements AsyncDisposable {
   readonly #down = new Set<TestingRedis>();
   /** With `replicationLagMs`: each node's proxy, whose port the node announces. */
   readonly #proxies: readonly ReplicationLagProxy[];
-  readonly #replicaCount: number;
 
-  private constructor(nodes: readonly TestingRedis[], proxies: readonly ReplicationLagProxy[], replicaCount: number) {
+  private constructor(nodes: readonly TestingRedis[], proxies: readonly ReplicationLagProxy[]) {
     this.nodes = nodes;
     this.#proxies = proxies;
-    this.#replicaCount = replicaCount;
   }
 
   /** Starts the nodes on free loopback ports and joins them; resolves once every node says `cluster_state:ok`. */
   static async start(options: TestingRedisClusterOptions = {}): Promise<TestingRedisCluster> {
-    checkOptionKeys('TestingRedisCluster.start() options', options, {
-      masters: true,
-      replicasPerMaster: true,
-      nodeTimeoutMs: true,
-      replicationLagMs: true,
-    });
-    const masters = options.masters ?? 3;
-    const replicas = options.replicasPerMaster ?? 0;
-    const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
-    if (!Number.isInteger(masters) || masters < 3 || masters > 16)
-      throw new InvalidArgumentError(`masters must be an integer from 3 to 16 (a cluster needs three), got ${describeValue(masters)}.`);
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 3)
-      throw new InvalidArgumentError(`replicasPerMaster must be an integer from 0 to 3, got ${describeValue(replicas)}.`);
-    if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs < 500)
-      throw new InvalidArgumentError(`nodeTimeoutMs must be an integer of at least 500, got ${describeValue(nodeTimeoutMs)}.`);
-    const lagMs = options.replicationLagMs ?? 0;
-    if (!Number.isInteger(lagMs) || lagMs < 0 || lagMs > 60_000)
-      throw new InvalidArgumentError(`replicationLagMs must be an integer from 0 to 60000, got ${describeValue(lagMs)}.`);
+    const { masters, replicas, lagMs, config } = resolveClusterOptions(options);
     const nodes: TestingRedis[] = [];
     const proxies: ReplicationLagProxy[] = [];
     try {
-      const config = {
-        'cluster-enabled': 'yes',
-        'cluster-config-file': 'nodes.conf',
-        'cluster-node-timeout': String(nodeTimeoutMs),
-        // a replica takes over however long it was cut off (the tests decide what it missed)
-        'cluster-replica-validity-factor': '0',
-        // a replica's first full sync starts at once (Redis waits 5 s for more replicas by default)
-        'repl-diskless-sync-delay': '0',
-      };
       const count = masters * (1 + replicas);
       if (lagMs > 0) proxies.push(...(await Promise.all(Array.from({ length: count }, () => ReplicationLagProxy.start(lagMs)))));
       const announced = (i: number): Record<string, string> =>
@@ -92,7 +51,7 @@ export class TestingRedisCluster implements AsyncDisposable {
       await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
         timeout: 60_000,
       });
-      const cluster = new TestingRedisCluster(nodes, proxies, masters * replicas);
+      const cluster = new TestingRedisCluster(nodes, proxies);
       await cluster.waitHealthy(30_000, masters * (1 + replicas));
       await cluster.#waitReplicas(masters * replicas, 30_000);
       return cluster;
@@ -198,17 +157,12 @@ export class TestingRedisCluster implements AsyncDisposable {
     await node.restart();
     this.#down.delete(node);
     await this.waitHealthy(timeoutMs);
-    await this.#waitReplicas(this.#replicaCount, timeoutMs);
+    await pollUntil(() => this.#inSync(node), timeoutMs, `${node.host}:${node.port} did not catch up with its primary`);
   }
 
   /** Waits until every live node reports `cluster_state:ok` (and, given, that many known nodes). */
   async waitHealthy(timeoutMs = 30_000, knownNodes?: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await this.#healthy(knownNodes)) return;
-      if (Date.now() > deadline) throw new ZkRecipesError('CLUSTER_TIMEOUT', `The Redis Cluster was not healthy within ${timeoutMs} ms.`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await pollUntil(() => this.#healthy(knownNodes), timeoutMs, 'The Redis Cluster was not healthy');
   }
 
   /** Stops every node and removes their directories. */
@@ -266,43 +220,42 @@ export class TestingRedisCluster implements AsyncDisposable {
 
   /** Until every live node names `owner` as the primary of `slot`, and the cluster is ok. */
   async #waitOwner(slot: number, owner: TestingRedis, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let agreed = true;
-      for (const node of this.nodes) {
-        if (this.#down.has(node)) continue;
+    const agreed = async () => {
+      for (const node of this.#live()) {
         const lines = parseNodes(await this.#cli(node, 'CLUSTER', 'NODES').catch(() => ''));
         const serving = lines.find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
-        if (serving?.port !== this.#portOf(owner)) agreed = false;
+        if (serving?.port !== this.#portOf(owner)) return false;
       }
-      if (agreed && (await this.#healthy())) return;
-      if (Date.now() > deadline)
-        throw new ZkRecipesError('CLUSTER_TIMEOUT', `Slot ${slot} did not move to ${owner.host}:${owner.port} within ${timeoutMs} ms.`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return this.#healthy();
+    };
+    await pollUntil(agreed, timeoutMs, `Slot ${slot} did not move to ${owner.host}:${owner.port}`);
   }
 
   /** `--cluster create` makes replicas a moment after the slots: wait until every node sees them all, each in sync. */
   async #waitReplicas(count: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let seen = true;
-      for (const node of this.nodes) {
+    const seen = async () => {
+      for (const node of this.#live()) {
         const lines = parseNodes(await this.#cli(node, 'CLUSTER', 'NODES').catch(() => ''));
-        if (lines.filter((n) => !n.master && n.masterId !== undefined && !n.failed).length !== count) seen = false;
-        const replication = await this.#cli(node, 'INFO', 'replication').catch(() => '');
-        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) seen = false; // still syncing
+        if (lines.filter((n) => !n.master && n.masterId !== undefined && !n.failed).length !== count) return false;
+        if (!(await this.#inSync(node))) return false;
       }
-      if (seen) return;
-      if (Date.now() > deadline)
-        throw new ZkRecipesError('CLUSTER_TIMEOUT', `The cluster's ${count} replicas were not all seen within ${timeoutMs} ms.`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return true;
+    };
+    await pollUntil(seen, timeoutMs, `The cluster's ${count} replicas were not all seen`);
+  }
+
+  /** False for a replica still syncing with its primary (a primary is always in sync). */
+  async #inSync(node: TestingRedis): Promise<boolean> {
+    const replication = await this.#cli(node, 'INFO', 'replication').catch(() => '');
+    return !replication.includes('role:slave') || replication.includes('master_link_status:up');
+  }
+
+  #live(): TestingRedis[] {
+    return this.nodes.filter((n) => !this.#down.has(n));
   }
 
   async #healthy(knownNodes?: number): Promise<boolean> {
-    for (const node of this.nodes) {
-      if (this.#down.has(node)) continue;
+    for (const node of this.#live()) {
       const info = await this.#cli(node, 'CLUSTER', 'INFO').catch(() => '');
       if (!info.includes('cluster_state:ok')) return false;
       if (knownNodes !== undefined && !info.includes(`cluster_known_nodes:${knownNodes}`)) return false;

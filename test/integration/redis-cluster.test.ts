@@ -201,6 +201,7 @@ describe('Redis Cluster (3 primaries × 1 replica, real servers)', () => {
     await expect(TestingRedisCluster.start({ masters: 2 })).rejects.toThrow(/a cluster needs three/);
     await expect(TestingRedisCluster.start({ replicasPerMaster: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(TestingRedisCluster.start({ master: 3 } as never)).rejects.toThrow(/did you mean "masters"/);
+    await expect(TestingRedisCluster.start({ replicationLagMs: -5 })).rejects.toThrow(/replicationLagMs must be an integer/);
     await expect(cluster.masterOf(16384)).rejects.toThrow(/0 to 16383/);
   });
 
