@@ -22,6 +22,8 @@ export class ShardedWakeHub extends WaiterHub {
   readonly #lock: string;
   #subscribing: Promise<void> | undefined;
   #subscribed = false;
+  /** Counts closes: a subscription answered after a close belongs to no one and is ended at once. */
+  #closes = 0;
 
   private constructor(client: RedisClientLike, lock: string, idleMs: number) {
     super(idleMs);
@@ -72,16 +74,23 @@ export class ShardedWakeHub extends WaiterHub {
 
   async #open(): Promise<void> {
     assertReady(this.#client, 'Waiting for a Redis lock');
+    const closes = this.#closes;
     try {
       await this.#client.shardedSubscribe?.(this.channel, (message) => this.wake(message));
     } catch (error) {
       throw subscribeFailed(error);
+    }
+    if (closes !== this.#closes) {
+      // Closed while SSUBSCRIBE was in flight: nobody will close this subscription later.
+      if (this.#client.isOpen) void this.#client.shardedUnsubscribe?.(this.channel).catch(() => undefined);
+      return;
     }
     this.#subscribed = true;
     this.listeningStarted();
   }
 
   protected closeConnection(): void {
+    this.#closes++;
     this.stopIdleTimer();
     const wasSubscribed = this.#subscribed;
     this.#subscribed = false;
