@@ -82,6 +82,8 @@ export class PersistentNode implements AsyncDisposable {
   #created = false;
   #loop: Promise<void> | undefined;
   #closed = false;
+  /** A create was cut short by close(): it may still have been applied, so close() deletes anyway. */
+  #createUnsettled = false;
   readonly #createdWaiters = new Set<() => void>();
 
   constructor(client: ZkClient, path: string, data: Buffer | null = null, options: PersistentNodeOptions = {}) {
@@ -179,7 +181,7 @@ export class PersistentNode implements AsyncDisposable {
     this.#stop.abort(new RecipeClosedError(`PersistentNode ${this.path}`));
     for (const wake of this.#createdWaiters) wake();
     await this.#loop;
-    const wasCreated = this.#created;
+    const wasCreated = this.#created || this.#createUnsettled;
     this.#created = false;
     this.#events.removeAllListeners();
     if (!wasCreated || isClosed(this.client)) return;
@@ -260,6 +262,8 @@ export class PersistentNode implements AsyncDisposable {
       this.#written = Math.max(this.#written, version);
       this.#markCreated(true);
     } catch (error) {
+      // Stopped before the answer: the request may have reached the server all the same.
+      if (signal.aborted) this.#createUnsettled = true;
       // Someone's node is there (or ours, from a create retried after its reply was lost):
       // adopt it, as Curator does, and make its data ours on the next round.
       if (!(error instanceof NodeExistsError)) throw error;

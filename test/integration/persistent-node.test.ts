@@ -138,6 +138,43 @@ describe.skipIf(faultsSkipReason)('PersistentNode under faults (dedicated server
   });
 });
 
+describe.skipIf(faultsSkipReason)('PersistentNode closed during its create (dedicated server)', () => {
+  it('close() while the create is unanswered: the node that create makes is deleted after it, nothing is left', async () => {
+    const server = await TestingServer.start();
+    cleanups.push(() => server.stop());
+    const proxy = await FaultProxy.start(server.connectString);
+    cleanups.push(() => proxy.close());
+    const client = new ZkClient({ connectString: proxy.connectString, sessionTimeoutMs: 10_000, operationTimeoutMs: 5_000 });
+    const observer = new ZkClient({ connectString: server.connectString });
+    cleanups.push(
+      () => observer.close(),
+      () => client.close(),
+    );
+    await Promise.all([client.start(), observer.start()]);
+    await observer.create('/jobs', null); // the parent is there: the create alone makes the node
+    // The link goes silent just as the create is sent: it reaches the server only after close() gave up on it.
+    const createSent = new Promise<void>((resolve) => {
+      const create = client.create.bind(client);
+      client.create = ((...args: Parameters<typeof create>) => {
+        proxy.pause();
+        resolve();
+        return create(...args);
+      }) as typeof client.create;
+    });
+    const node = new PersistentNode(client, '/jobs/lease', Buffer.from('x'), { mode: 'persistent' });
+    node.start();
+    await createSent;
+    const closing = node.close();
+    await new Promise((r) => setTimeout(r, 300)); // close() has stopped the create (its answer never came)
+    proxy.resume(); // the server now runs the create, then the delete
+    await closing;
+    await eventually(async () => (await observer.exists('/jobs/lease')) === null, 5_000, 'the node deleted');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await observer.exists('/jobs/lease')).toBeNull();
+    await observer.delete('/jobs').catch(() => undefined);
+  });
+});
+
 describe.skipIf(faultsSkipReason)('GroupMember under session loss and operator deletes (dedicated server)', () => {
   it("a member whose session expires leaves and joins again; an operator's delete of a member node is repaired", async () => {
     const server = await TestingServer.start({ tickTimeMs: 200 });
