@@ -29,9 +29,13 @@ export interface RedisClientLike {
   readonly isReady: boolean;
   /**
    * Sends one raw command (scripts go out as EVALSHA/EVAL). On a cluster, `key` names the key whose
-   * node must run a command that has none (the `WAIT` after a write to that key).
+   * node must run a command that has none (the `WAIT` after a write to that key). `timeout: 0`
+   * turns off node-redis's own per-command timer: every call we make has a deadline of its own.
    */
-  sendCommand(args: readonly string[], options?: { readonly abortSignal?: AbortSignal; readonly key?: string }): Promise<unknown>;
+  sendCommand(
+    args: readonly string[],
+    options?: { readonly abortSignal?: AbortSignal; readonly key?: string; readonly timeout?: number },
+  ): Promise<unknown>;
   /** A new connection with the same options (for the wake-up subscriber). */
   duplicate(): RedisSubscriberLike;
   /** True for a Redis Cluster client's adapter: commands are routed by their key's slot. */

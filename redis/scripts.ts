@@ -103,8 +103,7 @@ export function sendBy(client: RedisClientLike, args: readonly string[], deadlin
         ),
       );
     });
-    const routed = key !== undefined && client.cluster ? { key } : undefined;
-    client.sendCommand(args, controller ? { abortSignal: controller.signal, ...routed } : routed).then(
+    client.sendCommand(args, commandOptions(client, controller, key)).then(
       (value) => {
         if (settled) return;
         settled = true;
@@ -119,6 +118,17 @@ export function sendBy(client: RedisClientLike, args: readonly string[], deadlin
       },
     );
   });
+}
+
+/** node-redis's per-command timer off (our deadline bounds the call), and what else this command needs. */
+const NO_CLIENT_TIMER = { timeout: 0 } as const;
+
+function commandOptions(client: RedisClientLike, controller: AbortController | undefined, key: string | undefined) {
+  if (client.cluster) {
+    if (controller) return key === undefined ? { abortSignal: controller.signal } : { abortSignal: controller.signal, key };
+    return key === undefined ? undefined : { key };
+  }
+  return controller ? { abortSignal: controller.signal, timeout: 0 } : NO_CLIENT_TIMER;
 }
 
 /** True for errors worth retrying within a deadline: no answer, or the server not serving yet. A closed client is not. */
