@@ -202,3 +202,24 @@ describe('Redis answering LOADING after a restart', () => {
     }
   }, 60_000);
 });
+
+describe("RedisLock and RedisRateLimiter turn node-redis's per-command timer off", () => {
+  const { client } = useRedis();
+
+  it('every command goes out with timeout 0 on a node-redis client (each call keeps only its own deadline), and still works', async () => {
+    const redis = await client();
+    const options: unknown[] = [];
+    const send = redis.sendCommand.bind(redis) as (...a: unknown[]) => Promise<unknown>;
+    (redis as unknown as { sendCommand: (...a: unknown[]) => Promise<unknown> }).sendCommand = (...a: unknown[]) => {
+      options.push(a[1]);
+      return send(...a);
+    };
+    const lock = new RedisLock(redis, lockName('no-client-timer'));
+    const limiter = new RedisRateLimiter(redis, { limit: 5, windowMs: 60_000, name: 'no-client-timer' });
+    const lease = await lock.acquire({ timeoutMs: 2_000 });
+    expect((await limiter.limit('k')).allowed).toBe(true);
+    await lease.release();
+    expect(options.length).toBeGreaterThanOrEqual(3);
+    for (const o of options) expect(o).toMatchObject({ timeout: 0 });
+  });
+});
