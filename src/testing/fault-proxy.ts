@@ -4,6 +4,7 @@
  * every connection, `throttle()` makes the server's replies trickle (a slow link).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOnLoopback } from './ports.js';
 
 interface Pair {
   readonly downstream: Socket;
@@ -35,12 +36,7 @@ export class FaultProxy {
   /** Starts a proxy on a free loopback port. */
   static async start(target: string): Promise<FaultProxy> {
     const proxy = new FaultProxy(target);
-    await new Promise<void>((resolve, reject) => {
-      proxy.#server.once('error', reject);
-      proxy.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = proxy.#server.address();
-    proxy.#port = typeof address === 'object' && address ? address.port : 0;
+    proxy.#port = await listenOnLoopback(proxy.#server);
     return proxy;
   }
 

@@ -6,6 +6,7 @@
  * proxy's port, so clients and replicas alike come through it).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOnLoopback } from './ports.js';
 
 /** The commands only a replica sends its primary: they mark a connection as a replication link. */
 const REPLICA_HANDSHAKE = /REPLCONF|PSYNC|\bSYNC\b/i;
@@ -25,12 +26,7 @@ export class ReplicationLagProxy {
   /** Listens on a free loopback port; `target()` says where the node is once it runs. */
   static async start(lagMs: number): Promise<ReplicationLagProxy> {
     const proxy = new ReplicationLagProxy(lagMs);
-    await new Promise<void>((resolve, reject) => {
-      proxy.#server.once('error', reject);
-      proxy.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = proxy.#server.address();
-    proxy.#port = typeof address === 'object' && address ? address.port : 0;
+    proxy.#port = await listenOnLoopback(proxy.#server);
     return proxy;
   }
 

@@ -1,8 +1,9 @@
 /**
- * What both chaos harnesses (ZooKeeper's and the TTL backends') share: the seeded PRNG, and
- * stopping the workers at the end of a run.
+ * What the chaos harnesses share: the seeded PRNG, starting a worker process and reading its
+ * events, and stopping the workers at the end of a run.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 /** mulberry32: a small seeded PRNG, so a run can be repeated from its seed. */
 export function prng(seed: number): () => number {
@@ -23,6 +24,49 @@ export interface WorkerSlot {
   killedByUs: boolean;
   /** Told to stop: a worker still starting up dies of the SIGTERM itself, which is fine. */
   stopping?: boolean;
+}
+
+/** One JSON event line of a worker (`t`: the worker's Date.now()). */
+export interface WorkerEvent {
+  readonly event: string;
+  readonly t: number;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Starts a worker script under tsx. Each JSON line it prints goes to `onEvent`; an unhandled
+ * rejection, a step hung past its deadline and an exit we did not cause become violations (with
+ * the tail of its stderr). `CHAOS_DEBUG=1` echoes its stderr.
+ */
+export function spawnWorker(
+  id: string,
+  args: readonly string[],
+  violations: string[],
+  onEvent: (event: WorkerEvent, line: string) => void,
+): WorkerSlot {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const slot: WorkerSlot = { id, child, killedByUs: false };
+  let stderrTail = '';
+  child.stderr?.on('data', (d) => {
+    stderrTail = (stderrTail + d).slice(-1500);
+    if (process.env.CHAOS_DEBUG) process.stderr.write(`[${id}] ${d}`);
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    let event: WorkerEvent;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (event.event === 'unhandled') violations.push(`${id}: unhandled rejection ${line}`);
+    if (event.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
+    onEvent(event, line);
+  });
+  child.once('exit', (code, signal) => {
+    if (!slot.killedByUs && code !== 0 && !(slot.stopping && signal === 'SIGTERM'))
+      violations.push(`${id} exited with ${code ?? signal}${stderrTail ? `: ${stderrTail.trim()}` : ''}`);
+  });
+  return slot;
 }
 
 /** SIGTERMs every live worker (waking stopped ones) and waits; one that does not stop in 30 s is a violation. */

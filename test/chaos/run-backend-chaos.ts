@@ -5,14 +5,12 @@
  * ZooKeeper runs. Its report counts the writes the fencing check refused: each is a moment when two
  * processes believed they held the lock, which without fencing would have been a lost update.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { FaultProxy, TestingPostgres, TestingRedis } from '../../src/testing/index.js';
 import { checkFencedLog } from './run-chaos.js';
-import { prng, stopWorkers } from './harness-kit.js';
+import { prng, spawnWorker, stopWorkers, type WorkerSlot } from './harness-kit.js';
 import { GuardedStore } from './store.js';
 
 export const BACKEND_FAULT_KINDS = ['restart-server', 'cut-link', 'pause-link', 'sigstop-holder', 'sigkill-worker'] as const;
@@ -44,14 +42,9 @@ const TTL_MS = 1000;
 const workerFile = fileURLToPath(new URL('./backend-worker.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Slot {
-  id: string;
+interface Slot extends WorkerSlot {
   proxy: FaultProxy;
-  child: ChildProcess;
   holding: boolean;
-  killedByUs: boolean;
-  /** Told to stop: a worker still starting up dies of the SIGTERM itself, which is fine. */
-  stopping?: boolean;
 }
 
 export async function runBackendChaos(options: BackendChaosOptions): Promise<BackendChaosReport> {
@@ -86,35 +79,18 @@ export async function runBackendChaos(options: BackendChaosOptions): Promise<Bac
     const proxy = reuse ?? (await FaultProxy.start(target));
     const id = `w${index}.${generation++}`;
     const kind = options.backend === 'postgres' ? 'postgres' : 'redis';
-    const child = spawn(process.execPath, ['--import', 'tsx', workerFile, id, kind, urlVia(proxy), String(store.port), String(TTL_MS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const slot: Slot = { id, proxy, child, holding: false, killedByUs: false };
-    let stderrTail = '';
-    child.stderr?.on('data', (d) => {
-      stderrTail = (stderrTail + d).slice(-1500);
-      if (process.env.CHAOS_DEBUG) process.stderr.write(`[${id}] ${d}`);
-    });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let e: { event: string };
-      try {
-        e = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (e.event === 'acquired') {
-        ops.acquired++;
-        slot.holding = true;
-      }
-      if (e.event === 'released') slot.holding = false;
-      if (e.event === 'error') ops.errors++;
-      if (e.event === 'unhandled') violations.push(`${id}: unhandled rejection ${line}`);
-      if (e.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
-    });
-    child.once('exit', (code, signal) => {
-      if (!slot.killedByUs && code !== 0 && !(slot.stopping && signal === 'SIGTERM'))
-        violations.push(`${id} exited with ${code ?? signal}${stderrTail ? `: ${stderrTail.trim()}` : ''}`);
-    });
+    const args = [workerFile, id, kind, urlVia(proxy), String(store.port), String(TTL_MS)];
+    const slot: Slot = Object.assign(
+      spawnWorker(id, args, violations, (e) => {
+        if (e.event === 'acquired') {
+          ops.acquired++;
+          slot.holding = true;
+        }
+        if (e.event === 'released') slot.holding = false;
+        if (e.event === 'error') ops.errors++;
+      }),
+      { proxy, holding: false },
+    );
     slots[index] = slot;
   };
 

@@ -7,12 +7,10 @@
  * clocks) and the stale writes the fencing token refused; a lost update is a violation. Run with
  * `replicas: 1` to measure what WAIT narrows.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createCluster } from 'redis';
 import { TestingRedisCluster } from '../../src/testing/index.js';
-import { prng, stopWorkers } from './harness-kit.js';
+import { prng, spawnWorker, stopWorkers, type WorkerSlot } from './harness-kit.js';
 import { checkFencedLog } from './run-chaos.js';
 import { GuardedStore } from './store.js';
 
@@ -53,13 +51,6 @@ const TTL_MS = 5000; // longer than a failover, so a holder still believes it ho
 const LOCK_KEY = 'zk-recipes:lock:{chaos}:owner';
 const workerFile = fileURLToPath(new URL('./backend-worker.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Slot {
-  id: string;
-  child: ChildProcess;
-  killedByUs: boolean;
-  stopping?: boolean;
-}
 
 interface HoldEvent {
   readonly id: string;
@@ -105,27 +96,14 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
   const cluster = await TestingRedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000, replicationLagMs: lagMs });
   const store = new GuardedStore();
   await store.start();
-  const slots: Slot[] = [];
+  const slots: WorkerSlot[] = [];
   let generation = 0;
   let onGrant: ((t: number) => void) | undefined;
 
   const startWorker = (index: number): void => {
     const id = `w${index}.${generation++}`;
     const args = [workerFile, id, 'redis-cluster', cluster.urls.join(','), String(store.port), String(TTL_MS), String(options.replicas)];
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const slot: Slot = { id, child, killedByUs: false };
-    let stderrTail = '';
-    child.stderr?.on('data', (d) => {
-      stderrTail = (stderrTail + d).slice(-1500);
-      if (process.env.CHAOS_DEBUG) process.stderr.write(`[${id}] ${d}`);
-    });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let e: { event: string; t: number };
-      try {
-        e = JSON.parse(line);
-      } catch {
-        return;
-      }
+    const slot = spawnWorker(id, args, violations, (e, line) => {
       if (e.event === 'acquired' || e.event === 'lost' || e.event === 'releasing') holdEvents.push({ id, event: e.event, t: e.t });
       if (e.event === 'acquired') {
         ops.acquired++;
@@ -133,16 +111,10 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
       }
       if (e.event === 'error') ops.errors++;
       if (e.event === 'lost') {
-        const state = String((e as { state?: string }).state);
+        const state = String(e.state);
         leasesLost[state] = (leasesLost[state] ?? 0) + 1;
       }
       if (process.env.CHAOS_TRACE) say(`${((e.t - t0) / 1000).toFixed(3)} ${id} ${line.slice(0, 160)}`);
-      if (e.event === 'unhandled') violations.push(`${id}: unhandled rejection ${line}`);
-      if (e.event === 'hung') violations.push(`${id}: an operation hung past its deadline ${line}`);
-    });
-    child.once('exit', (code, signal) => {
-      if (!slot.killedByUs && code !== 0 && !(slot.stopping && signal === 'SIGTERM'))
-        violations.push(`${id} exited with ${code ?? signal}${stderrTail ? `: ${stderrTail.trim()}` : ''}`);
     });
     slots[index] = slot;
   };
@@ -178,7 +150,7 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
         return `${promoted.host}:${promoted.port}`;
       }
       case 'sigkill-worker': {
-        const slot = slots[Math.floor(random() * slots.length)] as Slot;
+        const slot = slots[Math.floor(random() * slots.length)] as WorkerSlot;
         slot.killedByUs = true;
         slot.child.kill('SIGKILL');
         holdEvents.push({ id: slot.id, event: 'killed', t: Date.now() });
