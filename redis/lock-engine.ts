@@ -82,7 +82,8 @@ export class RedisLockStore implements TtlStore {
       try {
         await this.#replicated(deadline, 'the grant');
       } catch (error) {
-        if (!wait) await this.leave(id).catch(() => undefined);
+        // within the ask's own deadline: a try answers within operationTimeoutMs whatever Redis does
+        if (!wait) await this.#run(this.#client.cluster ? SHARDED_LEAVE : LEAVE, [id], deadline).catch(() => undefined);
         throw error;
       }
       return { granted: true, token: BigInt(String(reply[1])) };

@@ -10,8 +10,8 @@ import { RedisUnavailableError } from './errors.js';
 import type { RedisClientLike } from './client-like.js';
 import { sendBy } from './scripts.js';
 
-/** How long past WAIT's own timeout its answer may take on the network. */
-const ANSWER_SLACK_MS = 1000;
+/** Kept of the caller's deadline for WAIT's answer to travel back after its own timeout. */
+const ANSWER_SLACK_MS = 50;
 
 /** What a lock with `replicas` waits for. */
 export interface ReplicaWait {
@@ -33,9 +33,12 @@ export async function waitForReplicas(
   deadline: number,
   what: string,
 ): Promise<void> {
-  const timeoutMs = Math.max(1, Math.min(wait.waitMs, deadline - Date.now()));
+  // WAIT times out on the server a little before our deadline, so its answer (how many did
+  // acknowledge) arrives in time; the call never outlives the caller's deadline by more than that.
+  const timeoutMs = Math.max(1, Math.min(wait.waitMs, deadline - Date.now() - ANSWER_SLACK_MS));
   const args = ['WAIT', String(wait.count), String(timeoutMs)];
-  const acknowledged = Number(await sendBy(client, args, Date.now() + timeoutMs + ANSWER_SLACK_MS, what, key));
+  const answerBy = Math.max(deadline, Date.now() + timeoutMs + ANSWER_SLACK_MS);
+  const acknowledged = Number(await sendBy(client, args, answerBy, what, key));
   if (acknowledged < wait.count) {
     throw new RedisUnavailableError(
       `${what}: only ${acknowledged} of the ${wait.count} replicas asked for (replicas: ${wait.count}) acknowledged it within ${timeoutMs} ms, so it is not counted yet. A replica is down or lagging: see INFO replication on the primary, or lower \`replicas\`.`,
